@@ -1,0 +1,114 @@
+/** Contracts of the ingest stage (see docs/design.md "Contracts"). */
+
+/** Where an input came from, precisely enough to find it again. */
+export type SourcePosition =
+  | { kind: 'file'; file: string; line: number }
+  | { kind: 'stdin'; line: number }
+  | { kind: 'kafka'; topic: string; partition: number; offset: string }
+  | { kind: 'simulator'; seq: number };
+
+/** One raw input as a source delivers it, before cleaning. */
+export interface RawInput {
+  /** The line or message body (UTF-8 text). */
+  text: string;
+  /** Size in bytes of the original, which may be larger than `text` if a source truncated it. */
+  bytes: number;
+  position: SourcePosition;
+  /** When the source received it (processing time, epoch ms). */
+  receivedAt: number;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+export interface LogTemplate {
+  id: string;
+  text: string;
+}
+
+export type AttrValue = string | number | boolean;
+
+/** A cleaned log event. */
+export interface LogEvent {
+  /** Event time, epoch ms. */
+  ts: number;
+  service: string;
+  level: LogLevel;
+  /** Message with secrets redacted. */
+  message: string;
+  latencyMs?: number;
+  status?: number;
+  host?: string;
+  route?: string;
+  traceId?: string;
+  template?: LogTemplate;
+  /** Bounded map of further scalar fields (e.g. from `context`). */
+  attrs: Record<string, AttrValue>;
+}
+
+export const DEAD_LETTER_REASONS = [
+  'not_json',
+  'not_object',
+  'too_large',
+  'no_timestamp',
+  'bad_timestamp',
+  'no_service',
+  'bad_field_type',
+  'too_late',
+] as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
+/** A rejected input: its raw text (or a prefix), why, and where it came from. */
+export interface DeadLetter {
+  reason: DeadLetterReason;
+  /** Human-readable detail, e.g. which field had which type. */
+  detail: string;
+  /** The raw input, or its first bytes if it was huge. */
+  raw: string;
+  rawBytes: number;
+  truncated: boolean;
+  position: SourcePosition;
+  /** When it was rejected (processing time, epoch ms). */
+  at: number;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** Per-service aggregate of one closed event-time window. */
+export interface MetricPoint {
+  service: string;
+  windowStart: number;
+  windowMs: number;
+  count: number;
+  errors: number;
+  errorRate: number;
+  /** Null when no event in the window carried a latency. */
+  latency: LatencySummary | null;
+  /** Events that carried a latency. */
+  latencyCount: number;
+  levels: Partial<Record<LogLevel, number>>;
+  topTemplates: Array<{ id: string; text: string; count: number }>;
+}
+
+/** A source of raw inputs: file, stdin, simulator, Kafka. */
+export interface LogSource {
+  readonly name: string;
+  /**
+   * Yields batches of raw inputs. `ack(batch)` tells the source that a batch's effects are
+   * durable, so it may commit offsets; sources without offsets ignore it.
+   */
+  batches(signal: AbortSignal): AsyncIterable<RawInput[]>;
+  ack?(batch: RawInput[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where rejected input goes. */
+export interface DeadLetterSink {
+  write(letters: DeadLetter[]): Promise<void>;
+  close(): Promise<void>;
+}

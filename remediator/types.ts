@@ -1,0 +1,56 @@
+import type { Detection } from '../detector/types.ts';
+
+export type ActionKind = 'scale_out' | 'scale_in' | 'traffic_shift' | 'rollback' | 'alert';
+export type ActionMode = 'dry_run' | 'live' | 'approval';
+export type ActionStatus = 'planned' | 'suppressed' | 'executed' | 'failed' | 'verified' | 'rolled_back';
+
+export interface ActionParams {
+  fromReplicas?: number;
+  toReplicas?: number;
+  /** Share of traffic per destination, e.g. { primary: 0.7, standby: 0.3 }. */
+  fromWeights?: Record<string, number>;
+  toWeights?: Record<string, number>;
+}
+
+export interface ActionReason {
+  detectionId: string;
+  detectionKind: Detection['kind'];
+  score: number;
+  leadTimeMs?: number;
+  evidence: string;
+}
+
+/** The Elasticsearch document of one remediation action; its id is `actionId`. */
+export interface ActionRecord {
+  actionId: string;
+  '@timestamp': string;
+  service: string;
+  kind: ActionKind;
+  target: string;
+  params: ActionParams;
+  reason: ActionReason;
+  mode: ActionMode;
+  status: ActionStatus;
+  guardrail?: string;
+  actuator: string;
+  result?: string;
+  verification?: { checkedAt: string; ok: boolean; detail: string };
+  daemon: { instance: string; version: string; configHash: string };
+  replay?: boolean;
+}
+
+/** Carries out an action on some system; pluggable. */
+export interface Actuator {
+  readonly name: string;
+  /** Current replica count for a target, when the actuator knows it. */
+  replicas?(target: string): Promise<number | undefined>;
+  execute(action: ActionRecord): Promise<{ ok: boolean; detail: string }>;
+}
+
+/** Durable record of actions and detections; writes are idempotent by id. */
+export interface RecordStore {
+  putActions(records: ActionRecord[]): Promise<void>;
+  putDetections(records: Detection[]): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
