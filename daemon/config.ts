@@ -1,0 +1,157 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import YAML from 'yaml';
+import { ForesightError } from '../core/errors.ts';
+import { ingestConfigSchema } from '../ingest/config.ts';
+import { modelsConfigSchema } from '../models/config.ts';
+import { detectorConfigSchema } from '../detector/config.ts';
+import { remediatorConfigSchema, servicePolicySchema } from '../remediator/config.ts';
+
+/**
+ * The daemon's configuration: one YAML file plus environment overrides, declared once.
+ * Each stage owns its schema; this file composes them and adds what only the process
+ * wiring needs (source, stores, HTTP). Unknown keys are rejected everywhere; the parsed
+ * result is deeply frozen.
+ */
+
+const simulatorSourceSchema = z.object({
+  scenario: z.string().min(1).default('demo'),
+  seed: z.number().int().default(1),
+  /** Simulated seconds per wall-clock second, or 'max'. */
+  speed: z.union([z.number().positive(), z.literal('max')]).default(60),
+  /** Stop after this many simulated minutes; unset runs until stopped. */
+  minutes: z.number().positive().optional(),
+}).strict();
+
+const sourceSchema = z.object({
+  kind: z.enum(['simulator', 'file', 'stdin']).default('simulator'),
+  simulator: simulatorSourceSchema.prefault({}),
+  file: z.object({ path: z.string().min(1) }).strict().optional(),
+  batchSize: z.number().int().positive().max(100_000).default(2000),
+}).strict().superRefine((s, ctx) => {
+  if (s.kind === 'file' && !s.file) ctx.addIssue({ code: 'custom', path: ['file', 'path'], message: 'source.kind is "file" but source.file.path is not set' });
+});
+
+const storesSchema = z.object({
+  /** Where the embedded default keeps actions, detections and dead letters. */
+  dir: z.string().min(1).default('var'),
+}).strict();
+
+const httpSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(9464),
+  enabled: z.boolean().default(true),
+}).strict();
+
+export const configSchema = z.object({
+  instance: z.string().min(1).default('foresight-1'),
+  log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).strict().prefault({}),
+  http: httpSchema.prefault({}),
+  source: sourceSchema.prefault({}),
+  ingest: ingestConfigSchema.prefault({}),
+  models: modelsConfigSchema.prefault({}),
+  detector: detectorConfigSchema.prefault({}),
+  remediator: remediatorConfigSchema.prefault({}),
+  /** Per-service SLOs and remediation policy; `default` applies to services not listed. */
+  services: z.record(z.string().min(1), servicePolicySchema).default({}),
+  stores: storesSchema.prefault({}),
+}).strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = Readonly<z.output<typeof configSchema>>;
+
+const SECRET_KEY = /secret|password|passwd|token|api_?key|credentials|sasl/i;
+
+/** A copy safe to print or log: secret-looking keys are masked, URLs lose their userinfo. */
+export function redactConfig(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => redactConfig(v, key));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== undefined && v !== '' ? '[redacted]' : redactConfig(v, k)]));
+  }
+  if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]+@/i.test(value)) return value.replace(/\/\/[^/@\s]+@/, '//[redacted]@');
+  return value;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const part of path.slice(0, -1)) {
+    const next = node[part];
+    if (!next || typeof next !== 'object' || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+/** Env values are YAML scalars: `5`, `true`, `[a, b]` parse as such; anything else is a string. */
+function parseEnvValue(raw: string): unknown {
+  try { return YAML.parse(raw) as unknown; } catch { return raw; }
+}
+
+/**
+ * Environment overrides. `FORESIGHT_A__B_C=v` sets `a.bC` (double underscore nests, single
+ * underscores camel-case), e.g. FORESIGHT_REMEDIATOR__MODE=live, FORESIGHT_HTTP__PORT=0.
+ * KAFKA_BROKERS and ELASTICSEARCH_URL are honoured by the stages that use them.
+ */
+export function applyEnv(input: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out = structuredClone(input);
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('FORESIGHT_') || raw === undefined || name === 'FORESIGHT_CONFIG') continue;
+    const path = name.slice('FORESIGHT_'.length).toLowerCase().split('__').map((seg) => seg.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()));
+    if (path.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype')) {
+      throw new ForesightError('CONFIG_INVALID', `environment variable ${name} does not name a config key`);
+    }
+    setPath(out, path, parseEnvValue(raw));
+  }
+  return out;
+}
+
+export function formatIssues(error: z.ZodError, origin: string): string {
+  return error.issues.map((i) => {
+    const where = i.path.length ? i.path.join('.') : '(top level)';
+    return `  ${origin}: ${where}: ${i.message}`;
+  }).join('\n');
+}
+
+export function parseConfig(input: unknown, origin = 'config'): Config {
+  const r = configSchema.safeParse(input ?? {});
+  if (!r.success) {
+    throw new ForesightError('CONFIG_INVALID', `invalid configuration:\n${formatIssues(r.error, origin)}`, { details: { issues: r.error.issues } });
+  }
+  return deepFreeze(r.data);
+}
+
+export interface LoadedConfig {
+  config: Config;
+  file: string | undefined;
+  hash: string;
+}
+
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const path = file ?? env.FORESIGHT_CONFIG;
+  let raw: Record<string, unknown> = {};
+  if (path) {
+    if (!existsSync(path)) throw new ForesightError('CONFIG_NOT_FOUND', `config file not found: ${path}`);
+    let parsed: unknown;
+    try {
+      parsed = YAML.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new ForesightError('CONFIG_INVALID', `config file ${path} is not valid YAML: ${(err as Error).message}`, { cause: err });
+    }
+    if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
+      throw new ForesightError('CONFIG_INVALID', `config file ${path} must hold a mapping at the top level`);
+    }
+    raw = (parsed ?? {}) as Record<string, unknown>;
+  }
+  const config = parseConfig(applyEnv(raw, env), path ?? 'config');
+  const hash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
+  return { config, file: path, hash };
+}

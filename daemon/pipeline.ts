@@ -1,0 +1,199 @@
+/**
+ * The pipeline: one direction, no back edges.
+ *
+ *   source ──► ingest (clean → template → window) ──► models (forecasts)
+ *                 │                                      │
+ *                 └──► dead letters                      ▼
+ *                           detector (breach, anomaly) ──► remediator ──► stores, actuators
+ *
+ * A batch is acknowledged to its source only after its dead letters, detections and
+ * actions are durable, so a crash replays it rather than losing it; stores and action ids
+ * are idempotent, so the replay does not double anything.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../core/clock.ts';
+import { ManualClock } from '../core/clock.ts';
+import type { Telemetry } from '../core/telemetry.ts';
+import type { DeadLetterSink, LogEvent, LogSource, MetricPoint, RawInput } from '../ingest/types.ts';
+import { createIngest } from '../ingest/index.ts';
+import { createForecasting } from '../models/index.ts';
+import type { ModelStore } from '../models/tfjs/store.ts';
+import { createBreachDetector } from '../detector/breach/index.ts';
+import { createAnomalyStage } from '../detector/anomaly/stage.ts';
+import type { Detection } from '../detector/types.ts';
+import { createRemediator } from '../remediator/index.ts';
+import type { ActionRecord, Actuator, RecordStore } from '../remediator/types.ts';
+import type { Config } from './config.ts';
+import { policyResolver } from './services.ts';
+
+export interface DaemonInfo {
+  instance: string;
+  version: string;
+  configHash: string;
+}
+
+export interface PipelineDeps {
+  config: Config;
+  telemetry: Telemetry;
+  source: LogSource;
+  deadLetters: DeadLetterSink;
+  store: RecordStore;
+  actuators: Actuator[];
+  daemon: DaemonInfo;
+  /** Replays tag their records and force dry-run unless asked otherwise. */
+  replay: boolean;
+  /** Replay pacing: event-time seconds per wall second; 'max' (default) does not wait. */
+  speed?: number | 'max';
+  modelStore?: ModelStore;
+}
+
+export interface ServiceStatus {
+  service: string;
+  windowStart: number;
+  count: number;
+  p95: number | null;
+  errorRate: number;
+  sloP95Ms: number | undefined;
+  forecaster: string | undefined;
+}
+
+export interface PipelineStatus {
+  mode: string;
+  source: string;
+  lines: number;
+  windows: number;
+  detections: number;
+  actions: number;
+  deadLetters: number;
+  deadLettersByReason: Record<string, number>;
+  services: number;
+  watermark: number;
+  serviceList: ServiceStatus[];
+  recentDetections: Detection[];
+  recentActions: ActionRecord[];
+}
+
+const RECENT = 50;
+
+export interface Pipeline {
+  /** Consumes the source until it ends or `signal` aborts, then flushes open windows. */
+  run(signal: AbortSignal): Promise<void>;
+  status(): PipelineStatus;
+  /** Every detection and action record produced, in order (for replay reports). */
+  readonly detections: Detection[];
+  readonly actions: ActionRecord[];
+  readonly clock: Clock;
+}
+
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  const { config, telemetry } = deps;
+  // Event time drives everything downstream of the windows: guardrails, cooldowns and
+  // verification behave the same whether a day is replayed in seconds or lived in real time.
+  const clock = new ManualClock(0);
+  const policyFor = policyResolver(config);
+  const ingest = createIngest(config.ingest, { telemetry, clock });
+  const forecasting = createForecasting(config.models, { telemetry, clock, modelStore: deps.modelStore });
+  const breach = createBreachDetector(config.detector.breach, {
+    clock,
+    slo: (service) => { const p = policyFor(service); return p ? { p95LatencyMs: p.sloP95Ms } : undefined; },
+  });
+  const anomaly = createAnomalyStage(config.detector.anomaly, { clock });
+  const mode = deps.replay && config.remediator.mode === 'live' ? 'dry_run' : config.remediator.mode;
+  const remediator = createRemediator({ ...config.remediator, mode }, {
+    clock, telemetry, actuators: deps.actuators, store: deps.store, policyFor, daemon: deps.daemon, replay: deps.replay,
+  });
+
+  const detections: Detection[] = [];
+  const actions: ActionRecord[] = [];
+  const services = new Map<string, ServiceStatus>();
+  const deadLettersByReason: Record<string, number> = {};
+  let lines = 0;
+  let windows = 0;
+  let deadLetterCount = 0;
+
+  function noteWindow(p: MetricPoint, forecaster: string | undefined): void {
+    services.set(p.service, {
+      service: p.service, windowStart: p.windowStart, count: p.count, p95: p.latency?.p95 ?? null,
+      errorRate: p.errorRate, sloP95Ms: policyFor(p.service)?.sloP95Ms, forecaster: forecaster ?? services.get(p.service)?.forecaster,
+    });
+  }
+
+  async function processPoints(points: MetricPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    windows += points.length;
+    for (const p of points) clock.advanceTo(p.windowStart + p.windowMs);
+    const found: Detection[] = [];
+    const forecasterBy = new Map<string, string>();
+    for (const update of forecasting.handle(points)) {
+      forecasterBy.set(update.service, update.forecaster);
+      found.push(...breach.handle(update));
+    }
+    found.push(...anomaly.handle(points));
+    for (const p of points) noteWindow(p, forecasterBy.get(p.service));
+    if (deps.replay) for (const d of found) d.replay = true;
+    const records = await remediator.handle({ detections: found, points });
+    for (const d of found) telemetry.detected(d.kind, d.service);
+    detections.push(...found);
+    actions.push(...records);
+  }
+
+  let paceFrom: { event: number; wall: number } | undefined;
+  async function pace(events: readonly LogEvent[], signal: AbortSignal): Promise<void> {
+    const speed = deps.speed;
+    if (speed === undefined || speed === 'max' || events.length === 0) return;
+    let newest = -Infinity;
+    for (const e of events) if (e.ts > newest) newest = e.ts;
+    paceFrom ??= { event: newest, wall: performance.now() };
+    const wait = (newest - paceFrom.event) / speed - (performance.now() - paceFrom.wall);
+    if (wait > 1) await sleep(wait, undefined, { signal }).catch(() => undefined);
+  }
+
+  async function processBatch(batch: RawInput[], signal: AbortSignal): Promise<void> {
+    const started = performance.now();
+    lines += batch.length;
+    const { events, points, deadLetters } = ingest.handle(batch);
+    await pace(events, signal);
+    if (deadLetters.length > 0) {
+      await deps.deadLetters.write(deadLetters);
+      deadLetterCount += deadLetters.length;
+      for (const d of deadLetters) deadLettersByReason[d.reason] = (deadLettersByReason[d.reason] ?? 0) + 1;
+    }
+    await processPoints(points);
+    await deps.source.ack?.(batch);
+    telemetry.stageTime('daemon', (performance.now() - started) / 1000);
+  }
+
+  return {
+    clock,
+    detections,
+    actions,
+    async run(signal) {
+      await Promise.all([ingest.start(), forecasting.start(), remediator.start()]);
+      try {
+        for await (const batch of deps.source.batches(signal)) {
+          await processBatch(batch, signal);
+          if (signal.aborted) break;
+        }
+        // End of input (or shutdown): close what is open so nothing observed is dropped.
+        await processPoints(ingest.flush());
+      } finally {
+        await Promise.all([ingest.stop(), forecasting.stop(), remediator.stop()]);
+      }
+    },
+    status() {
+      const latest = actions.slice(-RECENT);
+      return {
+        mode, source: deps.source.name, lines, windows,
+        detections: detections.length,
+        actions: new Set(actions.map((a) => a.actionId)).size,
+        deadLetters: deadLetterCount,
+        deadLettersByReason: { ...deadLettersByReason },
+        services: services.size,
+        watermark: clock.now(),
+        serviceList: [...services.values()].sort((a, b) => a.service.localeCompare(b.service)),
+        recentDetections: detections.slice(-RECENT).reverse(),
+        recentActions: latest.reverse(),
+      };
+    },
+  };
+}
