@@ -1,0 +1,190 @@
+import type { FieldsConfig, LatencyUnit } from '../config.ts';
+import type { AttrValue, DeadLetterReason, LogEvent, LogLevel } from '../types.ts';
+import type { JsonObject } from './lookup.ts';
+import { isPlainObject, lookupPath, resolve, splitPath } from './lookup.ts';
+import { levelFromStatus, parseLevel } from './level.ts';
+import type { Redactor } from './redact.ts';
+import { parseTimestamp } from './timestamp.ts';
+
+/** Turns one parsed JSON object into a LogEvent, or says precisely why it cannot. */
+
+interface Alias { alias: string; parts: string[] }
+interface LatencyAlias extends Alias { toMs: number }
+
+export interface CompiledFields {
+  time: Alias[];
+  service: Alias[];
+  level: Alias[];
+  message: Alias[];
+  latency: LatencyAlias[];
+  status: Alias[];
+  host: Alias[];
+  traceId: Alias[];
+  route: Alias[];
+  context: Alias[];
+}
+
+const UNIT_TO_MS: Record<LatencyUnit, number> = { s: 1000, ms: 1, us: 1e-3, ns: 1e-6 };
+
+const compile = (list: string[]): Alias[] => list.map((alias) => ({ alias, parts: splitPath(alias) }));
+
+export function compileFields(cfg: FieldsConfig): CompiledFields {
+  return {
+    time: compile(cfg.time),
+    service: compile(cfg.service),
+    level: compile(cfg.level),
+    message: compile(cfg.message),
+    latency: cfg.latency.map((l) => {
+      const field = typeof l === 'string' ? l : l.field;
+      const unit = typeof l === 'string' ? 'ms' : l.unit;
+      return { alias: field, parts: splitPath(field), toMs: UNIT_TO_MS[unit] };
+    }),
+    status: compile(cfg.status),
+    host: compile(cfg.host),
+    traceId: compile(cfg.traceId),
+    route: compile(cfg.route),
+    context: compile(cfg.context),
+  };
+}
+
+export interface NormalizeOptions {
+  fields: CompiledFields;
+  redact: Redactor;
+  maxAttrs: number;
+  maxAttrChars: number;
+}
+
+export type NormalizeResult =
+  | { ok: true; event: LogEvent }
+  | { ok: false; reason: DeadLetterReason; detail: string };
+
+const MAX_SERVICE_CHARS = 200;
+const ATTR_DEPTH = 3;
+
+const typeName = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+const fail = (reason: DeadLetterReason, detail: string): NormalizeResult => ({ ok: false, reason, detail });
+
+function numeric(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+  return undefined;
+}
+
+/** Optional short text field (host, route, trace id): strings and numbers accepted. */
+function shortText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeResult {
+  const f = opts.fields;
+  const used = new Set<string>();
+  const take = (aliases: Alias[]) => {
+    const r = resolve(obj, aliases);
+    if (r) used.add(r.alias);
+    return r;
+  };
+
+  const time = take(f.time);
+  if (!time) return fail('no_timestamp', `none of the time fields (${f.time.map((a) => a.alias).join(', ')}) is present`);
+  const ts = parseTimestamp(time.value);
+  if (!ts.ok) return fail('bad_timestamp', `${time.alias}: ${ts.detail}`);
+
+  const svc = take(f.service);
+  if (!svc) return fail('no_service', `none of the service fields (${f.service.map((a) => a.alias).join(', ')}) is present`);
+  if (typeof svc.value !== 'string') return fail('bad_field_type', `${svc.alias} must be a string, got ${typeName(svc.value)}`);
+  const service = svc.value.trim();
+  if (service === '') return fail('no_service', `${svc.alias} is empty`);
+  if (service.length > MAX_SERVICE_CHARS) return fail('bad_field_type', `${svc.alias} is longer than ${MAX_SERVICE_CHARS} characters`);
+
+  let status: number | undefined;
+  const st = take(f.status);
+  if (st) {
+    const n = numeric(st.value);
+    if (n === undefined || !Number.isInteger(n) || n < 100 || n > 599) return fail('bad_field_type', `${st.alias} must be an HTTP status 100..599, got ${JSON.stringify(st.value)}`);
+    status = n;
+  }
+
+  let level: LogLevel;
+  const lv = take(f.level);
+  if (lv) {
+    const l = parseLevel(lv.value);
+    if (!l.ok) return fail('bad_field_type', `${lv.alias}: ${l.detail}`);
+    level = l.level;
+  } else {
+    level = levelFromStatus(status);
+  }
+
+  let latencyMs: number | undefined;
+  const latAlias = f.latency.find((a) => { const v = lookupPath(obj, a.parts); return v !== undefined && v !== null && !isPlainObject(v); });
+  if (latAlias) {
+    used.add(latAlias.alias);
+    const raw = lookupPath(obj, latAlias.parts);
+    const n = numeric(raw);
+    if (n === undefined || n < 0) return fail('bad_field_type', `${latAlias.alias} must be a non-negative number, got ${JSON.stringify(raw)}`);
+    latencyMs = n * latAlias.toMs;
+  }
+
+  let message = '';
+  const msg = take(f.message);
+  if (msg) {
+    if (typeof msg.value === 'string') message = msg.value;
+    else if (typeof msg.value === 'number' || typeof msg.value === 'boolean') message = String(msg.value);
+    else return fail('bad_field_type', `${msg.alias} must be a string, got ${typeName(msg.value)}`);
+  }
+
+  const event: LogEvent = { ts: ts.ms, service, level, message: opts.redact(message), attrs: {} };
+  if (latencyMs !== undefined) event.latencyMs = latencyMs;
+  if (status !== undefined) event.status = status;
+  for (const [key, aliases] of [['host', f.host], ['route', f.route], ['traceId', f.traceId]] as const) {
+    const r = take(aliases);
+    if (!r) continue;
+    const s = shortText(r.value);
+    if (s === undefined) return fail('bad_field_type', `${r.alias} must be a string, got ${typeName(r.value)}`);
+    event[key] = s;
+  }
+
+  event.attrs = collectAttrs(obj, used, opts);
+  return { ok: true, event };
+}
+
+/**
+ * Scalars from the `context` object (under their own names) and then every other scalar not
+ * consumed above (under dotted paths), until `maxAttrs`. Strings are cut and redacted.
+ */
+function collectAttrs(obj: JsonObject, used: Set<string>, opts: NormalizeOptions): Record<string, AttrValue> {
+  const attrs: Record<string, AttrValue> = {};
+  let n = 0;
+  const put = (key: string, v: unknown): boolean => {
+    if (n >= opts.maxAttrs) return false;
+    if (Object.hasOwn(attrs, key)) return true;
+    if (typeof v === 'string') attrs[key] = opts.redact(v.length > opts.maxAttrChars ? v.slice(0, opts.maxAttrChars) : v);
+    else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') attrs[key] = v;
+    else return true;
+    n++;
+    return true;
+  };
+  const contextKeys = new Set<string>();
+  for (const c of opts.fields.context) {
+    const ctx = lookupPath(obj, c.parts);
+    if (!isPlainObject(ctx)) continue;
+    contextKeys.add(c.alias);
+    for (const [k, v] of Object.entries(ctx)) {
+      if (used.has(`${c.alias}.${k}`)) continue;
+      if (!put(k, v)) return attrs;
+    }
+  }
+  const walk = (o: JsonObject, prefix: string, depth: number): boolean => {
+    for (const [k, v] of Object.entries(o)) {
+      const path = prefix === '' ? k : `${prefix}.${k}`;
+      if (used.has(path) || contextKeys.has(path)) continue;
+      if (isPlainObject(v)) {
+        if (depth < ATTR_DEPTH && !walk(v, path, depth + 1)) return false;
+      } else if (!put(path, v)) return false;
+    }
+    return true;
+  };
+  walk(obj, '', 1);
+  return attrs;
+}

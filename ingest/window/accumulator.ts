@@ -1,0 +1,79 @@
+import { DDSketch } from '@datadog/sketches-js';
+import type { LogEvent, LogLevel, MetricPoint } from '../types.ts';
+import { LEVEL_RANK } from '../clean/level.ts';
+
+/** The running aggregate of one service's one window. */
+export class WindowAccumulator {
+  readonly service: string;
+  readonly windowStart: number;
+  private count = 0;
+  private errors = 0;
+  private latencyCount = 0;
+  private latencySum = 0;
+  private latencyMax = 0;
+  private latencyMin = Infinity;
+  private sketch: DDSketch | undefined;
+  private readonly levels: Partial<Record<LogLevel, number>> = {};
+  private readonly templates = new Map<string, { text: string; count: number }>();
+
+  constructor(service: string, windowStart: number, private readonly accuracy: number) {
+    this.service = service;
+    this.windowStart = windowStart;
+  }
+
+  add(e: LogEvent): void {
+    this.count++;
+    if (LEVEL_RANK[e.level] >= LEVEL_RANK.error || (e.status !== undefined && e.status >= 500)) this.errors++;
+    this.levels[e.level] = (this.levels[e.level] ?? 0) + 1;
+    if (e.latencyMs !== undefined) {
+      // The sketch is made on first use: most windows of log-only services never need one.
+      this.sketch ??= new DDSketch({ relativeAccuracy: this.accuracy });
+      this.sketch.accept(e.latencyMs);
+      this.latencyCount++;
+      this.latencySum += e.latencyMs;
+      if (e.latencyMs > this.latencyMax) this.latencyMax = e.latencyMs;
+      if (e.latencyMs < this.latencyMin) this.latencyMin = e.latencyMs;
+    }
+    if (e.template) {
+      const t = this.templates.get(e.template.id);
+      // Keep the newest text: the cluster may have generalised since the window opened.
+      if (t) { t.count++; t.text = e.template.text; } else this.templates.set(e.template.id, { text: e.template.text, count: 1 });
+    }
+  }
+
+  /** Sketch buckets can land up to the relative accuracy outside the seen range; clamp. */
+  private quantile(s: DDSketch, q: number): number {
+    return Math.min(this.latencyMax, Math.max(this.latencyMin, s.getValueAtQuantile(q)));
+  }
+
+  point(windowMs: number, topTemplates: number): MetricPoint {
+    const s = this.sketch;
+    return {
+      service: this.service,
+      windowStart: this.windowStart,
+      windowMs,
+      count: this.count,
+      errors: this.errors,
+      errorRate: this.count === 0 ? 0 : this.errors / this.count,
+      latency: s && this.latencyCount > 0
+        ? {
+          p50: this.quantile(s, 0.5),
+          p95: this.quantile(s, 0.95),
+          p99: this.quantile(s, 0.99),
+          max: this.latencyMax,
+          mean: this.latencySum / this.latencyCount,
+        }
+        : null,
+      latencyCount: this.latencyCount,
+      levels: { ...this.levels },
+      topTemplates: [...this.templates]
+        .map(([id, t]) => ({ id, text: t.text, count: t.count }))
+        .sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .slice(0, topTemplates),
+    };
+  }
+}
+
+export function emptyPoint(service: string, windowStart: number, windowMs: number): MetricPoint {
+  return { service, windowStart, windowMs, count: 0, errors: 0, errorRate: 0, latency: null, latencyCount: 0, levels: {}, topTemplates: [] };
+}

@@ -1,0 +1,133 @@
+import type { LogEvent, MetricPoint } from '../types.ts';
+import { emptyPoint, WindowAccumulator } from './accumulator.ts';
+
+/**
+ * Event-time tumbling windows per service.
+ *
+ * The watermark is the largest event time seen minus the allowed lateness; a window
+ * [start, start + windowMs) closes once its end is at or below the watermark, and an event
+ * for a closed window is refused (`too_late`). Whether an event is late depends only on the
+ * events before it, never on how they were batched, so replays give the same points.
+ *
+ * Empty windows: between two windows of a service that had events, and for `idleWindows`
+ * windows after its last event, a closed window with no events still yields a point with
+ * count 0, so downstream sees a service go quiet. Past that the service counts as gone
+ * and emits nothing until it logs again.
+ */
+
+export interface WindowOptions {
+  windowMs: number;
+  allowedLatenessMs: number;
+  idleWindows: number;
+  topTemplates: number;
+  sketchAccuracy: number;
+}
+
+interface ServiceWindows {
+  open: Map<number, WindowAccumulator>;
+  /** Start of the next window to emit; undefined when the service is idle past its limit. */
+  next: number | undefined;
+  /** Start of the latest window that received an event. */
+  lastActive: number;
+}
+
+export type AddOutcome = 'ok' | 'too_late';
+
+export class WindowAggregator {
+  private readonly o: WindowOptions;
+  private readonly services = new Map<string, ServiceWindows>();
+  private maxTs = -Infinity;
+  /** Windows ending at or before this are closed, for every service. */
+  private closedThrough = -Infinity;
+
+  constructor(opts: WindowOptions) {
+    this.o = opts;
+  }
+
+  get watermark(): number {
+    return Math.max(this.maxTs - this.o.allowedLatenessMs, this.closedThrough);
+  }
+
+  get openWindows(): number {
+    let n = 0;
+    for (const s of this.services.values()) n += s.open.size;
+    return n;
+  }
+
+  windowStartOf(ts: number): number {
+    return Math.floor(ts / this.o.windowMs) * this.o.windowMs;
+  }
+
+  /** Whether an event at `ts` would be refused, so callers can skip work on it. */
+  isLate(ts: number): boolean {
+    return this.windowStartOf(ts) + this.o.windowMs <= this.watermark;
+  }
+
+  add(e: LogEvent): AddOutcome {
+    const start = this.windowStartOf(e.ts);
+    if (this.isLate(e.ts)) return 'too_late';
+    let s = this.services.get(e.service);
+    if (!s) {
+      s = { open: new Map(), next: undefined, lastActive: start };
+      this.services.set(e.service, s);
+    }
+    let acc = s.open.get(start);
+    if (!acc) {
+      acc = new WindowAccumulator(e.service, start, this.o.sketchAccuracy);
+      s.open.set(start, acc);
+    }
+    acc.add(e);
+    if (start > s.lastActive) s.lastActive = start;
+    if (e.ts > this.maxTs) this.maxTs = e.ts;
+    return 'ok';
+  }
+
+  /** Points of every window the watermark has passed, ordered by window start, then service. */
+  collect(): MetricPoint[] {
+    const wm = this.watermark;
+    if (!Number.isFinite(wm)) return [];
+    return this.closeThrough(this.windowStartOf(wm) - this.o.windowMs);
+  }
+
+  /** Closes every open window (end of a replay, shutdown); later events for them are too late. */
+  flush(): MetricPoint[] {
+    let last = -Infinity;
+    for (const s of this.services.values()) for (const start of s.open.keys()) if (start > last) last = start;
+    if (!Number.isFinite(last)) return [];
+    const points = this.closeThrough(last);
+    this.closedThrough = Math.max(this.closedThrough, last + this.o.windowMs);
+    return points;
+  }
+
+  private closeThrough(lastStart: number): MetricPoint[] {
+    const W = this.o.windowMs;
+    const points: MetricPoint[] = [];
+    for (const [service, s] of this.services) {
+      let start = s.next ?? minKey(s.open);
+      while (start !== undefined && start <= lastStart) {
+        const acc = s.open.get(start);
+        if (acc) {
+          points.push(acc.point(W, this.o.topTemplates));
+          s.open.delete(start);
+        } else if (start <= s.lastActive + this.o.idleWindows * W) {
+          points.push(emptyPoint(service, start, W));
+        } else {
+          // Gone quiet for longer than idleWindows: skip straight to its next window with
+          // events rather than walking (and emitting) every empty window in between.
+          start = minKey(s.open);
+          s.next = undefined;
+          continue;
+        }
+        start += W;
+        s.next = start;
+      }
+    }
+    return points.sort((a, b) => a.windowStart - b.windowStart || (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
+  }
+}
+
+function minKey(m: Map<number, unknown>): number | undefined {
+  let min: number | undefined;
+  for (const k of m.keys()) if (min === undefined || k < min) min = k;
+  return min;
+}

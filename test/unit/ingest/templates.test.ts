@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { templatesSchema } from '../../../ingest/config.ts';
+import { DrainMiner } from '../../../ingest/templates/drain.ts';
+import { maskMessage } from '../../../ingest/templates/mask.ts';
+import { groupingAccuracy } from '../../../ingest/templates/accuracy.ts';
+import { parseCsv, readStructured } from '../../../ingest/templates/loghub.ts';
+
+const cfg = templatesSchema.parse({});
+
+test('masking of numbers, hex, uuids, ips and long ids', () => {
+  assert.equal(
+    maskMessage('req 42 from 10.0.0.7:8080 id 3f2a9c1e-1b2c-4d5e-8f90-a1b2c3d4e5f6 ptr 0xDEADbeef sha 9fa3b2c1d4 took -1.5 s v2 blk_-123'),
+    'req <*> from <*> id <*> ptr <*> sha <*> took <*> s v2 blk_<*>',
+  );
+  assert.equal(maskMessage('deadline exceeded for user42'), 'deadline exceeded for user42');
+});
+
+test('literal lines give exact templates; ids stay put as templates generalise', () => {
+  const m = new DrainMiner(cfg);
+  const a = m.add('Connected to db primary in 12 ms');
+  assert.deepEqual(a, { id: a.id, text: 'Connected to db primary in <*> ms' });
+  const b = m.add('Connected to db replica in 30 ms');
+  assert.deepEqual(b, { id: a.id, text: 'Connected to db <*> in <*> ms' });
+  const c = m.add('Session closed for alice');
+  assert.notEqual(c.id, a.id);
+  assert.equal(c.text, 'Session closed for alice');
+  assert.deepEqual(m.add('Session closed for bob'), { id: c.id, text: 'Session closed for <*>' });
+  // Different token count, different cluster.
+  assert.equal(m.add('Session closed for bob again').text, 'Session closed for bob again');
+  // Same leaf, 2 of 4 tokens equal meets the 0.5 threshold: the cluster generalises again.
+  assert.deepEqual(m.add('Session closed by admin'), { id: c.id, text: 'Session closed <*> <*>' });
+  // 4 tokens, but a different second prefix token: another leaf, another cluster.
+  const d = m.add('Session expired for carol');
+  assert.notEqual(d.id, c.id);
+  assert.equal(d.text, 'Session expired for carol');
+  assert.equal(m.size, 4);
+  assert.deepEqual(m.templates().map((t) => [t.text, t.size]), [
+    ['Connected to db <*> in <*> ms', 2], ['Session closed <*> <*>', 3], ['Session closed for bob again', 1], ['Session expired for carol', 1],
+  ]);
+  assert.equal(m.match('Session closed for dave')?.id, c.id);
+  assert.equal(m.size, 4);
+});
+
+test('ids are deterministic across runs (hash of the first template)', () => {
+  const lines = ['GET /a 200', 'GET /b 404', 'worker 3 started', 'worker 9 started'];
+  const ids1 = lines.map((l) => new DrainMiner(cfg).add(l).id);
+  const m = new DrainMiner(cfg);
+  const ids2 = lines.map((l) => m.add(l).id);
+  assert.equal(ids1[0], ids2[0]);
+  assert.equal(ids2[2], ids2[3]);
+  assert.match(ids2[0] as string, /^t[0-9a-f]{10}$/);
+});
+
+test('snapshot and restore continue exactly where they left off', () => {
+  const m = new DrainMiner(cfg);
+  for (const l of ['disk sda1 at 91%', 'disk sdb2 at 95%', 'cache miss key=7']) m.add(l);
+  const snap = JSON.parse(JSON.stringify(m.snapshot()));
+  const r = new DrainMiner(cfg);
+  r.restore(snap);
+  assert.deepEqual(r.templates(), m.templates());
+  assert.deepEqual(r.add('disk sdc3 at 99%'), m.add('disk sdc3 at 99%'));
+  assert.deepEqual(r.snapshot(), m.snapshot());
+});
+
+test('maxClusters forgets the least recently matched cluster', () => {
+  const m = new DrainMiner({ ...cfg, maxClusters: 2 });
+  const a = m.add('alpha one');
+  m.add('beta two three');
+  m.add('alpha one'); // a is now the most recent
+  m.add('gamma four five six');
+  assert.deepEqual(m.templates().map((t) => t.text).sort(), ['alpha one', 'gamma four five six']);
+  assert.equal(m.match('alpha one')?.id, a.id);
+  assert.equal(m.match('beta two three'), undefined);
+});
+
+test('grouping accuracy', () => {
+  assert.equal(groupingAccuracy(['a', 'a', 'b', 'c'], ['x', 'x', 'y', 'y']), 0.5);
+  assert.equal(groupingAccuracy(['a', 'a', 'b'], ['x', 'y', 'z']), 1 / 3);
+  assert.equal(groupingAccuracy(['p', 'q'], ['x', 'y']), 1);
+});
+
+test('CSV parsing of quoted fields', () => {
+  assert.deepEqual(parseCsv('a,b\n"x, ""y""",2\r\n'), [['a', 'b'], ['x, "y"', '2']]);
+  assert.deepEqual(readStructured('LineId,Content,EventId\n1,"hi, there",E1\n'), { contents: ['hi, there'], eventIds: ['E1'] });
+});
