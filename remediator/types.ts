@@ -35,6 +35,8 @@ export interface ActionRecord {
   actuator: string;
   result?: string;
   verification?: { checkedAt: string; ok: boolean; detail: string };
+  /** For a `rollback`: the actionId it undoes. */
+  rollbackOf?: string;
   daemon: { instance: string; version: string; configHash: string };
   replay?: boolean;
 }
@@ -42,6 +44,12 @@ export interface ActionRecord {
 /** Carries out an action on some system; pluggable. */
 export interface Actuator {
   readonly name: string;
+  /**
+   * Called even in `dry_run` mode. Only actuators whose effect stays inside Foresight (the
+   * log, the built-in simulator) set this, so the embedded default can close the loop
+   * without touching real systems.
+   */
+  readonly safeInDryRun?: boolean;
   /** Current replica count for a target, when the actuator knows it. */
   replicas?(target: string): Promise<number | undefined>;
   execute(action: ActionRecord): Promise<{ ok: boolean; detail: string }>;
@@ -53,4 +61,6 @@ export interface RecordStore {
   putDetections(records: Detection[]): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Latest version of every action (reduced by actionId), for rebuilding state on restart. */
+  readActions?(): Promise<ActionRecord[]>;
 }

@@ -1,0 +1,346 @@
+/**
+ * The remediator stage.
+ *
+ *   detections ──► policy (plan) ──► guardrails ──► actuators ──► records ──► store
+ *   points ──────► p95 samples ──► verification (verified | failed → rollback)
+ *                               └─► scale-in / traffic restore once the danger has passed
+ *
+ * Modes: `live` calls every actuator and records `executed` (or `failed`); `dry_run` records
+ * `planned` and calls only actuators marked `safeInDryRun` (log, simulator), so the embedded
+ * default still closes the loop on the simulator; `approval` records `planned` and calls no
+ * actuator (alerts still go out). Dry-run and live actions are verified the same way;
+ * approval-mode plans wait for an approval path that does not exist yet.
+ *
+ * `handle` resolves only when the batch's detections and records are in the store, so the
+ * caller may acknowledge its input then. Records the store refused are kept and written
+ * first on the next call.
+ */
+import type { Clock } from '../core/clock.ts';
+import type { StageHealth } from '../core/stage.ts';
+import type { Telemetry } from '../core/telemetry.ts';
+import type { Detection } from '../detector/types.ts';
+import type { MetricPoint } from '../ingest/types.ts';
+import type { RemediatorConfig, ServicePolicy } from './config.ts';
+import { checkGuardrails, type GuardrailVerdict } from './guardrails.ts';
+import { Ledger, tookEffect, type TargetState } from './ledger.ts';
+import { planAction, PRIMARY_ONLY, resolvePolicy, type PlannedAction, type ResolvedPolicy } from './policy.ts';
+import { actionId, buildRecord, decisionWindow, rollbackId, suppressedId, type DaemonInfo } from './records.ts';
+import type { ActionRecord, ActionStatus, Actuator, RecordStore } from './types.ts';
+import { hasHeadroom, judge } from './verify.ts';
+import { stableId } from '../core/ids.ts';
+
+export interface RemediatorDeps {
+  /** Event-time clock: cooldowns, caps and verification deadlines follow the data. */
+  clock: Clock;
+  telemetry: Telemetry;
+  /** Called in this order. */
+  actuators: Actuator[];
+  store: RecordStore;
+  policyFor: (service: string) => ServicePolicy | undefined;
+  daemon: DaemonInfo;
+  /** Marks records as replayed, and skips restoring state from the store. */
+  replay?: boolean;
+}
+
+export interface RemediatorInput {
+  detections: Detection[];
+  points: MetricPoint[];
+}
+
+export interface Remediator {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health(): StageHealth;
+  /** Returns the records (new actions and state changes) this batch produced, once durable. */
+  handle(input: RemediatorInput): Promise<ActionRecord[]>;
+}
+
+export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps): Remediator {
+  const { clock, telemetry, store } = deps;
+  const log = telemetry.log.child({ stage: 'remediator' });
+  const ledger = new Ledger(Math.max(config.verifyWindowMs, config.scaleInAfterMs) * 2);
+  const recordCtx = { mode: config.mode, daemon: deps.daemon, replay: deps.replay ?? false };
+  const policies = new Map<string, ResolvedPolicy | undefined>();
+  let queue: Promise<unknown> = Promise.resolve();
+  let unsavedActions: ActionRecord[] = [];
+  let unsavedDetections: Detection[] = [];
+  let started = false;
+  let stopped = false;
+  let lastError: string | undefined;
+  let recorded = 0;
+
+  function policyOf(service: string): ResolvedPolicy | undefined {
+    if (!policies.has(service)) {
+      const p = deps.policyFor(service);
+      policies.set(service, p ? resolvePolicy(service, p, config) : undefined);
+    }
+    return policies.get(service);
+  }
+
+  async function currentReplicas(target: string, t: TargetState, policy: ResolvedPolicy | undefined): Promise<number> {
+    for (const a of deps.actuators) {
+      if (!a.replicas) continue;
+      try {
+        const n = await a.replicas(target);
+        if (n !== undefined) { t.replicas = n; return n; }
+      } catch (err) {
+        telemetry.error('remediator', 'ACTUATOR_FAILED', err, `actuator ${a.name} could not report replicas`);
+      }
+    }
+    return t.replicas ?? Math.max(1, policy?.minReplicas ?? config.minReplicas);
+  }
+
+  function callees(hold: 'dry_run' | 'approval' | null): Actuator[] {
+    if (hold === 'approval') return [];
+    if (hold === 'dry_run') return deps.actuators.filter((a) => a.safeInDryRun);
+    return deps.actuators;
+  }
+
+  function emit(out: ActionRecord[], r: ActionRecord): void {
+    ledger.known.set(r.actionId, r);
+    out.push(r);
+    recorded++;
+    telemetry.actionRecorded(r.kind, r.status);
+  }
+
+  /** Runs the actuators for an action that passed its guardrails and records the outcome. */
+  async function carryOut(
+    out: ActionRecord[], id: string, plan: PlannedAction, hold: 'dry_run' | 'approval' | null, t: TargetState, extra: Partial<ActionRecord> = {},
+  ): Promise<void> {
+    // Actuators see the status the action will have if they succeed.
+    const rec = { ...buildRecord(id, plan, hold ? 'planned' : 'executed', recordCtx), ...extra };
+    const called = callees(hold);
+    const results: string[] = [];
+    let failed = false;
+    for (const a of called) {
+      try {
+        const r = await a.execute(rec);
+        results.push(`${a.name}: ${r.detail}`);
+        if (!r.ok) failed = true;
+      } catch (err) {
+        failed = true;
+        results.push(`${a.name}: ${(err as Error).message}`);
+        telemetry.error('remediator', 'ACTUATOR_FAILED', err, `actuator ${a.name} failed`);
+      }
+    }
+    if (failed) {
+      telemetry.warn('remediator', 'ACTUATOR_FAILED', { actionId: id, kind: plan.kind, target: plan.target }, 'action failed');
+    }
+    const status: ActionStatus = failed ? 'failed' : rec.status;
+    const final: ActionRecord = { ...rec, status, actuator: called.map((a) => a.name).join(','), result: results.join('; ') || 'no actuator called' };
+    if (plan.kind !== 'alert') {
+      ledger.noteAction(t, plan.at);
+      if (tookEffect(final)) {
+        ledger.apply(t, final);
+        if (plan.kind !== 'rollback') {
+          if (t.pending) log.info({ actionId: t.pending.record.actionId, by: id }, 'verification superseded by a newer action');
+          t.pending = { record: final, at: plan.at };
+        }
+      }
+    }
+    emit(out, final);
+  }
+
+  function guard(plan: PlannedAction, t: TargetState, policy: ResolvedPolicy | undefined): GuardrailVerdict {
+    return checkGuardrails(plan, {
+      mode: config.mode,
+      now: plan.at,
+      lastActionAt: t.lastActionAt,
+      recentActions: ledger.actionTimes,
+      recentTargetActions: t.actionTimes,
+      policy,
+    }, config);
+  }
+
+  async function decide(out: ActionRecord[], d: Detection): Promise<void> {
+    const policy = policyOf(d.service);
+    const targetName = policy?.target ?? d.service;
+    const t = ledger.target(targetName, d.service);
+    const isAlert = d.kind !== 'predicted_breach' || !policy;
+    const view = {
+      replicas: isAlert ? 0 : await currentReplicas(targetName, t, policy),
+      weights: t.weights ?? { ...PRIMARY_ONLY },
+    };
+    const plan = planAction(d, policy, view, config);
+    const id = actionId(plan.service, plan.kind, plan.at, config.decisionWindowMs);
+    if (ledger.known.has(id)) return;
+    const verdict = guard(plan, t, policy);
+    if (!verdict.pass) {
+      const sid = suppressedId(plan.service, plan.kind, plan.target, verdict.suppressed, plan.at, config.decisionWindowMs);
+      if (ledger.known.has(sid)) return;
+      emit(out, { ...buildRecord(sid, plan, 'suppressed', recordCtx), guardrail: verdict.suppressed, result: `suppressed by ${verdict.suppressed}` });
+      return;
+    }
+    await carryOut(out, id, plan, verdict.hold, t);
+  }
+
+  async function verifyPending(out: ActionRecord[], name: string, t: TargetState, now: number): Promise<void> {
+    const pending = t.pending;
+    if (!pending) return;
+    const policy = policyOf(t.service);
+    const slo = policy?.sloP95Ms;
+    if (slo === undefined) { t.pending = undefined; return; }
+    const v = judge({
+      actionAt: pending.at, now, warmupMs: config.warmupMs, verifyWindowMs: config.verifyWindowMs,
+      verifyAfterMs: config.verifyAfterMs, sloP95Ms: slo, samples: ledger.samplesOf(t.service), lastBreachAt: ledger.lastBreachAt(t.service),
+    });
+    if (v.outcome === 'wait') return;
+    t.pending = undefined;
+    const checked = { checkedAt: new Date(now).toISOString(), ok: v.outcome === 'verified', detail: v.detail };
+    const orig = pending.record;
+    if (v.outcome === 'verified') {
+      emit(out, { ...orig, status: 'verified', verification: checked });
+      return;
+    }
+    if (!policy?.rollback) {
+      emit(out, { ...orig, status: 'failed', verification: { ...checked, detail: `${v.detail}; rollback disabled by policy` } });
+      return;
+    }
+    emit(out, { ...orig, status: 'rolled_back', verification: checked });
+    const p = orig.params;
+    const plan: PlannedAction = {
+      kind: 'rollback', service: orig.service, target: name, at: now,
+      params: {
+        ...(p.toReplicas !== undefined && p.fromReplicas !== undefined ? { fromReplicas: p.toReplicas, toReplicas: p.fromReplicas } : {}),
+        ...(p.toWeights && p.fromWeights ? { fromWeights: p.toWeights, toWeights: p.fromWeights } : {}),
+      },
+      reason: { ...orig.reason, evidence: `verification of ${orig.actionId} failed: ${v.detail}` },
+    };
+    const id = rollbackId(orig.service, orig.actionId);
+    const verdict = guard(plan, t, policy);
+    if (!verdict.pass) {
+      const sid = stableId('act', orig.service, 'rollback', orig.actionId, 'suppressed', verdict.suppressed);
+      emit(out, { ...buildRecord(sid, plan, 'suppressed', recordCtx), guardrail: verdict.suppressed, rollbackOf: orig.actionId });
+      return;
+    }
+    await carryOut(out, id, plan, verdict.hold, t, { rollbackOf: orig.actionId });
+  }
+
+  /** Gives capacity (or traffic) back one step once no breach has been predicted and p95 had headroom for scaleInAfterMs. */
+  async function relax(out: ActionRecord[], name: string, t: TargetState, now: number): Promise<void> {
+    if (t.pending || t.lowSince === undefined || now - t.lowSince < config.scaleInAfterMs) return;
+    const policy = policyOf(t.service);
+    const reason = t.lastReason;
+    if (!policy || !reason) return;
+    const evidence = `no breach predicted and p95 within ${config.targetUtilisation} of SLO since ${new Date(t.lowSince).toISOString()}`;
+    let plan: PlannedAction | undefined;
+    let id: string | undefined;
+    if (t.replicas !== undefined && t.baselineReplicas !== undefined && t.replicas > t.baselineReplicas) {
+      const to = Math.max(t.baselineReplicas, t.replicas - config.scaleInStepReplicas);
+      plan = { kind: 'scale_in', service: t.service, target: name, at: now, params: { fromReplicas: t.replicas, toReplicas: to }, reason: { ...reason, evidence } };
+      id = actionId(t.service, 'scale_in', now, config.decisionWindowMs);
+    } else if (t.weights && t.baselineWeights && !sameWeights(t.weights, t.baselineWeights)) {
+      plan = { kind: 'traffic_shift', service: t.service, target: name, at: now, params: { fromWeights: { ...t.weights }, toWeights: { ...t.baselineWeights } }, reason: { ...reason, evidence } };
+      id = stableId('act', t.service, 'traffic_shift', decisionWindow(now, config.decisionWindowMs), 'restore');
+    }
+    if (!plan || !id || ledger.known.has(id)) return;
+    // Giving back is optional, so a guardrail just makes it wait; recording each wait would be noise.
+    const verdict = guard(plan, t, policy);
+    if (!verdict.pass) return;
+    await carryOut(out, id, plan, verdict.hold, t);
+  }
+
+  function observe(points: MetricPoint[]): void {
+    for (const p of points) {
+      if (!p.latency) continue;
+      const end = p.windowStart + p.windowMs;
+      ledger.addSample(p.service, { t: end, p95: p.latency.p95 });
+      const policy = policyOf(p.service);
+      if (!policy) continue;
+      const t = ledger.targets.get(policy.target);
+      if (!t) continue;
+      const shrinking = t.replicas !== undefined && t.baselineReplicas !== undefined && t.replicas > t.baselineReplicas;
+      const room = shrinking
+        ? hasHeadroom(p.latency.p95, policy.sloP95Ms, config.targetUtilisation, t.replicas, Math.min(config.scaleInStepReplicas, t.replicas! - t.baselineReplicas!))
+        : hasHeadroom(p.latency.p95, policy.sloP95Ms, config.targetUtilisation);
+      if (!room) t.lowSince = undefined;
+      else if (t.lowSince === undefined && (t.lastActionAt === undefined || end > t.lastActionAt)) t.lowSince = end;
+    }
+  }
+
+  async function persist(out: ActionRecord[], detections: Detection[]): Promise<void> {
+    unsavedDetections = unsavedDetections.concat(detections);
+    unsavedActions = unsavedActions.concat(out);
+    try {
+      // Detections first: an action record points at its detection.
+      await store.putDetections(unsavedDetections);
+      unsavedDetections = [];
+      await store.putActions(unsavedActions);
+      unsavedActions = [];
+      lastError = undefined;
+    } catch (err) {
+      lastError = (err as Error).message;
+      telemetry.error('remediator', 'SINK_UNAVAILABLE', err, 'could not store remediation records; kept for the next batch');
+      throw err;
+    }
+  }
+
+  async function process(input: RemediatorInput): Promise<ActionRecord[]> {
+    const t0 = performance.now();
+    const out: ActionRecord[] = [];
+    const detections = [...input.detections].sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+    for (const d of detections) if (d.kind === 'predicted_breach') ledger.breachPredicted(d.service, d.at);
+    observe(input.points);
+    for (const d of detections) await decide(out, d);
+    const now = clock.now();
+    const names = [...ledger.targets.keys()].sort();
+    for (const name of names) await verifyPending(out, name, ledger.targets.get(name)!, now);
+    for (const name of names) await relax(out, name, ledger.targets.get(name)!, now);
+    await persist(out, detections);
+    telemetry.stageTime('remediator', (performance.now() - t0) / 1000);
+    return out;
+  }
+
+  return {
+    async start() {
+      if (started) return;
+      started = true;
+      if (!deps.replay && store.readActions) {
+        const records = await store.readActions();
+        ledger.restore(records);
+        log.info({ records: records.length, pending: [...ledger.targets.values()].filter((t) => t.pending).length }, 'remediator state restored');
+      }
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await queue.catch(() => undefined);
+      await store.flush();
+    },
+    health() {
+      const targets = [...ledger.targets.values()];
+      return {
+        ok: lastError === undefined,
+        detail: {
+          mode: config.mode,
+          targets: targets.length,
+          pendingVerifications: targets.filter((t) => t.pending).length,
+          recorded,
+          unsaved: unsavedActions.length + unsavedDetections.length,
+          ...(lastError ? { lastError } : {}),
+        },
+      };
+    },
+    handle(input) {
+      // One batch at a time: decisions depend on the state the previous batch left.
+      const run = queue.then(() => process(input));
+      queue = run.catch(() => undefined);
+      return run;
+    },
+  };
+}
+
+function sameWeights(a: Record<string, number>, b: Record<string, number>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) if (Math.abs((a[k] ?? 0) - (b[k] ?? 0)) > 1e-9) return false;
+  return true;
+}
+
+export { remediatorConfigSchema, servicePolicySchema, webhookSchema, parseRemediatorConfig } from './config.ts';
+export type { RemediatorConfig, ServicePolicy, WebhookConfig } from './config.ts';
+export { createActuators } from './actuators/index.ts';
+export type { SimulatorControl } from './actuators/simulator.ts';
+export { MemoryRecordStore } from './store/memory.ts';
+export { FileRecordStore, createFileStore, openFileStore } from './store/file.ts';
+export type { DaemonInfo } from './records.ts';
+export type { ActionRecord, Actuator, RecordStore } from './types.ts';

@@ -1,0 +1,125 @@
+/**
+ * The remediator's memory: what each target looks like (as far as our actions go), when it
+ * was last acted on, which action awaits verification, and the recent p95 per service.
+ * Rebuilt from the record store on restart, so cooldowns and caps survive a crash.
+ */
+import { HOUR_MS } from './guardrails.ts';
+import type { ActionReason, ActionRecord } from './types.ts';
+import type { Sample } from './verify.ts';
+
+export interface Pending {
+  record: ActionRecord;
+  at: number;
+}
+
+export interface TargetState {
+  service: string;
+  replicas?: number;
+  /** Replicas before our first scale-out; scale-in never goes below it. */
+  baselineReplicas?: number;
+  weights?: Record<string, number>;
+  baselineWeights?: Record<string, number>;
+  lastActionAt?: number;
+  actionTimes: number[];
+  /** Since when p95 has left room to give capacity back (reset by any breach or action). */
+  lowSince?: number;
+  pending?: Pending;
+  lastReason?: ActionReason;
+}
+
+/** Whether a record changed the target (as the remediator sees it). */
+export function tookEffect(r: ActionRecord): boolean {
+  if (r.kind === 'alert') return false;
+  if (r.status === 'executed' || r.status === 'verified' || r.status === 'rolled_back') return true;
+  return r.status === 'planned' && r.mode === 'dry_run';
+}
+
+/** Whether a record still awaits verification. */
+export function awaitsVerification(r: ActionRecord): boolean {
+  if (r.kind === 'alert' || r.kind === 'rollback') return false;
+  return r.status === 'executed' || (r.status === 'planned' && r.mode === 'dry_run');
+}
+
+export class Ledger {
+  readonly targets = new Map<string, TargetState>();
+  /** Latest version of every record written, by actionId. */
+  readonly known = new Map<string, ActionRecord>();
+  readonly actionTimes: number[] = [];
+  private readonly breachAt = new Map<string, number>();
+  private readonly samples = new Map<string, Sample[]>();
+
+  constructor(private readonly keepSamplesMs: number) {}
+
+  target(name: string, service: string): TargetState {
+    let t = this.targets.get(name);
+    if (!t) { t = { service, actionTimes: [] }; this.targets.set(name, t); }
+    return t;
+  }
+
+  noteAction(t: TargetState, at: number): void {
+    t.lastActionAt = Math.max(t.lastActionAt ?? at, at);
+    t.actionTimes.push(at);
+    this.actionTimes.push(at);
+    t.lowSince = undefined;
+    pruneTimes(t.actionTimes, at);
+    pruneTimes(this.actionTimes, at);
+  }
+
+  /** Applies an effective action's outcome to what we believe about the target. */
+  apply(t: TargetState, r: ActionRecord): void {
+    const p = r.params;
+    if (p.toReplicas !== undefined) {
+      if (t.baselineReplicas === undefined && p.fromReplicas !== undefined) t.baselineReplicas = p.fromReplicas;
+      t.replicas = p.toReplicas;
+    }
+    if (p.toWeights) {
+      if (t.baselineWeights === undefined && p.fromWeights) t.baselineWeights = { ...p.fromWeights };
+      t.weights = { ...p.toWeights };
+    }
+    if (r.kind !== 'rollback' && r.kind !== 'scale_in') t.lastReason = r.reason;
+  }
+
+  breachPredicted(service: string, at: number): void {
+    this.breachAt.set(service, Math.max(this.breachAt.get(service) ?? at, at));
+    for (const t of this.targets.values()) if (t.service === service) t.lowSince = undefined;
+  }
+
+  lastBreachAt(service: string): number | undefined {
+    return this.breachAt.get(service);
+  }
+
+  addSample(service: string, s: Sample): void {
+    let xs = this.samples.get(service);
+    if (!xs) { xs = []; this.samples.set(service, xs); }
+    xs.push(s);
+    if (xs.length > 1 && xs[xs.length - 2]!.t > s.t) xs.sort((a, b) => a.t - b.t);
+    const horizon = xs[xs.length - 1]!.t - this.keepSamplesMs;
+    let drop = 0;
+    while (drop < xs.length && xs[drop]!.t <= horizon) drop++;
+    if (drop > 0) xs.splice(0, drop);
+  }
+
+  samplesOf(service: string): readonly Sample[] {
+    return this.samples.get(service) ?? [];
+  }
+
+  /** Replays stored records (oldest first) into memory after a restart. */
+  restore(records: readonly ActionRecord[]): void {
+    const sorted = [...records].sort((a, b) => a['@timestamp'].localeCompare(b['@timestamp']) || a.actionId.localeCompare(b.actionId));
+    for (const r of sorted) {
+      this.known.set(r.actionId, r);
+      if (r.kind === 'alert' || r.status === 'suppressed') continue;
+      const t = this.target(r.target, r.service);
+      const at = Date.parse(r['@timestamp']);
+      this.noteAction(t, at);
+      if (tookEffect(r)) this.apply(t, r);
+      t.pending = awaitsVerification(r) ? { record: r, at } : undefined;
+    }
+  }
+}
+
+function pruneTimes(times: number[], now: number): void {
+  let drop = 0;
+  while (drop < times.length && times[drop]! <= now - HOUR_MS) drop++;
+  if (drop > 0) times.splice(0, drop);
+}

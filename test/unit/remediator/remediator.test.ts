@@ -1,0 +1,171 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { servicePolicySchema } from '../../../remediator/config.ts';
+import { actionId } from '../../../remediator/records.ts';
+import { MemoryRecordStore } from '../../../remediator/store/memory.ts';
+import { anomaly, breach, brief, harness, minutes, MIN, T0 } from './fixtures.ts';
+
+test('a predicted breach scales out in dry run: simulator moved, live-only actuator untouched, detection stored', async () => {
+  const h = harness();
+  const out = await h.rem.handle({ detections: [breach('checkout', T0)], points: [] });
+  assert.deepEqual(out.map(brief), ['12:00 scale_out planned 2->6']);
+  assert.deepEqual(h.sim.calls, ['scale checkout 6']);
+  assert.equal(h.spy.seen.length, 0);
+  const r = out[0]!;
+  assert.equal(r.actionId, actionId('checkout', 'scale_out', T0, 5 * MIN));
+  assert.equal(r.actuator, 'simulator');
+  assert.equal(r.mode, 'dry_run');
+  assert.deepEqual(r.daemon, { instance: 'test-1', version: '0.1.0', configHash: 'abc' });
+  assert.equal(r.reason.leadTimeMs, 2 * MIN);
+  const store = h.store as MemoryRecordStore;
+  assert.deepEqual([...store.detections.keys()], [breach('checkout', T0).id]);
+  assert.equal(store.actions.get(r.actionId)?.status, 'planned');
+});
+
+test('live mode calls every actuator and records executed', async () => {
+  const h = harness({ mode: 'live' });
+  const out = await h.rem.handle({ detections: [breach('checkout', T0)], points: [] });
+  assert.deepEqual(out.map(brief), ['12:00 scale_out executed 2->6']);
+  assert.equal(out[0]!.actuator, 'simulator,spy');
+  assert.equal(h.spy.seen[0]?.status, 'executed');
+});
+
+test('approval mode holds actions as planned and calls nothing, but alerts still go out', async () => {
+  const h = harness({ mode: 'approval' });
+  const out = await h.rem.handle({ detections: [breach('checkout', T0), anomaly('checkout', T0 + 5 * MIN)], points: [] });
+  assert.deepEqual(out.map(brief), ['12:00 scale_out planned 2->6', '12:05 alert executed -']);
+  assert.deepEqual(h.sim.calls, []);
+  assert.deepEqual(h.spy.seen.map((a) => a.kind), ['alert']);
+  assert.equal(out[0]!.result, 'no actuator called');
+});
+
+test('an anomaly alone raises an alert, never a scale-out', async () => {
+  const h = harness({ mode: 'live' });
+  const out = await h.rem.handle({ detections: [anomaly('checkout', T0)], points: [] });
+  assert.deepEqual(out.map(brief), ['12:00 alert executed -']);
+  assert.deepEqual(h.sim.calls, []);
+});
+
+test('a flood of detections yields one action and one suppressed record per decision window', async () => {
+  const h = harness();
+  const out = await minutes(h, 0, 9, () => 450, (m) => [breach('checkout', T0 + m * MIN)]);
+  assert.deepEqual(out.map(brief), ['12:00 scale_out planned 2->6', '12:05 scale_out suppressed(cooldown) 6->10']);
+  assert.deepEqual(h.sim.calls, ['scale checkout 6']);
+});
+
+test('verification succeeds once a full window after warmup is under the SLO', async () => {
+  const h = harness();
+  await h.rem.handle({ detections: [breach('checkout', T0)], points: [] });
+  const out = await minutes(h, 0, 6, () => 200);
+  assert.deepEqual(out.map(brief), ['12:00 scale_out verified 2->6']);
+  assert.deepEqual(out[0]!.verification, { checkedAt: '2026-01-01T12:05:00.000Z', ok: true, detail: 'median p95 200 ms over 3 windows vs SLO 500 ms' });
+});
+
+test('an action that does not help is rolled back after verifyAfterMs', async () => {
+  const h = harness();
+  await h.rem.handle({ detections: [breach('checkout', T0)], points: [] });
+  const out = await minutes(h, 0, 11, () => 800);
+  assert.deepEqual(out.map(brief), ['12:00 scale_out rolled_back 2->6', '12:10 rollback planned 6->2']);
+  assert.equal(out[0]!.verification?.ok, false);
+  assert.equal(out[0]!.verification?.checkedAt, '2026-01-01T12:10:00.000Z');
+  assert.equal(out[1]!.rollbackOf, out[0]!.actionId);
+  assert.deepEqual(h.sim.calls, ['scale checkout 6', 'scale checkout 2']);
+  assert.equal(h.sim.replicas('checkout'), 2);
+});
+
+test('a breach still predicted keeps verification from passing even when p95 is fine', async () => {
+  const h = harness();
+  await h.rem.handle({ detections: [breach('checkout', T0)], points: [] });
+  // The 12:03 breach falls in the decision window already acted on (no new record), but it
+  // is evidence: verification waits until the evidence window (12:03, 12:06] no longer holds it.
+  const out = await minutes(h, 0, 7, () => 200, (m) => (m === 3 ? [breach('checkout', T0 + m * MIN)] : []));
+  assert.deepEqual(out.map(brief), ['12:00 scale_out verified 2->6']);
+  assert.equal(out[0]!.verification?.checkedAt, '2026-01-01T12:06:00.000Z');
+});
+
+test('with rollback disabled a failed verification is recorded as failed, and nothing is undone', async () => {
+  const h = harness({}, { policy: servicePolicySchema.parse({ sloP95Ms: 500, minReplicas: 2, maxReplicas: 10, rollback: false }) });
+  await h.rem.handle({ detections: [breach('checkout', T0)], points: [] });
+  const out = await minutes(h, 0, 11, () => 800);
+  assert.deepEqual(out.map(brief), ['12:00 scale_out failed 2->6']);
+  assert.match(out[0]!.verification!.detail, /rollback disabled by policy$/);
+  assert.deepEqual(h.sim.calls, ['scale checkout 6']);
+});
+
+test('capacity is given back one step once no breach is predicted and p95 has headroom for scaleInAfterMs', async () => {
+  const h = harness();
+  await h.rem.handle({ detections: [breach('checkout', T0)], points: [] });
+  const out = await minutes(h, 0, 33, () => 200);
+  assert.deepEqual(out.map(brief), [
+    '12:00 scale_out verified 2->6',
+    '12:16 scale_in planned 6->5',
+    '12:16 scale_in verified 6->5',
+    '12:32 scale_in planned 5->4',
+  ]);
+  assert.deepEqual(h.sim.calls, ['scale checkout 6', 'scale checkout 5', 'scale checkout 4']);
+});
+
+test('traffic shift moves the configured share and restores it when the danger has passed', async () => {
+  const h = harness({}, { policy: servicePolicySchema.parse({ sloP95Ms: 500, action: 'traffic_shift', shiftShare: 0.3 }) });
+  const first = await h.rem.handle({ detections: [breach('checkout', T0)], points: [] });
+  assert.deepEqual(first[0]!.params, { fromWeights: { primary: 1, standby: 0 }, toWeights: { primary: 0.7, standby: 0.3 } });
+  const out = await minutes(h, 0, 17, () => 200);
+  assert.deepEqual(out.map(brief), [
+    '12:00 traffic_shift verified {"primary":1,"standby":0}->{"primary":0.7,"standby":0.3}',
+    '12:16 traffic_shift planned {"primary":0.7,"standby":0.3}->{"primary":1,"standby":0}',
+  ]);
+  assert.deepEqual(h.sim.calls, ['shift checkout 0.3', 'shift checkout 0']);
+});
+
+test('replaying the same input twice gives identical records and no duplicates in the store', async () => {
+  const store = new MemoryRecordStore();
+  const run = async () => {
+    const h = harness({}, { store, replay: true });
+    await h.rem.handle({ detections: [breach('checkout', T0)], points: [] });
+    return minutes(h, 0, 40, (m) => (m < 12 ? 800 : 200), (m) => (m % 3 === 0 ? [breach('checkout', T0 + m * MIN)] : []));
+  };
+  const a = await run();
+  const versions = store.history.length;
+  const b = await run();
+  assert.deepEqual(b, a);
+  assert.equal(store.history.length, versions);
+  assert.ok(a.length >= 3, `expected a few records, got ${a.map(brief).join(' | ')}`);
+  assert.ok(a.every((r) => r.replay === true));
+});
+
+test('the hourly cap stops the fifth action of the hour on one target', async () => {
+  const h = harness({ cooldownMs: 5 * MIN, maxActionsPerHourPerTarget: 4, maxStepReplicas: 1, verifyAfterMs: 5 * MIN, warmupMs: 0 });
+  // A breach every 5 minutes: each step verifies, the next breach scales again, until capped.
+  const out = await minutes(h, 0, 30, () => 200, (m) => (m % 5 === 0 ? [breach('checkout', T0 + m * MIN)] : []));
+  assert.deepEqual(out.map(brief), [
+    '12:00 scale_out planned 2->3',
+    '12:00 scale_out verified 2->3',
+    '12:05 scale_out planned 3->4',
+    '12:05 scale_out verified 3->4',
+    '12:10 scale_out planned 4->5',
+    '12:10 scale_out verified 4->5',
+    '12:15 scale_out planned 5->6',
+    '12:15 scale_out verified 5->6',
+    '12:20 scale_out suppressed(hourly_cap_target) 6->7',
+    '12:25 scale_out suppressed(hourly_cap_target) 6->7',
+  ]);
+  assert.equal(h.sim.replicas('checkout'), 6);
+});
+
+test('records the store refused are kept and written first on the next batch', async () => {
+  const inner = new MemoryRecordStore();
+  let fail = true;
+  const flaky = {
+    putActions: async (rs: Parameters<MemoryRecordStore['putActions']>[0]) => { if (fail) throw new Error('disk full'); return inner.putActions(rs); },
+    putDetections: (ds: Parameters<MemoryRecordStore['putDetections']>[0]) => inner.putDetections(ds),
+    flush: async () => {}, close: async () => {},
+  };
+  const h = harness({}, { store: flaky });
+  await assert.rejects(h.rem.handle({ detections: [breach('checkout', T0)], points: [] }), /disk full/);
+  assert.equal(h.rem.health().ok, false);
+  assert.equal(h.rem.health().detail?.unsaved, 1);
+  fail = false;
+  assert.deepEqual(await h.rem.handle({ detections: [], points: [] }), []);
+  assert.deepEqual([...inner.actions.values()].map(brief), ['12:00 scale_out planned 2->6']);
+  assert.equal(h.rem.health().ok, true);
+});
