@@ -4,6 +4,12 @@
 export interface SeriesPoint {
   t: number;
   value: number;
+  /**
+   * Covariates of the same window, for forecasters that use more than the series itself
+   * (the TF.js model). Univariate forecasters ignore them.
+   */
+  throughput?: number;
+  errorRate?: number;
 }
 
 /** Quantile paths over a horizon: `paths[q][h]` is the q-quantile at step h + 1. */
@@ -33,4 +39,22 @@ export interface Forecaster {
 
 export function quantileKey(q: number): string {
   return `p${Math.round(q * 100)}`;
+}
+
+/** The metrics the models stage forecasts. */
+export type ForecastMetric = 'latency_p95';
+
+/**
+ * What the models stage hands the detector for each closed window of each service.
+ * `observed` is null for a window without latency; `forecast` is null until the chosen
+ * forecaster has enough history (and for windows without latency).
+ */
+export interface ForecastUpdate {
+  service: string;
+  metric: ForecastMetric;
+  windowStart: number;
+  observed: number | null;
+  forecast: Forecast | null;
+  /** Name of the forecaster currently chosen for this service. */
+  forecaster: string;
 }

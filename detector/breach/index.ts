@@ -1,0 +1,128 @@
+import type { Clock } from '../../core/clock.ts';
+import { stableId } from '../../core/ids.ts';
+import type { StageHealth } from '../../core/stage.ts';
+import type { ForecastUpdate } from '../../models/types.ts';
+import { quantileKey } from '../../models/types.ts';
+import type { Detection } from '../types.ts';
+import type { BreachConfig } from './config.ts';
+import { breachOutlook, firstStepAtOrAbove } from './probability.ts';
+
+export { breachConfigSchema, type BreachConfig } from './config.ts';
+export { exceedance, breachOutlook, firstStepAtOrAbove, type BreachOutlook } from './probability.ts';
+
+export interface BreachDeps {
+  clock: Clock;
+  slo: (service: string) => { p95LatencyMs: number } | undefined;
+  /** Stamped on detections; defaults to the version of the forecaster that predicted. */
+  modelVersion?: string;
+}
+
+export interface BreachDetector {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  handle(update: ForecastUpdate): Detection[];
+  health(): StageHealth;
+}
+
+interface EpisodeState {
+  active: boolean;
+  /** Consecutive windows at or above raiseProbability while not active. */
+  streak: number;
+  episodeAt: number | undefined;
+}
+
+/**
+ * Predicts SLO breaches of p95 latency from the published forecast's quantile paths.
+ *
+ * Probability: per step, P(p95 > SLO) from the quantiles (probability.ts); the episode's
+ * probability is the maximum over the horizon. Hysteresis: an episode is raised after
+ * `minPersistence` consecutive windows at or above `raiseProbability` and lasts until a
+ * window falls below `clearProbability`; one detection per episode, its id derived from
+ * the raising window, so replays give the same id.
+ *
+ * predictedBreachAt is the first step whose exceedance probability reaches
+ * raiseProbability (with the default 0.5 that is where the median path crosses the SLO);
+ * if the observed p95 is already above the SLO it is the raising window itself
+ * (leadTimeMs 0, evidence.alreadyBreaching).
+ */
+export function createBreachDetector(config: BreachConfig, deps: BreachDeps): BreachDetector {
+  const state = new Map<string, EpisodeState>();
+  let emitted = 0;
+  let lastAt: number | undefined;
+
+  function handle(u: ForecastUpdate): Detection[] {
+    if (!config.enabled) return [];
+    const slo = deps.slo(u.service)?.p95LatencyMs;
+    // A window without a forecast says nothing either way: the episode state is kept.
+    if (slo === undefined || !u.forecast) return [];
+    lastAt = u.windowStart;
+    let s = state.get(u.service);
+    if (!s) {
+      s = { active: false, streak: 0, episodeAt: undefined };
+      state.set(u.service, s);
+    }
+    const outlook = breachOutlook(u.forecast, slo);
+    const p = outlook.probability;
+    if (s.active) {
+      if (p < config.clearProbability) {
+        s.active = false;
+        s.episodeAt = undefined;
+      }
+      return [];
+    }
+    s.streak = p >= config.raiseProbability ? s.streak + 1 : 0;
+    if (s.streak < config.minPersistence) return [];
+    s.active = true;
+    s.streak = 0;
+    s.episodeAt = u.windowStart;
+    emitted++;
+
+    const f = u.forecast;
+    const alreadyBreaching = u.observed !== null && u.observed > slo;
+    const step = firstStepAtOrAbove(outlook.perStep, config.raiseProbability) ?? f.steps;
+    const predictedBreachAt = alreadyBreaching ? u.windowStart : f.origin + step * f.stepMs;
+    const upperQ = Math.max(...f.quantiles);
+    return [{
+      id: stableId('det', u.service, u.metric, 'predicted_breach', u.windowStart),
+      service: u.service,
+      metric: u.metric,
+      kind: 'predicted_breach',
+      at: u.windowStart,
+      score: p,
+      threshold: slo,
+      predictedBreachAt,
+      leadTimeMs: Math.max(0, predictedBreachAt - u.windowStart),
+      forecast: {
+        origin: f.origin,
+        stepMs: f.stepMs,
+        steps: f.steps,
+        forecaster: f.forecaster,
+        median: [...(f.paths[quantileKey(0.5)] ?? [])],
+        upper: [...(f.paths[quantileKey(upperQ)] ?? [])],
+      },
+      evidence: {
+        observed: u.observed,
+        slo,
+        probability: p,
+        alreadyBreaching,
+        breachStep: alreadyBreaching ? 0 : step,
+        upperQuantile: upperQ,
+        forecaster: f.forecaster,
+        forecastModelVersion: f.modelVersion,
+      },
+      modelVersion: deps.modelVersion ?? f.modelVersion,
+    }];
+  }
+
+  let stopped = false;
+  return {
+    async start() { /* stateless apart from episodes; nothing to open */ },
+    async stop() { stopped = true; },
+    handle,
+    health() {
+      let active = 0;
+      for (const s of state.values()) if (s.active) active++;
+      return { ok: !stopped, detail: { services: state.size, activeEpisodes: active, emitted, lastAt, clock: deps.clock.now() } };
+    },
+  };
+}

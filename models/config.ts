@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * Configuration of the models stage (top-level key `models`). Defaults live here only;
+ * cross-field rules (the horizon must be a whole number of steps, selection horizons must
+ * fit inside it) are checked once at parse time.
+ */
+const quantileSchema = z.number().gt(0).lt(1);
+
+export const dampedTrendConfigSchema = z.object({
+  /** Level smoothing. */
+  alpha: z.number().gt(0).lt(1).default(0.3),
+  /** Trend smoothing (Holt's form, 0 < beta < 1). */
+  beta: z.number().gt(0).lt(1).default(0.1),
+  /** Damping: 1 is an undamped (linear) trend, smaller flattens long forecasts sooner. */
+  phi: z.number().gt(0).max(1).default(0.98),
+}).strict();
+
+export const tfjsConfigSchema = z.object({
+  enabled: z.boolean().default(true),
+  modelDir: z.string().min(1).default('var/models'),
+  /** Name under which the model is saved in and loaded from the model store. */
+  modelName: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('latency-p95'),
+}).strict();
+
+export const selectionConfigSchema = z.object({
+  /** Forecast steps at which each forecaster's error is tracked against what arrived. */
+  horizons: z.array(z.number().int().positive()).min(1).default([5, 15]),
+  /** Weight of the newest error in the exponentially weighted mean. */
+  alpha: z.number().gt(0).max(1).default(0.1),
+  /** A challenger must beat the current choice by this fraction to replace it (no flapping). */
+  margin: z.number().min(0).lt(1).default(0.05),
+  /** Scored forecasts a forecaster needs before it may be chosen. */
+  minScored: z.number().int().min(1).default(5),
+  /** Chosen until the others have been scored. */
+  preferred: z.string().default('damped_trend'),
+}).strict();
+
+export const modelsConfigSchema = z.object({
+  horizonMinutes: z.number().int().min(5).default(30),
+  /** One forecast step; equal to the aggregation window. */
+  stepMs: z.number().int().positive().default(60_000),
+  quantiles: z.array(quantileSchema).min(2).default([0.1, 0.5, 0.9]),
+  /** Points a forecaster must have seen before it forecasts. */
+  minHistory: z.number().int().min(3).default(10),
+  /** Residuals kept per forecaster for its intervals. */
+  residualWindow: z.number().int().min(10).max(10_000).default(240),
+  /** Services with forecasting state; each costs ~30 KB (a day of seasonal slots). */
+  maxServices: z.number().int().positive().default(1000),
+  dampedTrend: dampedTrendConfigSchema.prefault({}),
+  theilSen: z.object({ window: z.number().int().min(5).max(200).default(20) }).strict().prefault({}),
+  selection: selectionConfigSchema.prefault({}),
+  tfjs: tfjsConfigSchema.prefault({}),
+}).strict().superRefine((c, ctx) => {
+  const horizonMs = c.horizonMinutes * 60_000;
+  if (horizonMs % c.stepMs !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['stepMs'], message: `horizonMinutes (${c.horizonMinutes}) must be a whole number of steps of ${c.stepMs} ms` });
+  }
+  const steps = Math.floor(horizonMs / c.stepMs);
+  for (const h of c.selection.horizons) {
+    if (h > steps) ctx.addIssue({ code: 'custom', path: ['selection', 'horizons'], message: `horizon ${h} is beyond the forecast horizon of ${steps} steps` });
+  }
+  if (!c.quantiles.includes(0.5)) ctx.addIssue({ code: 'custom', path: ['quantiles'], message: 'quantiles must include 0.5 (the median path)' });
+  for (let i = 1; i < c.quantiles.length; i++) {
+    if ((c.quantiles[i] ?? 0) <= (c.quantiles[i - 1] ?? 0)) {
+      ctx.addIssue({ code: 'custom', path: ['quantiles'], message: 'quantiles must be strictly increasing' });
+      break;
+    }
+  }
+});
+
+export type ModelsConfig = z.infer<typeof modelsConfigSchema>;
+
+/** Forecast steps in the horizon. */
+export function horizonSteps(c: Pick<ModelsConfig, 'horizonMinutes' | 'stepMs'>): number {
+  return Math.floor((c.horizonMinutes * 60_000) / c.stepMs);
+}

@@ -1,0 +1,14 @@
+/**
+ * Public entry of the models stage.
+ *
+ *   MetricPoint[] ─► createForecasting().handle ─► ForecastUpdate[] ─► detector
+ */
+export { createForecasting, type Forecasting, type ForecastingDeps } from './forecasting.ts';
+export { modelsConfigSchema, horizonSteps, type ModelsConfig } from './config.ts';
+export type { Forecast, Forecaster, ForecastUpdate, ForecastMetric, SeriesPoint } from './types.ts';
+export { quantileKey } from './types.ts';
+export { DampedTrendForecaster, SeasonalNaiveForecaster, TheilSenForecaster } from './statistical/index.ts';
+export {
+  loadTf, trainModel, saveModel, loadModel, createFileModelStore, createMemoryModelStore, TfForecaster,
+  MODEL_FORMAT_VERSION, type ModelStore, type StoredModel, type ModelMeta, type TrainOptions, type TrainedModel, type LoadedModel,
+} from './tfjs/index.ts';

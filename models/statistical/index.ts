@@ -1,0 +1,6 @@
+export { DampedTrendForecaster, type DampedTrendOptions } from './damped-trend.ts';
+export { SeasonalNaiveForecaster, type SeasonalNaiveOptions, DAY_MS } from './seasonal-naive.ts';
+export { TheilSenForecaster, type TheilSenOptions } from './theil-sen.ts';
+export { RingBuffer } from './ring.ts';
+export { getTransform, type Transform, type TransformName } from './transform.ts';
+export { normalQuantile } from './quantiles.ts';

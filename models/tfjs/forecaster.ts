@@ -1,0 +1,92 @@
+import type { Forecast, Forecaster, SeriesPoint } from '../types.ts';
+import { quantileKey } from '../types.ts';
+import type { Tf } from './backend.ts';
+import { encodeStep, FEATURE_COUNT, logLatency } from './features.ts';
+import type { LoadedModel } from './artifacts.ts';
+
+export interface TfForecasterOptions {
+  stepMs: number;
+}
+
+/**
+ * Streams one service's series into the trained network. State is the last `window`
+ * points (a fixed circular array); a forecast is one predict() on a 1 x (W*F) tensor,
+ * cached until the next observation, so each window costs at most one predict.
+ */
+export class TfForecaster implements Forecaster {
+  readonly name = 'tfjs_mlp';
+  readonly version: string;
+  private readonly window: number;
+  private readonly points: SeriesPoint[];
+  private next = 0;
+  private seen = 0;
+  private cached: { t: number; out: Float32Array } | undefined;
+
+  constructor(private readonly tf: Tf, private readonly loaded: LoadedModel, private readonly opts: TfForecasterOptions) {
+    this.window = loaded.meta.window;
+    this.points = new Array<SeriesPoint>(this.window);
+    this.version = `${loaded.meta.version}/${loaded.meta.createdAt}`;
+  }
+
+  observe(point: SeriesPoint): void {
+    if (!Number.isFinite(point.value)) return;
+    this.points[this.next] = point;
+    this.next = (this.next + 1) % this.window;
+    this.seen++;
+    this.cached = undefined;
+  }
+
+  private last(): SeriesPoint | undefined {
+    return this.points[(this.next + this.window - 1) % this.window];
+  }
+
+  private predict(): Float32Array {
+    const last = this.last() as SeriesPoint;
+    if (this.cached?.t === last.t) return this.cached.out;
+    const x = new Float32Array(this.window * FEATURE_COUNT);
+    for (let w = 0; w < this.window; w++) {
+      encodeStep(this.points[(this.next + w) % this.window] as SeriesPoint, this.loaded.meta.normalisation, x, w * FEATURE_COUNT);
+    }
+    const out = this.tf.tidy(() => {
+      const y = this.loaded.model.predict(this.tf.tensor2d(x, [1, x.length]));
+      const t = Array.isArray(y) ? y[0] : y;
+      return (t as { dataSync(): Float32Array }).dataSync().slice();
+    });
+    this.cached = { t: last.t, out };
+    return out;
+  }
+
+  forecast(steps: number, quantiles: readonly number[]): Forecast | null {
+    const meta = this.loaded.meta;
+    if (this.seen < this.window || steps < 1 || steps > meta.horizon) return null;
+    const idx = quantiles.map((q) => meta.quantiles.indexOf(q));
+    if (idx.some((i) => i < 0)) return null;
+    const out = this.predict();
+    const last = this.last() as SeriesPoint;
+    const base = logLatency(last.value);
+    const std = meta.normalisation.logLatency.std;
+    const Q = meta.quantiles.length;
+    const paths: Record<string, number[]> = {};
+    const keys = quantiles.map(quantileKey);
+    for (const k of keys) paths[k] = new Array<number>(steps);
+    const all = new Array<number>(Q);
+    for (let h = 0; h < steps; h++) {
+      for (let k = 0; k < Q; k++) all[k] = out[h * Q + k] ?? 0;
+      // Quantile heads are trained independently and can cross; sorting each step is the
+      // monotone rearrangement that restores p10 <= p50 <= p90 without refitting.
+      all.sort((a, b) => a - b);
+      for (let j = 0; j < quantiles.length; j++) {
+        (paths[keys[j] as string] as number[])[h] = Math.exp(base + (all[idx[j] as number] as number) * std);
+      }
+    }
+    return {
+      origin: last.t,
+      stepMs: this.opts.stepMs,
+      steps,
+      quantiles: [...quantiles],
+      paths,
+      forecaster: this.name,
+      modelVersion: this.version,
+    };
+  }
+}

@@ -1,0 +1,7 @@
+export { loadTf, type Tf, type TfBackend } from './backend.ts';
+export { trainModel, buildModel, pinballLoss, type TrainOptions, type TrainedModel } from './model.ts';
+export { toStored, saveModel, loadModel, type LoadedModel } from './artifacts.ts';
+export { createFileModelStore, createMemoryModelStore, type ModelStore, type StoredModel, type ModelJson } from './store.ts';
+export { MODEL_FORMAT_VERSION, checkMeta, modelMetaSchema, type ModelMeta, type ModelRequirements } from './meta.ts';
+export { TfForecaster, type TfForecasterOptions } from './forecaster.ts';
+export { FEATURES, fitNormalisation, type Normalisation } from './features.ts';

@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createBreachDetector, exceedance, breachConfigSchema, type BreachConfig } from '../../../detector/breach/index.ts';
+import { detectorConfigSchema } from '../../../detector/config.ts';
+import { ManualClock } from '../../../core/clock.ts';
+import { stableId } from '../../../core/ids.ts';
+import { TheilSenForecaster } from '../../../models/statistical/index.ts';
+import type { Forecast, ForecastUpdate } from '../../../models/types.ts';
+
+const STEP = 60_000;
+const T0 = 1_700_000_000_000 - (1_700_000_000_000 % STEP);
+const config: BreachConfig = breachConfigSchema.parse({});
+const slo = (service: string): { p95LatencyMs: number } | undefined => (service === 'api' ? { p95LatencyMs: 100 } : undefined);
+
+/** A flat forecast whose P(p95 > 100) is `prob` at every step (see exceedance). */
+function forecastWith(prob: number, origin: number, steps = 5): Forecast {
+  const d = prob >= 0.5 ? 20 - 50 * (0.9 - prob) : (prob - 0.5) * 50;
+  return {
+    origin, stepMs: STEP, steps, quantiles: [0.1, 0.5, 0.9], forecaster: 'test', modelVersion: 'test@1',
+    paths: { p10: new Array(steps).fill(80 + d), p50: new Array(steps).fill(100 + d), p90: new Array(steps).fill(120 + d) },
+  };
+}
+
+function update(i: number, prob: number | null, observed: number | null = 90): ForecastUpdate {
+  const windowStart = T0 + i * STEP;
+  return { service: 'api', metric: 'latency_p95', windowStart, observed, forecast: prob === null ? null : forecastWith(prob, windowStart), forecaster: 'test' };
+}
+
+function run(probs: Array<number | null>, cfg: BreachConfig = config): Array<{ i: number; id: string }> {
+  const det = createBreachDetector(cfg, { clock: new ManualClock(0), slo });
+  const out: Array<{ i: number; id: string }> = [];
+  probs.forEach((p, i) => { for (const d of det.handle(update(i, p))) out.push({ i, id: d.id }); });
+  return out;
+}
+
+test('exceedance interpolates the CDF through the quantiles, with linear tails', () => {
+  const L = [0.1, 0.5, 0.9];
+  const V = [80, 100, 120];
+  assert.equal(exceedance(L, V, 100), 0.5);
+  const near = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
+  near(exceedance(L, V, 110), 0.3);
+  near(exceedance(L, V, 120), 0.1);
+  assert.equal(exceedance(L, V, 125), 0);
+  assert.equal(exceedance(L, V, 75), 1);
+  near(exceedance(L, V, 78), 0.94);
+  // A point forecast: above it certain, at or below it impossible.
+  assert.equal(exceedance(L, [100, 100, 100], 99), 1);
+  assert.equal(exceedance(L, [100, 100, 100], 100), 0);
+  // A flat lower segment uses the next segment's slope for the tail.
+  near(exceedance(L, [90, 90, 110], 88), 0.94);
+  near(exceedance(L, [90, 90, 110], 100), 0.3);
+});
+
+test('the forecast helper really produces the probabilities the hysteresis tests rely on', () => {
+  for (const p of [0.15, 0.3, 0.45, 0.55, 0.7]) {
+    const f = forecastWith(p, T0);
+    const got = exceedance([0.1, 0.5, 0.9], [f.paths.p10?.[0], f.paths.p50?.[0], f.paths.p90?.[0]] as number[], 100);
+    assert.ok(Math.abs(got - p) < 1e-9, `${p} -> ${got}`);
+  }
+});
+
+test('hysteresis: a probability oscillating around the raise threshold emits once per episode', () => {
+  // Never two in a row at >= 0.5 : no episode at all.
+  assert.deepEqual(run([0.55, 0.45, 0.55, 0.45, 0.55, 0.45, 0.55]), []);
+  // Raised at window 1; oscillation above clearProbability (0.2) keeps the same episode.
+  const one = run([0.55, 0.55, 0.45, 0.55, 0.3, 0.7, 0.45, 0.55, 0.25, 0.55]);
+  assert.deepEqual(one.map((d) => d.i), [1]);
+  // Cleared at window 3 (0.15 < 0.2), raised again at window 5.
+  const two = run([0.6, 0.6, 0.45, 0.15, 0.6, 0.6, 0.6]);
+  assert.deepEqual(two.map((d) => d.i), [1, 5]);
+  assert.notEqual(two[0]?.id, two[1]?.id);
+});
+
+test('windows without a forecast neither count toward persistence nor clear an episode', () => {
+  assert.deepEqual(run([0.6, null, 0.6]).map((d) => d.i), [2]);
+  assert.deepEqual(run([0.6, 0.6, null, null, 0.6, 0.6]).map((d) => d.i), [1]);
+});
+
+test('minPersistence 1 raises on the first window', () => {
+  assert.deepEqual(run([0.6], { ...config, minPersistence: 1 }).map((d) => d.i), [0]);
+});
+
+test('ids are deterministic: the same input gives the same ids, derived from the raising window', () => {
+  const probs = [0.6, 0.6, 0.1, 0.6, 0.6];
+  const a = run(probs);
+  assert.deepEqual(a, run(probs));
+  assert.deepEqual(a.map((d) => d.id), [
+    stableId('det', 'api', 'latency_p95', 'predicted_breach', T0 + STEP),
+    stableId('det', 'api', 'latency_p95', 'predicted_breach', T0 + 4 * STEP),
+  ]);
+});
+
+test('services without an SLO are ignored', () => {
+  const det = createBreachDetector(config, { clock: new ManualClock(0), slo });
+  const u = { ...update(0, 0.9), service: 'other' };
+  assert.deepEqual([det.handle(u), det.handle({ ...u, windowStart: u.windowStart + STEP })], [[], []]);
+});
+
+test('exact lead time on a synthetic ramp', () => {
+  // p95 = 10 + 5 i ms, SLO 100 ms: the first window above it is i = 19. An exact line has
+  // zero spread, so P jumps from 0 to 1 where the forecast passes the SLO.
+  const f = new TheilSenForecaster({ stepMs: STEP, minHistory: 5, window: 10, transform: 'none' });
+  const det = createBreachDetector(config, { clock: new ManualClock(0), slo, modelVersion: 'fs-1' });
+  const found = [];
+  for (let i = 0; i < 25; i++) {
+    const t = T0 + i * STEP;
+    const value = 10 + 5 * i;
+    f.observe({ t, value });
+    const out = det.handle({ service: 'api', metric: 'latency_p95', windowStart: t, observed: value, forecast: f.forecast(30, [0.1, 0.5, 0.9]), forecaster: f.name });
+    found.push(...out.map((d) => ({ i, d })));
+  }
+  assert.equal(found.length, 1);
+  const { i, d } = found[0] as (typeof found)[number];
+  // First forecast at i = 4, persistence 2: raised at i = 5, breach at window 19.
+  assert.equal(i, 5);
+  assert.equal(d.kind, 'predicted_breach');
+  assert.equal(d.at, T0 + 5 * STEP);
+  assert.equal(d.predictedBreachAt, T0 + 19 * STEP);
+  assert.equal(d.leadTimeMs, 14 * STEP);
+  assert.equal(d.score, 1);
+  assert.equal(d.threshold, 100);
+  assert.equal(d.modelVersion, 'fs-1');
+  assert.equal(d.forecast?.median.length, 30);
+  assert.equal(d.forecast?.median[0], 40);
+  assert.deepEqual(d.forecast?.upper, d.forecast?.median);
+  assert.deepEqual(d.evidence, {
+    observed: 35, slo: 100, probability: 1, alreadyBreaching: false, breachStep: 14,
+    upperQuantile: 0.9, forecaster: 'theil_sen', forecastModelVersion: 'theil_sen@1',
+  });
+});
+
+test('already above the SLO when raised: lead time 0 and alreadyBreaching', () => {
+  const det = createBreachDetector(config, { clock: new ManualClock(0), slo });
+  det.handle(update(0, 0.8, 130));
+  const [d] = det.handle(update(1, 0.8, 130));
+  assert.ok(d);
+  assert.equal(d.leadTimeMs, 0);
+  assert.equal(d.predictedBreachAt, T0 + STEP);
+  assert.equal(d.evidence.alreadyBreaching, true);
+  assert.equal(d.modelVersion, 'test@1');
+});
+
+test('config: defaults, clear must be below raise, unknown keys rejected', () => {
+  assert.deepEqual(config, { enabled: true, raiseProbability: 0.5, minPersistence: 2, clearProbability: 0.2 });
+  assert.equal(breachConfigSchema.safeParse({ raiseProbability: 0.3, clearProbability: 0.3 }).success, false);
+  assert.equal(breachConfigSchema.safeParse({ raise: 0.3 }).success, false);
+  assert.deepEqual(detectorConfigSchema.parse({}), { breach: config, anomaly: {} });
+  assert.equal(detectorConfigSchema.safeParse({ other: {} }).success, false);
+});
