@@ -1,14 +1,14 @@
 import type { FieldsConfig, LatencyUnit } from '../config.ts';
 import type { AttrValue, DeadLetterReason, LogEvent, LogLevel } from '../types.ts';
 import type { JsonObject } from './lookup.ts';
-import { isPlainObject, lookupPath, resolve, splitPath } from './lookup.ts';
+import { compilePath, isPlainObject, lookupPath, resolve, type FieldPath } from './lookup.ts';
 import { levelFromStatus, parseLevel } from './level.ts';
 import type { Redactor } from './redact.ts';
 import { parseTimestamp } from './timestamp.ts';
 
 /** Turns one parsed JSON object into a LogEvent, or says precisely why it cannot. */
 
-interface Alias { alias: string; parts: string[] }
+type Alias = FieldPath;
 interface LatencyAlias extends Alias { toMs: number }
 
 export interface CompiledFields {
@@ -26,7 +26,7 @@ export interface CompiledFields {
 
 const UNIT_TO_MS: Record<LatencyUnit, number> = { s: 1000, ms: 1, us: 1e-3, ns: 1e-6 };
 
-const compile = (list: string[]): Alias[] => list.map((alias) => ({ alias, parts: splitPath(alias) }));
+const compile = (list: string[]): Alias[] => list.map(compilePath);
 
 export function compileFields(cfg: FieldsConfig): CompiledFields {
   return {
@@ -37,7 +37,7 @@ export function compileFields(cfg: FieldsConfig): CompiledFields {
     latency: cfg.latency.map((l) => {
       const field = typeof l === 'string' ? l : l.field;
       const unit = typeof l === 'string' ? 'ms' : l.unit;
-      return { alias: field, parts: splitPath(field), toMs: UNIT_TO_MS[unit] };
+      return { ...compilePath(field), toMs: UNIT_TO_MS[unit] };
     }),
     status: compile(cfg.status),
     host: compile(cfg.host),
@@ -79,10 +79,11 @@ function shortText(v: unknown): string | undefined {
 
 export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeResult {
   const f = opts.fields;
-  const used = new Set<string>();
+  // A handful of entries: an array beats a Set here (bench/ingest.ts).
+  const used: string[] = [];
   const take = (aliases: Alias[]) => {
     const r = resolve(obj, aliases);
-    if (r) used.add(r.alias);
+    if (r) used.push(r.alias);
     return r;
   };
 
@@ -117,10 +118,14 @@ export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeRes
   }
 
   let latencyMs: number | undefined;
-  const latAlias = f.latency.find((a) => { const v = lookupPath(obj, a.parts); return v !== undefined && v !== null && !isPlainObject(v); });
+  let latAlias: LatencyAlias | undefined;
+  let raw: unknown;
+  for (const a of f.latency) {
+    raw = lookupPath(obj, a);
+    if (raw !== undefined && raw !== null && !isPlainObject(raw)) { latAlias = a; break; }
+  }
   if (latAlias) {
-    used.add(latAlias.alias);
-    const raw = lookupPath(obj, latAlias.parts);
+    used.push(latAlias.alias);
     const n = numeric(raw);
     if (n === undefined || n < 0) return fail('bad_field_type', `${latAlias.alias} must be a non-negative number, got ${JSON.stringify(raw)}`);
     latencyMs = n * latAlias.toMs;
@@ -153,7 +158,7 @@ export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeRes
  * Scalars from the `context` object (under their own names) and then every other scalar not
  * consumed above (under dotted paths), until `maxAttrs`. Strings are cut and redacted.
  */
-function collectAttrs(obj: JsonObject, used: Set<string>, opts: NormalizeOptions): Record<string, AttrValue> {
+function collectAttrs(obj: JsonObject, used: string[], opts: NormalizeOptions): Record<string, AttrValue> {
   const attrs: Record<string, AttrValue> = {};
   let n = 0;
   const put = (key: string, v: unknown): boolean => {
@@ -167,18 +172,18 @@ function collectAttrs(obj: JsonObject, used: Set<string>, opts: NormalizeOptions
   };
   const contextKeys = new Set<string>();
   for (const c of opts.fields.context) {
-    const ctx = lookupPath(obj, c.parts);
+    const ctx = lookupPath(obj, c);
     if (!isPlainObject(ctx)) continue;
     contextKeys.add(c.alias);
     for (const [k, v] of Object.entries(ctx)) {
-      if (used.has(`${c.alias}.${k}`)) continue;
+      if (used.includes(`${c.alias}.${k}`)) continue;
       if (!put(k, v)) return attrs;
     }
   }
   const walk = (o: JsonObject, prefix: string, depth: number): boolean => {
     for (const [k, v] of Object.entries(o)) {
       const path = prefix === '' ? k : `${prefix}.${k}`;
-      if (used.has(path) || contextKeys.has(path)) continue;
+      if (used.includes(path) || contextKeys.has(path)) continue;
       if (isPlainObject(v)) {
         if (depth < ATTR_DEPTH && !walk(v, path, depth + 1)) return false;
       } else if (!put(path, v)) return false;

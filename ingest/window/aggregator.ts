@@ -9,10 +9,11 @@ import { emptyPoint, WindowAccumulator } from './accumulator.ts';
  * for a closed window is refused (`too_late`). Whether an event is late depends only on the
  * events before it, never on how they were batched, so replays give the same points.
  *
- * Empty windows: between two windows of a service that had events, and for `idleWindows`
- * windows after its last event, a closed window with no events still yields a point with
- * count 0, so downstream sees a service go quiet. Past that the service counts as gone
- * and emits nothing until it logs again.
+ * Empty windows: for up to `idleWindows` windows after a service's last window with events,
+ * a closed window with no events still yields a point with count 0, so downstream sees the
+ * service go quiet (or a short gap as zeros). Past that the service counts as gone and emits
+ * nothing until it logs again; its next point then starts at its next window with events,
+ * so a service back after a month does not flood downstream with 43,200 zeros.
  */
 
 export interface WindowOptions {
@@ -27,8 +28,8 @@ interface ServiceWindows {
   open: Map<number, WindowAccumulator>;
   /** Start of the next window to emit; undefined when the service is idle past its limit. */
   next: number | undefined;
-  /** Start of the latest window that received an event. */
-  lastActive: number;
+  /** Start of the latest emitted window that had events; idle zeros are counted from it. */
+  lastEmitted: number;
 }
 
 export type AddOutcome = 'ok' | 'too_late';
@@ -68,7 +69,7 @@ export class WindowAggregator {
     if (this.isLate(e.ts)) return 'too_late';
     let s = this.services.get(e.service);
     if (!s) {
-      s = { open: new Map(), next: undefined, lastActive: start };
+      s = { open: new Map(), next: undefined, lastEmitted: -Infinity };
       this.services.set(e.service, s);
     }
     let acc = s.open.get(start);
@@ -77,7 +78,6 @@ export class WindowAggregator {
       s.open.set(start, acc);
     }
     acc.add(e);
-    if (start > s.lastActive) s.lastActive = start;
     if (e.ts > this.maxTs) this.maxTs = e.ts;
     return 'ok';
   }
@@ -109,7 +109,8 @@ export class WindowAggregator {
         if (acc) {
           points.push(acc.point(W, this.o.topTemplates));
           s.open.delete(start);
-        } else if (start <= s.lastActive + this.o.idleWindows * W) {
+          s.lastEmitted = start;
+        } else if (start <= s.lastEmitted + this.o.idleWindows * W) {
           points.push(emptyPoint(service, start, W));
         } else {
           // Gone quiet for longer than idleWindows: skip straight to its next window with
