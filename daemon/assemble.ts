@@ -1,15 +1,14 @@
 import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import { ForesightError } from '../core/errors.ts';
-import type { LogSource } from '../ingest/types.ts';
-import { createFileSource } from '../ingest/sources/file.ts';
-import { createStdinSource } from '../ingest/sources/stdin.ts';
-import { createFileDeadLetterSink } from '../ingest/deadletter/file.ts';
+import type { DeadLetterSink, LogSource } from '../ingest/types.ts';
+import { systemClock } from '../core/clock.ts';
+import { FileSource } from '../ingest/sources/file.ts';
+import { StdinSource } from '../ingest/sources/stdin.ts';
+import { FileDeadLetterSink } from '../ingest/deadletter/file.ts';
 import { createSimulator, createSimulatorSource, loadScenario, type Simulator } from '../ingest/sources/simulator/index.ts';
 import type { Actuator, RecordStore } from '../remediator/types.ts';
-import { createLogActuator } from '../remediator/actuators/log.ts';
-import { createWebhookActuator } from '../remediator/actuators/webhook.ts';
-import { createSimulatorActuator } from '../remediator/actuators/simulator.ts';
+import { createActuators } from '../remediator/actuators/index.ts';
 import { createFileStore } from '../remediator/store/file.ts';
 import type { Config } from './config.ts';
 
@@ -17,7 +16,7 @@ import type { Config } from './config.ts';
 export interface Assembly {
   source: LogSource;
   simulator: Simulator | undefined;
-  deadLetters: ReturnType<typeof createFileDeadLetterSink>;
+  deadLetters: DeadLetterSink;
   store: RecordStore;
   actuators: Actuator[];
 }
@@ -35,36 +34,32 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
   const maxLineBytes = config.ingest.maxLineBytes;
   if (opts.replayPath !== undefined) {
     source = opts.replayPath === '-'
-      ? createStdinSource({ batchSize, maxLineBytes })
-      : createFileSource(opts.replayPath, { batchSize, maxLineBytes });
+      ? new StdinSource({ batchSize, maxLineBytes, clock: systemClock })
+      : new FileSource(opts.replayPath, { batchSize, maxLineBytes, clock: systemClock });
   } else if (config.source.kind === 'simulator') {
     const s = config.source.simulator;
     simulator = createSimulator(loadScenario(s.scenario), { seed: s.seed });
     source = createSimulatorSource(simulator, { speed: s.speed, minutes: s.minutes });
   } else if (config.source.kind === 'file') {
     if (!config.source.file) throw new ForesightError('CONFIG_INVALID', 'source.file.path is required for source.kind "file"');
-    source = createFileSource(config.source.file.path, { batchSize, maxLineBytes });
+    source = new FileSource(config.source.file.path, { batchSize, maxLineBytes, clock: systemClock });
   } else {
-    source = createStdinSource({ batchSize, maxLineBytes });
+    source = new StdinSource({ batchSize, maxLineBytes, clock: systemClock });
   }
 
   const dir = opts.storesDir ?? config.stores.dir;
-  const actuators: Actuator[] = [];
-  for (const name of config.remediator.actuators) {
-    if (name === 'log') actuators.push(createLogActuator(log.child({ actuator: 'log' })));
-    else if (name === 'webhook') {
-      if (!config.remediator.webhook) throw new ForesightError('CONFIG_INVALID', 'remediator.actuators lists "webhook" but remediator.webhook is not set');
-      actuators.push(createWebhookActuator(config.remediator.webhook));
-    } else if (name === 'simulator') {
-      // Only a simulated world can be acted on by the simulator actuator; on other sources it is skipped.
-      if (simulator) actuators.push(createSimulatorActuator(simulator.control));
-      else log.warn({ actuator: 'simulator' }, 'simulator actuator configured but the source is not the simulator; skipped');
-    }
+  // The simulator actuator can only act on a simulated world; on other sources it is dropped
+  // (with a warning) so one config serves both the embedded default and replays of files.
+  let names = config.remediator.actuators;
+  if (!simulator && names.includes('simulator')) {
+    log.warn({ actuator: 'simulator' }, 'simulator actuator configured but the source is not the simulator; skipped');
+    names = names.filter((n) => n !== 'simulator');
   }
+  const actuators = createActuators({ actuators: names, webhook: config.remediator.webhook }, { log: log.child({ stage: 'remediator' }), simulator: simulator?.control });
   return {
     source,
     simulator,
-    deadLetters: createFileDeadLetterSink(join(dir, 'dead-letters.ndjson')),
+    deadLetters: new FileDeadLetterSink(join(dir, 'dead-letters.ndjson')),
     store: await createFileStore(dir),
     actuators,
   };

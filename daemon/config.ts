@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import YAML from 'yaml';
 import { ForesightError } from '../core/errors.ts';
@@ -135,10 +136,14 @@ export interface LoadedConfig {
   hash: string;
 }
 
+/** The profile used when no config file is given (see daemon/embedded.yaml). */
+export const EMBEDDED_CONFIG = fileURLToPath(new URL('./embedded.yaml', import.meta.url));
+
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  const path = file ?? env.FORESIGHT_CONFIG;
+  const named = file ?? env.FORESIGHT_CONFIG;
+  const path = named ?? EMBEDDED_CONFIG;
   let raw: Record<string, unknown> = {};
-  if (path) {
+  {
     if (!existsSync(path)) throw new ForesightError('CONFIG_NOT_FOUND', `config file not found: ${path}`);
     let parsed: unknown;
     try {
@@ -151,7 +156,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     }
     raw = (parsed ?? {}) as Record<string, unknown>;
   }
-  const config = parseConfig(applyEnv(raw, env), path ?? 'config');
+  const config = parseConfig(applyEnv(raw, env), path);
   const hash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
-  return { config, file: path, hash };
+  return { config, file: named, hash };
 }

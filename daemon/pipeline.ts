@@ -91,7 +91,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   // verification behave the same whether a day is replayed in seconds or lived in real time.
   const clock = new ManualClock(0);
   const policyFor = policyResolver(config);
-  const ingest = createIngest(config.ingest, { telemetry, clock });
+  const ingest = createIngest(config.ingest, { telemetry, clock, deadLetters: deps.deadLetters });
   const forecasting = createForecasting(config.models, { telemetry, clock, modelStore: deps.modelStore });
   const breach = createBreachDetector(config.detector.breach, {
     clock,
@@ -151,13 +151,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function processBatch(batch: RawInput[], signal: AbortSignal): Promise<void> {
     const started = performance.now();
     lines += batch.length;
-    const { events, points, deadLetters } = ingest.handle(batch);
-    await pace(events, signal);
-    if (deadLetters.length > 0) {
-      await deps.deadLetters.write(deadLetters);
-      deadLetterCount += deadLetters.length;
-      for (const d of deadLetters) deadLettersByReason[d.reason] = (deadLettersByReason[d.reason] ?? 0) + 1;
+    const out = ingest.handle(batch);
+    await pace(out.events, signal);
+    if (out.deadLetters.length > 0) {
+      await ingest.writeDeadLetters(out);
+      deadLetterCount += out.deadLetters.length;
+      for (const d of out.deadLetters) deadLettersByReason[d.reason] = (deadLettersByReason[d.reason] ?? 0) + 1;
     }
+    const points = out.points;
     await processPoints(points);
     await deps.source.ack?.(batch);
     telemetry.stageTime('daemon', (performance.now() - started) / 1000);

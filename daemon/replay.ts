@@ -54,7 +54,6 @@ export async function replay(opts: ReplayOptions, stdout: NodeJS.WritableStream)
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await parts.source.close();
-    await parts.deadLetters.close();
     await parts.store.close();
   }
   const s = pipeline.status();

@@ -56,7 +56,6 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   } finally {
     running = false;
     await parts.source.close();
-    await parts.deadLetters.close();
     await parts.store.close();
     await http?.close();
     process.off('SIGTERM', onSignal);
