@@ -27,7 +27,7 @@ export interface Effects {
   /** Version of an active bad deploy, for its error message. */
   deployVersion: string | undefined;
   /** Active leaks; each replica's capacity follows from its own age (see leakFactor). */
-  leaks: Array<{ start: number; rampMinutes: number; floor: number }>;
+  leaks: Array<{ start: number; rampMinutes: number; floor: number; gcLatencyFactor: number }>;
 }
 
 export function effectsAt(windows: readonly IncidentWindow[], minute: number): Effects {
@@ -38,7 +38,7 @@ export function effectsAt(windows: readonly IncidentWindow[], minute: number): E
     const inc = w.incident;
     switch (inc.kind) {
       case 'memory-leak':
-        e.leaks.push({ start: w.start, rampMinutes: inc.rampMinutes, floor: inc.floor });
+        e.leaks.push({ start: w.start, rampMinutes: inc.rampMinutes, floor: inc.floor, gcLatencyFactor: inc.gcLatencyFactor });
         break;
       case 'traffic-surge':
         e.loadFactor *= surgeFactor(m, inc.rampMinutes, inc.holdMinutes, inc.decayMinutes, inc.multiplier);
@@ -75,9 +75,22 @@ export function surgeFactor(m: number, ramp: number, hold: number, decay: number
  */
 export function leakFactor(leaks: Effects['leaks'], bornMinute: number, minute: number): number {
   let f = 1;
-  for (const l of leaks) {
-    const exposed = Math.max(0, minute - Math.max(l.start, bornMinute));
-    f *= 1 - (1 - l.floor) * Math.min(1, exposed / l.rampMinutes);
-  }
+  for (const l of leaks) f *= 1 - (1 - l.floor) * leakSeverity(l, bornMinute, minute);
   return f;
+}
+
+/**
+ * Service-time multiplier of a leaking replica: GC pauses slow every request long before
+ * the lost capacity saturates the service, which is what makes a leak visible early.
+ */
+export function gcSlowdown(leaks: Effects['leaks'], bornMinute: number, minute: number): number {
+  let f = 1;
+  for (const l of leaks) f *= 1 + l.gcLatencyFactor * leakSeverity(l, bornMinute, minute);
+  return f;
+}
+
+/** 0 for a fresh replica, 1 at the end of the ramp. */
+function leakSeverity(l: Effects['leaks'][number], bornMinute: number, minute: number): number {
+  const exposed = Math.max(0, minute - Math.max(l.start, bornMinute));
+  return Math.min(1, exposed / l.rampMinutes);
 }

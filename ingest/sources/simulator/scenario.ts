@@ -55,6 +55,8 @@ const memoryLeak = z.strictObject({
   rampMinutes: z.number().positive(),
   /** Capacity share a replica keeps at the end of the ramp. */
   floor: z.number().min(0.05).max(1).default(0.35),
+  /** Extra service time (GC pauses) at the end of the ramp, as a share of the base: 1 = twice as slow. */
+  gcLatencyFactor: z.number().min(0).max(20).default(1),
   /** Unset: the leak lasts until the scenario ends (or is outrun by fresh replicas). */
   durationMinutes: z.number().positive().optional(),
 });

@@ -1,6 +1,6 @@
 import { ForesightError } from '../../../core/errors.ts';
 import { simulatorOptionsSchema, type SimulatorOptions, type SimulatorOptionsInput } from './config.ts';
-import { effectsAt, leakFactor, type IncidentWindow } from './incidents.ts';
+import { effectsAt, gcSlowdown, leakFactor, type IncidentWindow } from './incidents.ts';
 import { parseRoutes, renderEvent, renderRequest, type Outcome, type Route } from './lines.ts';
 import { combineRates, diurnalRps, stepService } from './model.ts';
 import { createRng, deriveSeed, type Rng } from './rng.ts';
@@ -156,18 +156,22 @@ export function createSimulator(scenario: Scenario, options: SimulatorOptionsInp
     }
     const eff = effectsAt(s.windows, minute);
     let capacity = 0;
+    let slowdown = 0;
     let worst: { r: Replica; f: number } | undefined;
     for (const r of ready) {
       const f = leakFactor(eff.leaks, r.bornMinute, minute);
       capacity += spec.perReplicaRps * f;
+      slowdown += gcSlowdown(eff.leaks, r.bornMinute, minute);
       if (!worst || f < worst.f) worst = { r, f };
     }
+    // Requests spread evenly, so the service sees the mean slowdown of its replicas.
+    slowdown = ready.length > 0 ? slowdown / ready.length : 1;
     // Load noise is correlated over about a minute, like real traffic, not white per step.
     const phi = Math.exp(-stepSec / 60);
     s.noise = phi * s.noise + Math.sqrt(1 - phi * phi) * spec.load.noise * s.noiseRng.normal();
     const demandRps = diurnalRps(minute, spec.load) * eff.loadFactor * Math.max(0, 1 + s.noise);
     const rps = demandRps * (1 - s.shift);
-    const serviceMs = spec.baseLatencyMs * eff.latencyFactor + eff.addLatencyMs;
+    const serviceMs = spec.baseLatencyMs * eff.latencyFactor * slowdown + eff.addLatencyMs;
     const m = stepService({
       demandRps: rps, capacityRps: capacity, readyReplicas: ready.length, serviceMs, spread: spec.latencySpread,
       backlog: s.backlog, stepSec, timeoutMs: spec.timeoutMs,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diurnalRps, stepService, type StepInput } from '../../../ingest/sources/simulator/model.ts';
-import { leakFactor, surgeFactor } from '../../../ingest/sources/simulator/incidents.ts';
+import { gcSlowdown, leakFactor, surgeFactor } from '../../../ingest/sources/simulator/incidents.ts';
 
 const base: StepInput = { demandRps: 0, capacityRps: 200, readyReplicas: 4, serviceMs: 40, spread: 0.35, backlog: 0, stepSec: 10, timeoutMs: 10_000 };
 const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-6 * Math.max(1, Math.abs(b)), `${a} != ${b}`);
@@ -47,10 +47,12 @@ test('diurnal curve peaks at peakAtMinute and bottoms half a period later', () =
 
 test('surge ramps, holds and decays; leaks spare fresh replicas', () => {
   assert.deepEqual([-1, 0, 5, 10, 15, 20, 25, 30].map((m) => surgeFactor(m, 10, 10, 10, 3)), [1, 1, 2, 3, 3, 3, 2, 1]);
-  const leaks = [{ start: 10, rampMinutes: 20, floor: 0.4 }];
+  const leaks = [{ start: 10, rampMinutes: 20, floor: 0.4, gcLatencyFactor: 1.5 }];
   assert.equal(leakFactor(leaks, 0, 10), 1);
   close(leakFactor(leaks, 0, 20), 0.7);
   close(leakFactor(leaks, 0, 40), 0.4);
   close(leakFactor(leaks, 0, 90), 0.4);
   assert.equal(leakFactor(leaks, 40, 40), 1); // a replica started at minute 40 is fresh
+  assert.deepEqual([10, 20, 30, 60].map((m) => gcSlowdown(leaks, 0, m)), [1, 1.75, 2.5, 2.5]);
+  assert.equal(gcSlowdown(leaks, 40, 45), 1.375);
 });

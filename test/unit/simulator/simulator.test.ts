@@ -76,7 +76,7 @@ test('memory-leak: p95 ramps for 20+ minutes and then crosses the SLO; steady ne
   assert.equal(gt.services.checkout!.firstBreachAt, inc.firstBreachAt);
   const breachMin = (inc.firstBreachAt! - sim.startTime) / MIN;
   const startMin = (inc.start - sim.startTime) / MIN;
-  assert.equal(breachMin, 113 + 1 / 6);
+  assert.equal(breachMin, 107);
   assert.ok(breachMin - startMin >= 40, 'a long ramp');
   // 20 minutes before the breach p95 has risen clearly above the pre-incident level, yet is below the SLO.
   const before = p95ByMinute.slice(0, 60).reduce((a, b) => a + b) / 60;
