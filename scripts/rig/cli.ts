@@ -1,0 +1,47 @@
+/**
+ * npm run rig -- up [--fresh] | down | status
+ *
+ * Prints one JSON line on stdout (for scripts); progress goes to stderr.
+ * Ports: RIG_KAFKA_PORT (19092), RIG_KAFKA_CONTROLLER_PORT (kafka + 1), RIG_ES_PORT (19200).
+ */
+import { rigDown, rigStatus, rigUp } from './index.ts';
+
+const USAGE = 'usage: npm run rig -- up [--fresh] | down | status';
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const unknown = rest.filter((a) => a !== '--fresh' || command !== 'up');
+  if (unknown.length > 0 || command === undefined) {
+    console.error(USAGE);
+    return 2;
+  }
+  switch (command) {
+    case 'up': {
+      const result = await rigUp({
+        fresh: rest.includes('--fresh'),
+        log: (line) => console.error(`[rig] ${line}`),
+      });
+      console.log(JSON.stringify(result));
+      return 0;
+    }
+    case 'down':
+      console.log(JSON.stringify(await rigDown()));
+      return 0;
+    case 'status': {
+      const status = await rigStatus();
+      console.log(JSON.stringify(status));
+      return status.kafka.healthy && status.elasticsearch.healthy ? 0 : 1;
+    }
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  console.error(`[rig] ${err instanceof Error ? err.message : String(err)}`);
+  if (err instanceof Error && err.cause) console.error('[rig] cause:', err.cause);
+  process.exitCode = 1;
+}
