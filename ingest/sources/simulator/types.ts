@@ -94,6 +94,7 @@ export interface ControlAction {
   t: number;
   service: string;
   kind: 'scale' | 'shift_traffic' | 'rollback';
+  /** Replicas (scale), standby share (shift_traffic), or 1/0 for whether a bad deploy was active (rollback). */
   from: number;
   to: number;
 }
