@@ -85,7 +85,8 @@ export interface ChoiceRules {
 /**
  * Picks the forecaster to publish. The current choice is kept unless a scored challenger
  * beats it by `margin` (so two forecasters of equal skill do not alternate every window);
- * before anything is scored, the preferred one, then the first available, is used.
+ * before anything is scored, the preferred one as soon as it can forecast, else the current
+ * one, else the first available.
  * Ties go to the earlier candidate, so the choice is deterministic.
  */
 export function choose(candidates: readonly Candidate[], current: string | undefined, rules: ChoiceRules): string | undefined {
@@ -99,6 +100,5 @@ export function choose(candidates: readonly Candidate[], current: string | undef
     return best && best.error < cur.error * (1 - rules.margin) ? best.name : cur.name;
   }
   if (best) return best.name;
-  if (cur) return cur.name;
-  return (available.find((c) => c.name === rules.preferred) ?? available[0])?.name;
+  return (available.find((c) => c.name === rules.preferred) ?? cur ?? available[0])?.name;
 }
