@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chownSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { RigError, findJavaHome, type ResolvedOptions } from './config.ts';
 import { startDetached, type PidRecord } from './proc.ts';
 
@@ -17,8 +18,8 @@ interface EsDirs {
   tmp: string;
 }
 
-export function esDirs(opts: ResolvedOptions): EsDirs {
-  const base = join(opts.paths.rig, 'elasticsearch');
+function esDirs(root: string): EsDirs {
+  const base = join(root, 'elasticsearch');
   return {
     base,
     config: join(base, 'config'),
@@ -62,14 +63,20 @@ function chownTree(dir: string, who: Identity): void {
   }
 }
 
-/** The unprivileged user must reach the distribution through every parent directory. */
-function assertReadableBy(who: Identity, esHome: string): void {
-  const probe = join(esHome, 'bin', 'elasticsearch');
-  const r = spawnSync('test', ['-r', probe], { uid: who.uid, gid: who.gid });
-  if (r.status !== 0) {
-    throw new RigError(`${ES_USER} cannot read ${probe}: a parent directory of the checkout is not `
-      + 'world-traversable (chmod o+x it, or clone the repository elsewhere)');
-  }
+function readableBy(who: Identity, file: string): boolean {
+  return spawnSync('test', ['-r', file], { uid: who.uid, gid: who.gid }).status === 0;
+}
+
+/**
+ * Where Elasticsearch's files live. Normally .cache/rig; but a checkout below a private
+ * directory (mktemp -d makes 0700 ones, as fresh-clone CI runs do) is out of reach of the
+ * unprivileged user, so then the distribution is copied to a per-checkout directory in
+ * /var/tmp rather than loosening permissions on someone else's directories.
+ */
+function runtimeRoot(opts: ResolvedOptions, who: Identity | null, distHome: string): string {
+  if (!who || readableBy(who, join(distHome, 'bin', 'elasticsearch'))) return opts.paths.rig;
+  const hash = createHash('sha256').update(opts.paths.root).digest('hex').slice(0, 12);
+  return join('/var/tmp', `foresight-rig-${hash}`);
 }
 
 /**
@@ -97,43 +104,62 @@ function elasticsearchYml(opts: ResolvedOptions, dirs: EsDirs): string {
   ].join('\n');
 }
 
-export function prepareElasticsearch(opts: ResolvedOptions, esHome: string): Identity | null {
-  const dirs = esDirs(opts);
+/** What startElasticsearch needs: the distribution, the writable dirs, who runs it. */
+export interface EsLaunch {
+  home: string;
+  dirs: EsDirs;
+  who: Identity | null;
+}
+
+export function prepareElasticsearch(opts: ResolvedOptions, distHome: string): EsLaunch {
   const who = esIdentity();
+  const root = runtimeRoot(opts, who, distHome);
+  let home = distHome;
+  if (root !== opts.paths.rig) {
+    home = join(root, basename(distHome));
+    if (!existsSync(join(home, '.complete'))) {
+      opts.log(`${ES_USER} cannot reach the checkout; running Elasticsearch from ${root}`);
+      rmSync(home, { recursive: true, force: true });
+      mkdirSync(root, { recursive: true, mode: 0o755 });
+      cpSync(distHome, home, { recursive: true });
+    }
+  }
+  const dirs = esDirs(root);
   // Fresh means everything ES wrote: data, keystore, logs.
   if (opts.fresh) rmSync(dirs.base, { recursive: true, force: true });
   for (const d of [dirs.base, dirs.config, dirs.data, dirs.logs, dirs.tmp]) mkdirSync(d, { recursive: true });
   // A private config dir: ES writes its keystore there, and the distribution stays pristine.
   for (const f of ['jvm.options', 'log4j2.properties']) {
     const dest = join(dirs.config, f);
-    if (!existsSync(dest)) copyFileSync(join(esHome, 'config', f), dest);
+    if (!existsSync(dest)) copyFileSync(join(home, 'config', f), dest);
   }
   writeFileSync(join(dirs.config, 'elasticsearch.yml'), elasticsearchYml(opts, dirs));
   if (who) {
     chownTree(dirs.base, who);
-    assertReadableBy(who, esHome);
+    if (!readableBy(who, join(home, 'bin', 'elasticsearch'))) {
+      throw new RigError(`${ES_USER} cannot read ${home}; check the permissions of its parent directories`);
+    }
   }
-  return who;
+  return { home, dirs, who };
 }
 
-export function startElasticsearch(opts: ResolvedOptions, esHome: string, who: Identity | null): PidRecord {
-  const dirs = esDirs(opts);
-  const javaHome = findJavaHome(17);
+export function startElasticsearch(opts: ResolvedOptions, launch: EsLaunch): PidRecord {
+  const { home, dirs, who } = launch;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     LANG: 'C.UTF-8',
     HOME: dirs.base,
-    ES_JAVA_HOME: javaHome,
+    ES_JAVA_HOME: findJavaHome(17),
     ES_PATH_CONF: dirs.config,
     ES_TMPDIR: dirs.tmp,
     ES_JAVA_OPTS: '-Xms512m -Xmx512m',
   };
-  if (!statSync(join(esHome, 'bin', 'elasticsearch')).isFile()) {
-    throw new RigError(`no bin/elasticsearch in ${esHome}`);
+  if (!statSync(join(home, 'bin', 'elasticsearch')).isFile()) {
+    throw new RigError(`no bin/elasticsearch in ${home}`);
   }
   return startDetached(opts.paths, {
     name: ELASTICSEARCH,
-    command: join(esHome, 'bin', 'elasticsearch'),
+    command: join(home, 'bin', 'elasticsearch'),
     args: [],
     // jvm.options writes gc.log relative to the working directory.
     cwd: dirs.logs,

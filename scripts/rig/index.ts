@@ -116,8 +116,7 @@ export async function rigUp(options: RigOptions = {}): Promise<RigUpResult> {
       const art = ensureArtifacts(opts.paths, opts.log);
       // Elasticsearch first: it is the slower of the two to boot, Kafka's format overlaps.
       if (!es) {
-        const who = prepareElasticsearch(opts, art.esHome);
-        es = startElasticsearch(opts, art.esHome, who);
+        es = startElasticsearch(opts, prepareElasticsearch(opts, art.esHome));
         opts.log(`started Elasticsearch ${VERSIONS.elasticsearch} (pid ${es.pid})`);
       }
       if (!kafka) {
