@@ -52,7 +52,7 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
   // (with a warning) so one config serves both the embedded default and replays of files.
   let names = config.remediator.actuators;
   if (!simulator && names.includes('simulator')) {
-    log.warn({ actuator: 'simulator' }, 'simulator actuator configured but the source is not the simulator; skipped');
+    log.info({ actuator: 'simulator' }, 'simulator actuator configured but the source is not the simulator; skipped');
     names = names.filter((n) => n !== 'simulator');
   }
   const actuators = createActuators({ actuators: names, webhook: config.remediator.webhook }, { log: log.child({ stage: 'remediator' }), simulator: simulator?.control });

@@ -53,7 +53,9 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       if (typeof scenario !== 'string') throw new ForesightError('USAGE', 'foresight simulate needs --scenario NAME|FILE');
       const minutes = intFlag(flags.minutes, 'minutes', 120);
       if (minutes <= 0) throw new ForesightError('USAGE', '--minutes must be positive');
-      const r = await simulateToStream(scenario, { minutes, seed: intFlag(flags.seed, 'seed', 1) }, io.stdout);
+      // Without --seed the scenario's own seed applies.
+      const seed = flags.seed === undefined ? undefined : intFlag(flags.seed, 'seed', 1);
+      const r = await simulateToStream(scenario, { minutes, seed }, io.stdout);
       io.stderr.write(`simulated ${minutes} minutes: ${r.lines} lines\n`);
       return 0;
     }

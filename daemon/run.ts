@@ -19,7 +19,7 @@ export interface RunOptions {
 export async function runDaemon(opts: RunOptions): Promise<number> {
   const { config, file, hash } = loadConfig(opts.configFile);
   const log = createLogger({ level: config.log.level });
-  const telemetry = new Telemetry(log.child({ stage: 'daemon' }), { defaultMetrics: true });
+  const telemetry = new Telemetry(log, { defaultMetrics: true });
   log.info({ config: redactConfig(config), file: file ?? '(embedded default)', configHash: hash, version: VERSION }, 'starting foresight');
 
   const parts = await assemble(config, log);

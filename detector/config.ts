@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { breachConfigSchema } from './breach/config.ts';
+import { anomalyConfigSchema } from './anomaly/config.ts';
 
-/**
- * Configuration of the detector stage (top-level key `detector`). `anomaly` is a
- * placeholder until the anomaly detector declares its schema.
- */
+/** Configuration of the detector stage (top-level key `detector`). */
 export const detectorConfigSchema = z.object({
   breach: breachConfigSchema.prefault({}),
-  anomaly: z.record(z.string(), z.unknown()).default({}),
+  anomaly: anomalyConfigSchema.prefault({}),
 }).strict();
 
 export type DetectorConfig = z.infer<typeof detectorConfigSchema>;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const layer = process.argv[2];
-const layers = layer ? [layer] : ['unit', 'integration'];
+const layers = layer ? [layer] : ['unit', 'e2e', 'integration'];
 
 function testFiles(dir) {
   let out = [];

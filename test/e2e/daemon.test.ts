@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCli, until } from './helpers.ts';
+
+// The embedded default, as `npm start` runs it, but on a free port and a private store dir.
+test('the embedded default serves health, finds a breach, acts, and stops cleanly on SIGTERM', { timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'foresight-daemon-'));
+  const d = startCli(['run'], { cwd: dir, env: { FORESIGHT_HTTP__PORT: '0', FORESIGHT_LOG__LEVEL: 'info' } });
+  try {
+    const url = await until('the listening line', 60_000, async () => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(d.stderr())?.[1]);
+    const health = await fetch(`${url}/healthz`);
+    assert.equal(health.status, 200);
+    const status = await until('a detection and an action', 90_000, async () => {
+      const s = await (await fetch(`${url}/api/status`)).json() as { detections: number; actions: number; services: number; deadLetters: number };
+      return s.detections >= 1 && s.actions >= 1 ? s : undefined;
+    });
+    assert.equal(status.services, 3);
+    assert.equal(status.deadLetters, 0);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /^foresight_windows_closed_total\{service="checkout"\} \d+/m);
+    assert.equal((await fetch(`${url}/readyz`)).status, 200);
+    const page = await (await fetch(`${url}/`)).text();
+    assert.match(page, /<title>Foresight status<\/title>/);
+  } finally {
+    d.child.kill('SIGTERM');
+  }
+  const t0 = Date.now();
+  const code = await d.exited;
+  assert.equal(code, 0, d.stderr().slice(-2000));
+  assert.ok(Date.now() - t0 < 10_000, 'exits within 10 s of SIGTERM');
+  const actions = readFileSync(join(dir, 'var', 'actions.ndjson'), 'utf8').trim().split('\n');
+  assert.ok(actions.length >= 1);
+});
