@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+export const ANOMALY_METRICS = ['latency_p95', 'error_rate', 'throughput'] as const;
+
+/** Streaming anomaly detection on per-service metrics (key `detector.anomaly`). */
+export const anomalyConfigSchema = z.object({
+  enabled: z.boolean().default(true),
+  /**
+   * Raise a detection when the score reaches this. The default is the detector's
+   * corpus-optimal threshold on the NAB development split (standard profile).
+   */
+  threshold: z.number().gt(0).lte(1).default(0.5),
+  /** Which per-service series to watch; throughput is the window's event count. */
+  metrics: z.array(z.enum(ANOMALY_METRICS)).min(1).default([...ANOMALY_METRICS])
+    .refine((m) => new Set(m).size === m.length, { message: 'metrics must not repeat' }),
+  /** Bound on tracked series (service x metric); the least recently seen is dropped beyond it. */
+  maxSeries: z.number().int().min(1).default(10_000),
+}).strict();
+
+export type AnomalyConfig = z.infer<typeof anomalyConfigSchema>;
+export type AnomalyMetric = (typeof ANOMALY_METRICS)[number];

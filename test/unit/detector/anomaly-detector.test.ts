@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createAnomalyDetector, DEFAULT_ANOMALY_PARAMS } from '../../../detector/anomaly/detector.ts';
+import { createLikelihood, log10Tail, logErfc } from '../../../detector/anomaly/likelihood.ts';
+
+// A 5-minute sine around 10 with one spike of +40 at row 350.
+function scores(params = {}): number[] {
+  const d = createAnomalyDetector(params);
+  const out: number[] = [];
+  for (let i = 0; i < 400; i++) {
+    const v = 10 + Math.round(3 * Math.sin(i / 6) * 100) / 100 + (i === 350 ? 40 : 0);
+    out.push(d.update(i * 300_000, v));
+  }
+  return out;
+}
+
+test('normal tail in log space', () => {
+  assert.equal(log10Tail(3), -2.8696990225374472);
+  assert.equal(log10Tail(0), Math.log10(0.5));
+  assert.equal(logErfc(1), -1.8496054769406591);
+  assert.ok(Math.abs(Math.exp(logErfc(1)) - 0.157299207050285) < 1e-7);
+});
+
+test('likelihood stays at 0 during warm-up and saturates at 1 for a far outlier', () => {
+  const lk = createLikelihood({ shortWindow: 1, longAlpha: 0.01, minStd: 0.01, warmup: 3, decades: 10 });
+  assert.deepEqual([0.1, 0.1, 0.1].map((r) => lk.update(r)), [0, 0, 0]);
+  assert.equal(lk.update(0.1), Math.min(1, -log10Tail(0) / 10));
+  assert.equal(lk.update(0.9), 1);
+});
+
+test('a spike fires once, the score is pinned, and its echo is suppressed', () => {
+  const out = scores();
+  assert.equal(out[349], 0.17533212847686103);
+  assert.equal(out[350], 1);
+  assert.equal(out[351], 0.04029562875387058);
+  assert.equal(out[360], 0.04477604402927934);
+  assert.equal(Math.max(...out.slice(0, 350)), 0.48166550005549835);
+  assert.equal(out.filter((s) => s >= DEFAULT_ANOMALY_PARAMS.fireLevel).length, 1);
+});
+
+test('deterministic, and without suppression the echo shows', () => {
+  assert.deepEqual(scores(), scores());
+  const loud = scores({ suppress: 0 });
+  assert.ok((loud[351] as number) > (scores()[351] as number));
+});

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PassThrough } from 'node:stream';
+import { evalNab, scoreOnly } from '../../../detector/nab/run.ts';
+import { runEvalNabCli } from '../../../detector/nab/cli.ts';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const nabRoot = process.env.NAB_ROOT ?? join(repo, '..', 'shared', 'data', 'nab');
+const skip = !existsSync(join(nabRoot, 'labels')) && 'NAB data not found';
+
+test('our detector on the DEV split: pinned scores, and its results files score the same', { skip }, () => {
+  const out = mkdtempSync(join(tmpdir(), 'nab-'));
+  try {
+    const s = evalNab(nabRoot, { outDir: out });
+    assert.equal(s.files, 44);
+    assert.equal(s.points, 280333);
+    assert.ok(s.standard >= 76, `standard ${s.standard}`);
+    assert.equal(s.standard.toFixed(6), '77.126506');
+    assert.equal(s.reward_low_FP_rate.toFixed(6), '73.998712');
+    assert.equal(s.reward_low_FN_rate.toFixed(6), '79.931727');
+    const again = scoreOnly(join(out, 'foresight'), nabRoot);
+    assert.equal(again.standard, s.standard);
+    assert.equal(again.detector, 'foresight');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('cli --score-only --json prints one JSON object on the last line', { skip }, async () => {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let text = '';
+  stdout.on('data', (b: Buffer) => { text += b.toString(); });
+  const code = await runEvalNabCli([nabRoot, '--json', '--score-only', join(nabRoot, 'results', 'numenta')], { stdout, stderr });
+  assert.equal(code, 0);
+  const last = JSON.parse(text.trim().split('\n').pop() ?? '') as Record<string, unknown>;
+  assert.equal(last.standard, 71.3569076273764);
+  assert.equal(last.files, 44);
+  await assert.rejects(runEvalNabCli([nabRoot, '--bogus'], { stdout, stderr }), /unknown option|Unknown option/i);
+});
