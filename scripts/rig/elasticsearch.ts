@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chownSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { RigError, findJavaHome, type ResolvedOptions } from './config.ts';
 import { startDetached, type PidRecord } from './proc.ts';
@@ -76,7 +78,35 @@ function readableBy(who: Identity, file: string): boolean {
 function runtimeRoot(opts: ResolvedOptions, who: Identity | null, distHome: string): string {
   if (!who || readableBy(who, join(distHome, 'bin', 'elasticsearch'))) return opts.paths.rig;
   const hash = createHash('sha256').update(opts.paths.root).digest('hex').slice(0, 12);
-  return join('/var/tmp', `foresight-rig-${hash}`);
+  return join(FALLBACK_PARENT, `${FALLBACK_PREFIX}${hash}`);
+}
+
+const FALLBACK_PARENT = '/var/tmp';
+const FALLBACK_PREFIX = 'foresight-rig-';
+const CHECKOUT_FILE = 'checkout';
+
+/**
+ * Fallback dirs of checkouts that no longer exist (each fresh-clone CI run leaves one of
+ * ~120 MB) are removed, unless a server still runs from one.
+ */
+function pruneStaleFallbacks(current: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(FALLBACK_PARENT).filter((n) => n.startsWith(FALLBACK_PREFIX));
+  } catch {
+    return;
+  }
+  const ps = spawnSync('ps', ['-e', '-o', 'args='], { encoding: 'utf8' }).stdout ?? '';
+  for (const name of entries) {
+    const dir = join(FALLBACK_PARENT, name);
+    if (dir === current || ps.includes(dir)) continue;
+    try {
+      const checkout = readFileSync(join(dir, CHECKOUT_FILE), 'utf8').trim();
+      if (!existsSync(checkout)) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // not ours, or half-written: leave it
+    }
+  }
 }
 
 /**
@@ -123,6 +153,8 @@ export function prepareElasticsearch(opts: ResolvedOptions, distHome: string): E
       mkdirSync(root, { recursive: true, mode: 0o755 });
       cpSync(distHome, home, { recursive: true });
     }
+    writeFileSync(join(root, CHECKOUT_FILE), `${opts.paths.root}\n`);
+    pruneStaleFallbacks(root);
   }
   const dirs = esDirs(root);
   // Fresh means everything ES wrote: data, keystore, logs.
