@@ -139,23 +139,24 @@ export interface LoadedConfig {
 /** The profile used when no config file is given (see daemon/embedded.yaml). */
 export const EMBEDDED_CONFIG = fileURLToPath(new URL('./embedded.yaml', import.meta.url));
 
+function readYaml(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new ForesightError('CONFIG_NOT_FOUND', `config file not found: ${path}`);
+  let parsed: unknown;
+  try {
+    parsed = YAML.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ForesightError('CONFIG_INVALID', `config file ${path} is not valid YAML: ${(err as Error).message}`, { cause: err });
+  }
+  if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
+    throw new ForesightError('CONFIG_INVALID', `config file ${path} must hold a mapping at the top level`);
+  }
+  return (parsed ?? {}) as Record<string, unknown>;
+}
+
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const named = file ?? env.FORESIGHT_CONFIG;
   const path = named ?? EMBEDDED_CONFIG;
-  let raw: Record<string, unknown> = {};
-  {
-    if (!existsSync(path)) throw new ForesightError('CONFIG_NOT_FOUND', `config file not found: ${path}`);
-    let parsed: unknown;
-    try {
-      parsed = YAML.parse(readFileSync(path, 'utf8'));
-    } catch (err) {
-      throw new ForesightError('CONFIG_INVALID', `config file ${path} is not valid YAML: ${(err as Error).message}`, { cause: err });
-    }
-    if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
-      throw new ForesightError('CONFIG_INVALID', `config file ${path} must hold a mapping at the top level`);
-    }
-    raw = (parsed ?? {}) as Record<string, unknown>;
-  }
+  const raw = readYaml(path);
   const config = parseConfig(applyEnv(raw, env), path);
   const hash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
   return { config, file: named, hash };
