@@ -123,7 +123,13 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 export async function stopDetached(paths: RigPaths, name: string, graceMs: number): Promise<'stopped' | 'killed' | 'not-running'> {
   const record = runningRecord(paths, name);
   if (!record) return 'not-running';
-  signalGroup(record.pid, 'SIGTERM');
+  // SIGTERM the leader only: Elasticsearch's launcher then shuts its server JVM down in
+  // order (signalled directly, the server exits 143 and the launcher reports a crash).
+  try {
+    process.kill(record.pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
   const deadline = Date.now() + graceMs;
   let outcome: 'stopped' | 'killed' = 'stopped';
   while (groupMembers(record.pid).length > 0) {
