@@ -1,11 +1,11 @@
-// Test entry used by `npm test`: runs unit tests, then brings the rig (real Kafka and
-// Elasticsearch) up for the integration tests. Usage: node scripts/test.mjs [unit|integration]
+// Test entry used by `npm test`: unit tests, end-to-end tests of the CLI and daemon, then
+// integration tests against the real Kafka and Elasticsearch that the rig starts here.
+// Usage: node scripts/test.mjs [unit|e2e|integration ...]
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const layer = process.argv[2];
-const layers = layer ? [layer] : ['unit', 'e2e', 'integration'];
+const layers = process.argv.length > 2 ? process.argv.slice(2) : ['unit', 'e2e', 'integration'];
 
 function testFiles(dir) {
   let out = [];
@@ -19,15 +19,30 @@ function testFiles(dir) {
   return out;
 }
 
+function rig(cmd) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/rig/cli.ts', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`rig ${cmd} failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
 let failed = false;
-for (const l of layers) {
-  const files = testFiles(join('test', l));
+for (const layer of layers) {
+  const files = testFiles(join('test', layer));
   if (files.length === 0) continue;
+  let startedRig = false;
+  if (layer === 'integration') {
+    // One start-up up front: a rig failure shows as such, not as the first test's timeout.
+    const up = rig('up');
+    startedRig = up.started?.kafka || up.started?.elasticsearch;
+    process.stdout.write(`rig up in ${up.seconds} s: Kafka ${up.kafkaBrokers} Elasticsearch ${up.elasticsearchUrl}\n`);
+  }
   const args = ['--import', 'tsx', '--test', '--test-reporter=spec'];
-  // Integration tests share one broker and one node; running them one file at a time keeps
+  // Integration and end-to-end tests run real servers and processes; one file at a time keeps
   // a 2-core CI machine from timing out under load.
-  if (l === 'integration') args.push('--test-concurrency=1');
+  if (layer !== 'unit') args.push('--test-concurrency=1');
   const r = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit' });
   if (r.status !== 0) failed = true;
+  // Leave a rig that someone else started running; stop the one this run started.
+  if (startedRig && !process.env.RIG_KEEP) rig('down');
 }
 process.exit(failed ? 1 : 0);
