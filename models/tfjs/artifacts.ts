@@ -21,6 +21,7 @@ export async function toStored(tf: Tf, trained: TrainedModel): Promise<StoredMod
   }
   const data = tf.io.CompositeArrayBuffer.join(captured.weightData);
   return {
+    version: trained.meta.version,
     modelJson: {
       format: captured.format,
       generatedBy: captured.generatedBy,
@@ -33,9 +34,9 @@ export async function toStored(tf: Tf, trained: TrainedModel): Promise<StoredMod
   };
 }
 
-export async function saveModel(tf: Tf, store: ModelStore, name: string, trained: TrainedModel): Promise<StoredModel> {
+export async function saveModel(tf: Tf, store: ModelStore, name: string, trained: TrainedModel, opts: { promote?: boolean } = {}): Promise<StoredModel> {
   const stored = await toStored(tf, trained);
-  await store.save(name, stored);
+  await store.save(name, stored, opts);
   return stored;
 }
 
@@ -54,9 +55,12 @@ function inputUnits(model: tfjs.LayersModel): number | undefined {
   return shape?.[shape.length - 1] ?? undefined;
 }
 
-/** Loads, then checks the metadata and the network's shapes against what the daemon needs. */
-export async function loadModel(tf: Tf, store: ModelStore, name: string, req: ModelRequirements): Promise<LoadedModel> {
-  const stored = await store.load(name);
+/**
+ * Loads the given version (default: the store's current one), then checks the metadata
+ * and the network's shapes against what the daemon needs.
+ */
+export async function loadModel(tf: Tf, store: ModelStore, name: string, req: ModelRequirements, version?: string): Promise<LoadedModel> {
+  const stored = await store.load(name, version);
   const meta = checkMeta(name, stored.meta, req);
   let model: tfjs.LayersModel;
   try {

@@ -1,11 +1,13 @@
 import type { Forecast, Forecaster, SeriesPoint } from '../types.ts';
 import { quantileKey } from '../types.ts';
 import type { Tf } from './backend.ts';
-import { encodeStep, FEATURE_COUNT, logLatency } from './features.ts';
+import { encodeWindow, FEATURE_COUNT } from './features.ts';
 import type { LoadedModel } from './artifacts.ts';
 
 export interface TfForecasterOptions {
   stepMs: number;
+  /** Forecaster name; a model on trial runs under another name so it is never chosen. */
+  name?: string;
 }
 
 /**
@@ -14,18 +16,19 @@ export interface TfForecasterOptions {
  * cached until the next observation, so each window costs at most one predict.
  */
 export class TfForecaster implements Forecaster {
-  readonly name = 'tfjs_mlp';
+  readonly name: string;
   readonly version: string;
   private readonly window: number;
   private readonly points: SeriesPoint[];
   private next = 0;
   private seen = 0;
-  private cached: { t: number; out: Float32Array } | undefined;
+  private cached: { t: number; base: number; out: Float32Array } | undefined;
 
   constructor(private readonly tf: Tf, private readonly loaded: LoadedModel, private readonly opts: TfForecasterOptions) {
     this.window = loaded.meta.window;
     this.points = new Array<SeriesPoint>(this.window);
-    this.version = `${loaded.meta.version}/${loaded.meta.createdAt}`;
+    this.version = loaded.meta.version;
+    this.name = opts.name ?? 'tfjs_mlp';
   }
 
   observe(point: SeriesPoint): void {
@@ -40,20 +43,18 @@ export class TfForecaster implements Forecaster {
     return this.points[(this.next + this.window - 1) % this.window];
   }
 
-  private predict(): Float32Array {
+  private predict(): { base: number; out: Float32Array } {
     const last = this.last() as SeriesPoint;
-    if (this.cached?.t === last.t) return this.cached.out;
+    if (this.cached?.t === last.t) return this.cached;
     const x = new Float32Array(this.window * FEATURE_COUNT);
-    for (let w = 0; w < this.window; w++) {
-      encodeStep(this.points[(this.next + w) % this.window] as SeriesPoint, this.loaded.meta.normalisation, x, w * FEATURE_COUNT);
-    }
+    const base = encodeWindow((w) => this.points[(this.next + w) % this.window] as SeriesPoint, this.window, this.loaded.meta.normalisation, x, 0);
     const out = this.tf.tidy(() => {
       const y = this.loaded.model.predict(this.tf.tensor2d(x, [1, x.length]));
       const t = Array.isArray(y) ? y[0] : y;
       return (t as { dataSync(): Float32Array }).dataSync().slice();
     });
-    this.cached = { t: last.t, out };
-    return out;
+    this.cached = { t: last.t, base, out };
+    return this.cached;
   }
 
   forecast(steps: number, quantiles: readonly number[]): Forecast | null {
@@ -61,10 +62,9 @@ export class TfForecaster implements Forecaster {
     if (this.seen < this.window || steps < 1 || steps > meta.horizon) return null;
     const idx = quantiles.map((q) => meta.quantiles.indexOf(q));
     if (idx.some((i) => i < 0)) return null;
-    const out = this.predict();
+    const { base, out } = this.predict();
     const last = this.last() as SeriesPoint;
-    const base = logLatency(last.value);
-    const std = meta.normalisation.logLatency.std;
+    const std = meta.normalisation.latencyScale;
     const Q = meta.quantiles.length;
     const paths: Record<string, number[]> = {};
     const keys = quantiles.map(quantileKey);
@@ -86,7 +86,7 @@ export class TfForecaster implements Forecaster {
       quantiles: [...quantiles],
       paths,
       forecaster: this.name,
-      modelVersion: this.version,
+      modelVersion: `${this.name}@${this.version}`,
     };
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ForesightError } from '../../core/errors.ts';
 
@@ -11,70 +11,133 @@ export interface ModelJson {
   weightsManifest: Array<{ paths: string[]; weights: Array<{ name: string; shape: number[]; dtype: string }> }>;
 }
 
-/** Everything saved for one model; the store neither reads nor checks the contents. */
+/** Everything saved for one model version; the store neither reads nor checks `meta`. */
 export interface StoredModel {
+  version: string;
   modelJson: ModelJson;
   weights: Uint8Array;
   meta: unknown;
 }
 
-/** Persistence for trained models: two methods, adapters for a directory and for memory. */
+/**
+ * Persistence for trained models, versioned: every save keeps its version; one of them is
+ * `current`, the one daemons load and poll for. A candidate that did not earn promotion is
+ * saved but not made current.
+ */
 export interface ModelStore {
-  save(name: string, model: StoredModel): Promise<void>;
-  load(name: string): Promise<StoredModel>;
+  save(name: string, model: StoredModel, opts?: { promote?: boolean }): Promise<void>;
+  /** The given version, or the current one. */
+  load(name: string, version?: string): Promise<StoredModel>;
+  /** Version currently promoted, or null; cheap, so daemons poll it. */
+  current(name: string): Promise<string | null>;
+  /** All saved versions, oldest first. */
+  versions(name: string): Promise<string[]>;
+  promote(name: string, version: string): Promise<void>;
 }
 
 export const WEIGHTS_FILE = 'weights.bin';
+const CURRENT_FILE = 'CURRENT';
+const VERSION_RE = /^[A-Za-z0-9_.-]+$/;
+
+function checkVersion(name: string, version: string): void {
+  if (!VERSION_RE.test(version)) throw new ForesightError('MODEL_LOAD_FAILED', `model "${name}": version "${version}" is not a safe directory name`);
+}
 
 async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   await writeFile(tmp, data);
   await rename(tmp, path);
 }
 
 /**
- * `<dir>/<name>/{model.json, weights.bin, meta.json}`: the layout tfjs's own file handler
- * writes, without needing tfjs-node's file:// handler. meta.json is written last, so a
- * crash mid-save leaves the previous meta, which the loader then checks against the rest.
+ * `<dir>/<name>/<version>/{model.json, weights.bin, meta.json}` plus `<dir>/<name>/CURRENT`
+ * holding the promoted version. A version directory is complete before CURRENT is
+ * rewritten (atomically), so a reader polling CURRENT never sees a half-written model.
  */
 export function createFileModelStore(dir: string): ModelStore {
+  const current = async (name: string): Promise<string | null> => {
+    try {
+      const v = (await readFile(join(dir, name, CURRENT_FILE), 'utf8')).trim();
+      return v === '' ? null : v;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new ForesightError('MODEL_LOAD_FAILED', `could not read the current version of model "${name}"`, { cause: err });
+    }
+  };
+  const promote = async (name: string, version: string): Promise<void> => {
+    checkVersion(name, version);
+    await writeAtomic(join(dir, name, CURRENT_FILE), `${version}\n`);
+  };
   return {
-    async save(name, model) {
-      const d = join(dir, name);
+    async save(name, model, opts = {}) {
+      checkVersion(name, model.version);
+      const d = join(dir, name, model.version);
       try {
         await mkdir(d, { recursive: true });
         await writeAtomic(join(d, WEIGHTS_FILE), model.weights);
         await writeAtomic(join(d, 'model.json'), `${JSON.stringify(model.modelJson)}\n`);
         await writeAtomic(join(d, 'meta.json'), `${JSON.stringify(model.meta, null, 2)}\n`);
+        if (opts.promote ?? true) await promote(name, model.version);
       } catch (err) {
         throw new ForesightError('SINK_UNAVAILABLE', `could not save model "${name}" to ${d}`, { retriable: true, cause: err });
       }
     },
-    async load(name) {
-      const d = join(dir, name);
+    async load(name, version) {
+      const v = version ?? await current(name);
+      if (v === null) throw new ForesightError('MODEL_LOAD_FAILED', `could not read model "${name}" from ${join(dir, name)}: no current version`);
+      checkVersion(name, v);
+      const d = join(dir, name, v);
       try {
         const [modelJson, weights, meta] = await Promise.all([
           readFile(join(d, 'model.json'), 'utf8'),
           readFile(join(d, WEIGHTS_FILE)),
           readFile(join(d, 'meta.json'), 'utf8'),
         ]);
-        return { modelJson: JSON.parse(modelJson) as ModelJson, weights: new Uint8Array(weights), meta: JSON.parse(meta) as unknown };
+        return { version: v, modelJson: JSON.parse(modelJson) as ModelJson, weights: new Uint8Array(weights), meta: JSON.parse(meta) as unknown };
       } catch (err) {
-        throw new ForesightError('MODEL_LOAD_FAILED', `could not read model "${name}" from ${d}`, { cause: err });
+        throw new ForesightError('MODEL_LOAD_FAILED', `could not read model "${name}" version ${v} from ${d}`, { cause: err });
       }
     },
+    current,
+    async versions(name) {
+      try {
+        const entries = await readdir(join(dir, name), { withFileTypes: true });
+        return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw new ForesightError('MODEL_LOAD_FAILED', `could not list versions of model "${name}"`, { cause: err });
+      }
+    },
+    promote,
   };
+}
+
+function copy(m: StoredModel): StoredModel {
+  return { version: m.version, modelJson: structuredClone(m.modelJson), weights: m.weights.slice(), meta: structuredClone(m.meta) };
 }
 
 /** In-memory store for tests and for training and using a model in one process. */
 export function createMemoryModelStore(): ModelStore & { names(): string[] } {
-  const models = new Map<string, StoredModel>();
+  const models = new Map<string, Map<string, StoredModel>>();
+  const currents = new Map<string, string>();
   return {
-    async save(name, model) { models.set(name, { modelJson: structuredClone(model.modelJson), weights: model.weights.slice(), meta: structuredClone(model.meta) }); },
-    async load(name) {
-      const m = models.get(name);
-      if (!m) throw new ForesightError('MODEL_LOAD_FAILED', `no model named "${name}" in the memory store`);
-      return { modelJson: structuredClone(m.modelJson), weights: m.weights.slice(), meta: structuredClone(m.meta) };
+    async save(name, model, opts = {}) {
+      const versions = models.get(name) ?? new Map<string, StoredModel>();
+      versions.set(model.version, copy(model));
+      models.set(name, versions);
+      if (opts.promote ?? true) currents.set(name, model.version);
+    },
+    async load(name, version) {
+      const v = version ?? currents.get(name);
+      const m = v === undefined ? undefined : models.get(name)?.get(v);
+      if (!m) throw new ForesightError('MODEL_LOAD_FAILED', `no model named "${name}"${version ? ` version ${version}` : ''} in the memory store`);
+      return copy(m);
+    },
+    async current(name) { return currents.get(name) ?? null; },
+    async versions(name) { return [...(models.get(name)?.keys() ?? [])].sort(); },
+    async promote(name, version) {
+      if (!models.get(name)?.has(version)) throw new ForesightError('MODEL_LOAD_FAILED', `no model "${name}" version ${version} to promote`);
+      currents.set(name, version);
     },
     names: () => [...models.keys()].sort(),
   };

@@ -1,0 +1,188 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ForesightError } from '../../core/errors.ts';
+import { silentLogger } from '../../core/log.ts';
+import type { RawInput } from '../../ingest/types.ts';
+import { builtinScenarioNames, createSimulator, loadScenario } from '../../ingest/sources/simulator/index.ts';
+import { baselineFactories, MASE_BASELINE } from '../../models/baselines.ts';
+import { horizonSteps, type ModelsConfig } from '../../models/config.ts';
+import { evaluateForecasters, type EvalResult, type EvalSeries, type ForecasterFactory } from '../../models/evaluate.ts';
+import { collectSeries } from '../../models/series.ts';
+import type { SeriesPoint } from '../../models/types.ts';
+import { loadModel } from '../../models/tfjs/artifacts.ts';
+import { loadTf } from '../../models/tfjs/backend.ts';
+import { fitAndValidate } from '../../models/tfjs/fit.ts';
+import { TfForecaster } from '../../models/tfjs/forecaster.ts';
+import { createFileModelStore } from '../../models/tfjs/store.ts';
+import { intFlag, parseArgs } from '../args.ts';
+import { loadConfig } from '../config.ts';
+import { createSeriesCollector, readHistory } from '../train.ts';
+
+/**
+ * `foresight eval forecast`: forecast error of every forecaster on the same held-out points.
+ *
+ *   scenarios ─► simulator logs ─► real ingest ─► p95 series ─┬─ first part ─► train tfjs_mlp
+ *                                                            └─ rest ─► MASE at 5/15/30, coverage
+ *
+ * Definitions are in models/evaluate.ts and docs/forecasting.md. The TF.js model is
+ * trained here on the first part of every series (or loaded with --model) and scored
+ * only on targets in the rest, so no forecast is scored on a point it was trained on.
+ */
+
+const SUITE_DIR = fileURLToPath(new URL('../../ingest/sources/simulator/scenarios/suite/', import.meta.url));
+const HORIZONS = [5, 15, 30];
+
+export interface ForecastEvalOptions {
+  scenarios?: string;
+  logs?: string;
+  model?: string;
+  configFile?: string;
+  trainFraction?: number;
+  epochs?: number;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+export interface ForecastEvalReport {
+  data: { kind: 'scenarios' | 'logs'; source: string; scenarios: string[]; series: number; points: number; lines: number; trainFraction: number };
+  tfjs: { source: 'trained' | 'loaded'; version: string; backend: string; epochs: number | null; trainSeconds: number | null } | null;
+  baseline: string;
+  horizons: number[];
+  /** Scored points per horizon (the same for every forecaster). */
+  points: Record<string, number>;
+  /** forecaster -> horizon -> scores. */
+  forecasters: Record<string, Record<string, { mase: number | null; pooledMase: number | null; mae: number | null; coverage: number | null }>>;
+  seconds: number;
+}
+
+/** Scenario files of a directory, or the built-in suite (or the built-in scenarios before it exists). */
+function scenarioSources(dir: string | undefined): { source: string; entries: Array<{ name: string; ref: string }> } {
+  const d = dir ?? (existsSync(SUITE_DIR) ? SUITE_DIR : undefined);
+  if (d === undefined) return { source: 'built-in scenarios', entries: builtinScenarioNames().map((n) => ({ name: n, ref: n })) };
+  let files: string[];
+  try {
+    files = readdirSync(d).filter((f) => ['.json', '.yaml', '.yml'].includes(extname(f).toLowerCase())).sort();
+  } catch (cause) {
+    throw new ForesightError('USAGE', `cannot read scenario directory ${d}`, { cause });
+  }
+  if (files.length === 0) throw new ForesightError('USAGE', `no .json/.yaml scenarios in ${d}`);
+  return { source: dir ?? 'built-in suite', entries: files.map((f) => ({ name: f.replace(/\.(json|ya?ml)$/i, ''), ref: join(d, f) })) };
+}
+
+export async function scenarioSeries(dir: string | undefined, ingest: ReturnType<typeof loadConfig>['config']['ingest'], say: (l: string) => void): Promise<{ series: Map<string, SeriesPoint[]>; names: string[]; source: string; lines: number }> {
+  const { source, entries } = scenarioSources(dir);
+  const series = new Map<string, SeriesPoint[]>();
+  let lines = 0;
+  for (const e of entries) {
+    const scenario = loadScenario(e.ref);
+    const sim = createSimulator(scenario, {});
+    const collector = createSeriesCollector(ingest);
+    let seq = 0;
+    for (const step of sim.run(scenario.durationMinutes)) {
+      if (step.lines.length === 0) continue;
+      const batch: RawInput[] = step.lines.map((text) => ({ text, bytes: Buffer.byteLength(text), position: { kind: 'simulator', seq: ++seq }, receivedAt: step.end }));
+      collector.add(batch);
+    }
+    const out = collector.finish();
+    lines += out.lines;
+    for (const [svc, s] of collectSeries(out.points)) series.set(`${e.name}/${svc}`, s);
+    say(`  ${e.name}: ${scenario.durationMinutes} min, ${out.lines} lines, ${out.points.length} windows`);
+  }
+  return { series, names: entries.map((e) => e.name), source, lines };
+}
+
+export async function evalForecast(opts: ForecastEvalOptions): Promise<ForecastEvalReport> {
+  const started = performance.now();
+  const say = opts.log ?? (() => undefined);
+  const { config } = loadConfig(opts.configFile);
+  const models: ModelsConfig = config.models;
+  if (horizonSteps(models) < Math.max(...HORIZONS)) throw new ForesightError('USAGE', `models.horizonMinutes must be at least ${Math.max(...HORIZONS)} for eval forecast`);
+  const trainFraction = opts.trainFraction ?? 0.5;
+  if (opts.scenarios && opts.logs) throw new ForesightError('USAGE', 'give --scenarios or --logs, not both');
+
+  let data: ForecastEvalReport['data'];
+  let series: Map<string, SeriesPoint[]>;
+  if (opts.logs) {
+    const h = await readHistory([opts.logs], config.ingest);
+    series = h.series;
+    data = { kind: 'logs', source: opts.logs, scenarios: [], series: 0, points: 0, lines: h.lines, trainFraction };
+  } else {
+    say('simulating scenarios through ingest');
+    const s = await scenarioSeries(opts.scenarios, config.ingest, say);
+    series = s.series;
+    data = { kind: 'scenarios', source: s.source, scenarios: s.names, series: 0, points: 0, lines: s.lines, trainFraction };
+  }
+  data.series = series.size;
+  for (const s of series.values()) data.points += s.length;
+  if (series.size === 0) throw new ForesightError('USAGE', 'no latency series to evaluate');
+
+  const { tf, backend } = await loadTf({ log: silentLogger });
+  let result: EvalResult;
+  let tfjs: ForecastEvalReport['tfjs'];
+  if (opts.model) {
+    const loaded = await loadModel(tf, createFileModelStore(opts.model), models.tfjs.modelName, { stepMs: models.stepMs, horizon: horizonSteps(models), quantiles: models.quantiles });
+    const evalSeries: EvalSeries[] = [...series].map(([id, points]) => ({ id, points, testFrom: Math.floor(points.length * trainFraction) }));
+    const factories: ForecasterFactory[] = [...baselineFactories(models), { name: 'tfjs_mlp', create: () => new TfForecaster(tf, loaded, { stepMs: models.stepMs }) }];
+    result = evaluateForecasters(evalSeries, factories, { stepMs: models.stepMs, horizons: HORIZONS, baseline: MASE_BASELINE });
+    tfjs = { source: 'loaded', version: loaded.meta.version, backend, epochs: null, trainSeconds: null };
+    loaded.model.dispose();
+  } else {
+    say(`training tfjs_mlp on the first ${Math.round(trainFraction * 100)}% of each series (${backend} backend)`);
+    const fit = await fitAndValidate(tf, series, models, {
+      holdout: 1 - trainFraction, epochs: opts.epochs, seed: opts.seed, now: 0,
+      onEpoch: (e, loss, v) => { if (e % 10 === 0) say(`  epoch ${e + 1}: loss ${loss.toFixed(4)}${v === null ? '' : ` validation ${v.toFixed(4)}`}`); },
+    });
+    result = fit.evaluation;
+    const t = fit.trained.meta.training;
+    tfjs = { source: 'trained', version: fit.trained.meta.version, backend, epochs: t.epochs, trainSeconds: t.seconds };
+    fit.trained.model.dispose();
+  }
+
+  const forecasters: ForecastEvalReport['forecasters'] = {};
+  for (const [name, scores] of Object.entries(result.forecasters)) {
+    forecasters[name] = Object.fromEntries(scores.map((s) => [String(s.h), { mase: s.mase, pooledMase: s.pooledMase, mae: s.mae, coverage: s.coverage }]));
+  }
+  return { data, tfjs, baseline: result.baseline, horizons: result.horizons, points: result.points, forecasters, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) };
+}
+
+export function formatForecastTable(r: ForecastEvalReport): string {
+  const f = (v: number | null | undefined, pct = false): string => (v === null || v === undefined ? 'n/a' : pct ? `${(v * 100).toFixed(1)}%` : v.toFixed(3));
+  const hs = r.horizons;
+  const head = ['forecaster'.padEnd(16), ...hs.map((h) => `MASE@${h}`.padStart(9)), ...hs.map((h) => `cover@${h}`.padStart(9))].join(' ');
+  const rows = Object.entries(r.forecasters).map(([name, by]) => [name.padEnd(16), ...hs.map((h) => f(by[String(h)]?.mase).padStart(9)), ...hs.map((h) => f(by[String(h)]?.coverage, true).padStart(9))].join(' '));
+  return [
+    `${r.data.series} series (${r.data.source}), ${r.data.points} points; scored on the last ${Math.round((1 - r.data.trainFraction) * 100)}%: ${hs.map((h) => `${r.points[String(h)] ?? 0} at h=${h}`).join(', ')}`,
+    `MASE = geometric mean over series of MAE / MAE(${r.baseline}); coverage of p10-p90 (nominal 80%)`,
+    head,
+    ...rows,
+  ].join('\n');
+}
+
+interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export async function runEvalForecastCli(args: string[], io: Io): Promise<number> {
+  const { positional, flags } = parseArgs(args, { scenarios: 'string', logs: 'string', model: 'string', config: 'string', epochs: 'string', seed: 'string', 'train-fraction': 'string', json: 'boolean' }, 'eval forecast');
+  if (positional.length) throw new ForesightError('USAGE', `foresight eval forecast takes no arguments, got ${positional.join(' ')}`);
+  const tfRaw = flags['train-fraction'];
+  const trainFraction = tfRaw === undefined ? undefined : Number(tfRaw);
+  if (trainFraction !== undefined && !(trainFraction > 0 && trainFraction < 1)) throw new ForesightError('USAGE', '--train-fraction must be in (0, 1)');
+  const r = await evalForecast({
+    scenarios: flags.scenarios as string | undefined, logs: flags.logs as string | undefined, model: flags.model as string | undefined,
+    configFile: flags.config as string | undefined, trainFraction,
+    epochs: flags.epochs === undefined ? undefined : intFlag(flags.epochs, 'epochs', 60),
+    seed: flags.seed === undefined ? undefined : intFlag(flags.seed, 'seed', 42),
+    log: (line) => io.stderr.write(`${line}\n`),
+  });
+  const table = formatForecastTable(r);
+  if (flags.json === true) {
+    io.stderr.write(`${table}\n`);
+    io.stdout.write(`${JSON.stringify(r)}\n`);
+  } else {
+    io.stdout.write(`${table}\n(${r.seconds}s)\n`);
+  }
+  return 0;
+}
