@@ -6,6 +6,8 @@ import { replay } from './replay.ts';
 import { simulateToStream } from '../ingest/sources/simulator/index.ts';
 import { runEvalNabCli } from '../detector/nab/cli.ts';
 import { runEvalLeadtimeCli } from './eval/leadtime.ts';
+import { runTrainCli } from './train.ts';
+import { runEvalForecastCli } from './eval/forecast.ts';
 
 const USAGE = `usage: foresight <command> [options]
 
@@ -19,6 +21,9 @@ commands:
                                                     run and score the anomaly detector on NAB
   eval leadtime [--scenarios DIR] [--json] [--seed S] [--config FILE]
                                                     breach prediction and closed loop vs none and reactive
+  eval forecast [--scenarios DIR|--logs FILE] [--model DIR] [--json]
+                                                    MASE at 5/15/30 min and p10-p90 coverage of every forecaster
+  train    PATH [--out DIR] [--epochs N] [--json]   fit the TF.js forecaster on NDJSON history, version it in the model store
   config   [--config FILE]                          print the effective configuration (secrets redacted)
   help                                              this text
 `;
@@ -66,8 +71,11 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       const [what, ...args] = rest;
       if (what === 'nab') return runEvalNabCli(args, io);
       if (what === 'leadtime') return runEvalLeadtimeCli(args, io);
-      throw new ForesightError('USAGE', `foresight eval: unknown evaluation ${what ?? '(none)'}; available: nab, leadtime`);
+      if (what === 'forecast') return runEvalForecastCli(args, io);
+      throw new ForesightError('USAGE', `foresight eval: unknown evaluation ${what ?? '(none)'}; available: nab, leadtime, forecast`);
     }
+    case 'train':
+      return runTrainCli(rest, io);
     case 'config': {
       const { flags } = parseArgs(rest, { config: 'string' }, 'config');
       const { config, file, hash } = loadConfig(flags.config as string | undefined);
