@@ -27,6 +27,8 @@ export class Telemetry {
   private readonly forecaster = new Gauge({ name: 'foresight_forecaster_in_use', help: '1 for the forecaster each service currently uses', labelNames: ['service', 'forecaster'], registers: [this.registry] });
   private readonly stageLatency = new Histogram({ name: 'foresight_stage_seconds', help: 'Time spent per handled batch by stage', labelNames: ['stage'], buckets: [0.0005, 0.002, 0.01, 0.05, 0.2, 1, 5], registers: [this.registry] });
   private readonly watermark = new Gauge({ name: 'foresight_watermark_seconds', help: 'Event-time watermark (epoch seconds)', registers: [this.registry] });
+  private readonly coverage = new Gauge({ name: 'foresight_forecast_interval_coverage', help: 'Recent share of observations inside the forecast p10-p90 band (nominal 0.8), by forecaster; "published" is what the detector received', labelNames: ['forecaster'], registers: [this.registry] });
+  private readonly modelEvents = new Counter({ name: 'foresight_model_events_total', help: 'TF.js model lifecycle: loaded, trial, promoted, rolled_back, load_failed, retrained, retrain_rejected, retrain_failed', labelNames: ['event'], registers: [this.registry] });
 
   constructor(log: Logger = silentLogger, opts: { defaultMetrics?: boolean } = {}) {
     this.log = log;
@@ -55,6 +57,15 @@ export class Telemetry {
     if (previous) this.forecaster.set({ service: s, forecaster: previous }, 0);
     this.forecaster.set({ service: s, forecaster: name }, 1);
     if (previous && previous !== name) this.log.info({ service, forecaster: name, previous }, 'forecaster switched');
+  }
+
+  intervalCoverage(forecaster: string, share: number): void { this.coverage.set({ forecaster }, share); }
+
+  /** A model version was loaded, put on trial, promoted, rolled back, or a retrain ended. */
+  modelEvent(event: 'loaded' | 'trial' | 'promoted' | 'rolled_back' | 'load_failed' | 'retrained' | 'retrain_rejected' | 'retrain_failed', detail: Record<string, unknown>, msg: string): void {
+    this.modelEvents.inc({ event });
+    const bad = event === 'rolled_back' || event === 'load_failed' || event === 'retrain_failed';
+    this.log[bad ? 'warn' : 'info']({ stage: 'models', event, ...detail }, msg);
   }
 
   error(stage: Stage, code: string, err: unknown, msg: string): void {

@@ -16,11 +16,32 @@ export const dampedTrendConfigSchema = z.object({
   phi: z.number().gt(0).max(1).default(0.98),
 }).strict();
 
+export const retrainConfigSchema = z.object({
+  /** Retrain on the daemon's own history in a worker thread; off by default (it costs a core while it runs). */
+  enabled: z.boolean().default(false),
+  everyMinutes: z.number().positive().default(360),
+  /** p95 points (all services together) needed before the first retrain. */
+  minPoints: z.number().int().positive().default(2000),
+  /** History kept per service for retraining (two days of minutes by default). */
+  maxPointsPerService: z.number().int().min(100).max(100_000).default(2880),
+  epochs: z.number().int().positive().default(150),
+}).strict();
+
 export const tfjsConfigSchema = z.object({
   enabled: z.boolean().default(true),
   modelDir: z.string().min(1).default('var/models'),
   /** Name under which the model is saved in and loaded from the model store. */
   modelName: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('latency-p95'),
+  /** How often the store's current version is checked for a newer model; 0 = only at start. */
+  pollSeconds: z.number().min(0).default(30),
+  /**
+   * Scored forecasts (all services, every tracked horizon) a new version must collect on
+   * trial, side by side with the current one, before it replaces it.
+   */
+  trialScored: z.number().int().min(1).default(200),
+  /** The new version is kept if its mean live error is at most this fraction above the current one's. */
+  trialTolerance: z.number().min(0).max(1).default(0),
+  retrain: retrainConfigSchema.prefault({}),
 }).strict();
 
 export const selectionConfigSchema = z.object({
@@ -34,6 +55,11 @@ export const selectionConfigSchema = z.object({
   minScored: z.number().int().min(1).default(5),
   /** Chosen until the others have been scored. */
   preferred: z.string().default('damped_trend'),
+  /**
+   * Horizon (steps) at which interval coverage (share of observations inside the outer
+   * quantiles) is measured; unset: 15, or the whole horizon when that is shorter.
+   */
+  coverageHorizon: z.number().int().positive().optional(),
 }).strict();
 
 export const modelsConfigSchema = z.object({
@@ -57,6 +83,7 @@ export const modelsConfigSchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['stepMs'], message: `horizonMinutes (${c.horizonMinutes}) must be a whole number of steps of ${c.stepMs} ms` });
   }
   const steps = Math.floor(horizonMs / c.stepMs);
+  if (c.selection.coverageHorizon !== undefined && c.selection.coverageHorizon > steps) ctx.addIssue({ code: 'custom', path: ['selection', 'coverageHorizon'], message: `coverage horizon ${c.selection.coverageHorizon} is beyond the forecast horizon of ${steps} steps` });
   for (const h of c.selection.horizons) {
     if (h > steps) ctx.addIssue({ code: 'custom', path: ['selection', 'horizons'], message: `horizon ${h} is beyond the forecast horizon of ${steps} steps` });
   }
@@ -70,6 +97,10 @@ export const modelsConfigSchema = z.object({
 });
 
 export type ModelsConfig = z.infer<typeof modelsConfigSchema>;
+
+export function coverageHorizon(c: Pick<ModelsConfig, 'horizonMinutes' | 'stepMs' | 'selection'>): number {
+  return c.selection.coverageHorizon ?? Math.min(15, horizonSteps(c));
+}
 
 /** Forecast steps in the horizon. */
 export function horizonSteps(c: Pick<ModelsConfig, 'horizonMinutes' | 'stepMs'>): number {

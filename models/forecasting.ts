@@ -3,16 +3,17 @@ import type { StageHealth } from '../core/stage.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import { ForesightError } from '../core/errors.ts';
 import type { MetricPoint } from '../ingest/types.ts';
-import { horizonSteps, type ModelsConfig } from './config.ts';
+import { baselineFactories } from './baselines.ts';
+import { coverageHorizon, horizonSteps, type ModelsConfig } from './config.ts';
+import { CoverageStat, CoverageTracker } from './coverage.ts';
 import { choose, SkillTracker } from './selection.ts';
-import { DampedTrendForecaster } from './statistical/damped-trend.ts';
-import { SeasonalNaiveForecaster } from './statistical/seasonal-naive.ts';
-import { TheilSenForecaster } from './statistical/theil-sen.ts';
+import { toSeriesPoint } from './series.ts';
 import { loadModel, type LoadedModel } from './tfjs/artifacts.ts';
 import { loadTf, type Tf } from './tfjs/backend.ts';
 import { TfForecaster } from './tfjs/forecaster.ts';
+import { createRetrainer, type Retrainer } from './tfjs/retrain.ts';
 import { createFileModelStore, type ModelStore } from './tfjs/store.ts';
-import type { Forecaster, ForecastUpdate } from './types.ts';
+import type { Forecaster, ForecastUpdate, SeriesPoint } from './types.ts';
 
 export interface ForecastingDeps {
   telemetry: Telemetry;
@@ -26,52 +27,99 @@ export interface Forecasting {
   stop(): Promise<void>;
   handle(points: MetricPoint[]): ForecastUpdate[];
   health(): StageHealth;
+  /**
+   * Looks for a newer current version in the store and loads it (directly when no model
+   * is in use, on trial otherwise). The poll timer calls it; tests call it directly.
+   */
+  checkForModel(): Promise<void>;
+  /** Starts a retrain in the worker now (the timer does it every retrain.everyMinutes). */
+  retrainNow(): Promise<void>;
 }
 
 interface Member {
   forecaster: Forecaster;
   skill: SkillTracker;
+  coverage: CoverageTracker;
 }
 
 interface ServiceState {
   members: Member[];
   chosen: string | undefined;
   lastWindow: number;
+  /** Recent points: warm-up for a newly loaded model, and the retrain worker's history. */
+  history: SeriesPoint[];
+  published: CoverageTracker;
 }
 
-type TfState = { status: 'disabled' } | { status: 'loading' } | { status: 'unavailable'; reason: string } | { status: 'loaded'; tf: Tf; model: LoadedModel; backend: string };
+const ACTIVE = 'tfjs_mlp';
+/** A new version forecasts under this name beside the current one; it is never chosen. */
+const TRIAL = 'tfjs_trial';
+/** Points kept per service when retraining is off: enough to warm any model window we train. */
+const WARM_POINTS = 128;
+
+type TfStatus = 'disabled' | 'loading' | 'unavailable' | 'loaded';
 
 /**
  * The models stage: per service, a set of forecasters fed with the p95 latency of each
  * closed window, each scored online against what arrived, the best one published.
  *
- *   MetricPoint ─► p95 ─► [damped_trend, seasonal_naive, theil_sen, tfjs_mlp?] ─► skill ─► chosen forecast
+ *   MetricPoint ─► p95 ─► [damped_trend, seasonal_naive, theil_sen, tfjs_mlp?, tfjs_trial?] ─► skill ─► chosen forecast
+ *                                                        ▲                    ▲
+ *                         model store ── poll ── load ───┴── trial, promote / roll back
+ *                              ▲
+ *                  retrain worker (worker_threads) ◄── history (off the hot path)
+ *
+ * The TF.js model is used for a service only while its live error there is the lowest;
+ * a new model version runs beside the current one until it has been scored
+ * `tfjs.trialScored` times and replaces it only if its error is no worse.
  */
 export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): Forecasting {
   const { telemetry } = deps;
   const steps = horizonSteps(config);
+  const covH = coverageHorizon(config);
+  const lower = config.quantiles[0] as number;
+  const upper = config.quantiles[config.quantiles.length - 1] as number;
+  const keep = config.tfjs.retrain.enabled ? config.tfjs.retrain.maxPointsPerService : WARM_POINTS;
   const services = new Map<string, ServiceState>();
-  let tfState: TfState = config.tfjs.enabled ? { status: 'loading' } : { status: 'disabled' };
+  const coverage = new Map<string, CoverageStat>();
+  const store = deps.modelStore ?? createFileModelStore(config.tfjs.modelDir);
+  const req = { stepMs: config.stepMs, horizon: steps, quantiles: config.quantiles };
+
+  let status: TfStatus = config.tfjs.enabled ? 'loading' : 'disabled';
+  let reason: string | undefined;
+  let tf: Tf | undefined;
+  let backend: string | undefined;
+  let active: LoadedModel | undefined;
+  let trial: { model: LoadedModel; baseline: { total: number; count: number } } | undefined;
+  /** Versions that failed to load or lost their trial: not retried until another is current. */
+  const rejected = new Set<string>();
+  let checking: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let retrainer: Retrainer | undefined;
   let stopped = false;
   let capWarned = false;
   let updates = 0;
 
-  function tfMember(): Member | undefined {
-    if (tfState.status !== 'loaded') return undefined;
-    return { forecaster: new TfForecaster(tfState.tf, tfState.model, { stepMs: config.stepMs }), skill: new SkillTracker(config.selection.horizons, config.selection.alpha) };
+  const newMember = (forecaster: Forecaster): Member => ({
+    forecaster,
+    skill: new SkillTracker(config.selection.horizons, config.selection.alpha),
+    coverage: new CoverageTracker(covH, lower, upper),
+  });
+
+  function tfMember(model: LoadedModel, name: string, history: readonly SeriesPoint[]): Member | undefined {
+    if (!tf) return undefined;
+    const f = new TfForecaster(tf, model, { stepMs: config.stepMs, name });
+    // Warm it on recent history so it forecasts at once instead of after `window` windows.
+    for (const p of history.slice(-model.meta.window)) f.observe(p);
+    return newMember(f);
   }
 
   function newService(): ServiceState {
-    const base = { stepMs: config.stepMs, minHistory: config.minHistory };
-    const forecasters: Forecaster[] = [
-      new DampedTrendForecaster({ ...base, ...config.dampedTrend, residualWindow: config.residualWindow }),
-      new SeasonalNaiveForecaster({ ...base, residualWindow: config.residualWindow }),
-      new TheilSenForecaster({ ...base, window: config.theilSen.window }),
-    ];
-    const members = forecasters.map((forecaster) => ({ forecaster, skill: new SkillTracker(config.selection.horizons, config.selection.alpha) }));
-    const tf = tfMember();
-    if (tf) members.push(tf);
-    return { members, chosen: undefined, lastWindow: Number.NEGATIVE_INFINITY };
+    const members = baselineFactories(config).map((f) => newMember(f.create()));
+    const s: ServiceState = { members, chosen: undefined, lastWindow: Number.NEGATIVE_INFINITY, history: [], published: new CoverageTracker(covH, lower, upper) };
+    if (active) { const m = tfMember(active, ACTIVE, []); if (m) members.push(m); }
+    if (trial) { const m = tfMember(trial.model, TRIAL, []); if (m) members.push(m); }
+    return s;
   }
 
   function stateFor(service: string): ServiceState | undefined {
@@ -88,6 +136,15 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     return s;
   }
 
+  function noteCoverage(name: string, inside: boolean | null): void {
+    if (inside === null) return;
+    let c = coverage.get(name);
+    if (!c) { c = new CoverageStat(); coverage.set(name, c); }
+    c.add(inside);
+    const r = c.recent;
+    if (r !== null) telemetry.intervalCoverage(name, r);
+  }
+
   function step(point: MetricPoint): ForecastUpdate | undefined {
     const s = stateFor(point.service);
     if (!s) return undefined;
@@ -95,58 +152,177 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     // Forecasters assume time moves forward; a replayed or duplicated window is ignored.
     if (point.windowStart <= s.lastWindow) return undefined;
     s.lastWindow = point.windowStart;
-    const p95 = point.latency?.p95;
-    if (p95 === undefined || !Number.isFinite(p95)) {
-      return { ...base, observed: null, forecast: null, forecaster: s.chosen ?? config.selection.preferred };
-    }
-    const sp = { t: point.windowStart, value: p95, throughput: point.count, errorRate: point.errorRate };
+    const sp = toSeriesPoint(point);
+    if (!sp) return { ...base, observed: null, forecast: null, forecaster: s.chosen ?? config.selection.preferred };
+    s.history.push(sp);
+    // Trimmed in chunks so the copy is amortised over many windows.
+    if (s.history.length > keep + (keep >> 2)) s.history.splice(0, s.history.length - keep);
+    noteCoverage('published', s.published.observe(sp.t, sp.value));
     const forecasts = s.members.map((m) => {
       m.skill.observe(sp.t, sp.value);
+      noteCoverage(m.forecaster.name, m.coverage.observe(sp.t, sp.value));
       m.forecaster.observe(sp);
       const f = m.forecaster.forecast(steps, config.quantiles);
       m.skill.record(f);
+      m.coverage.record(f);
       return f;
     });
-    const candidates = s.members.map((m, i) => ({ name: m.forecaster.name, available: forecasts[i] !== null, scored: m.skill.scored, error: m.skill.error }));
+    const candidates = s.members
+      .map((m, i) => ({ name: m.forecaster.name, available: forecasts[i] !== null, scored: m.skill.scored, error: m.skill.error }))
+      .filter((c) => c.name !== TRIAL);
     const next = choose(candidates, s.chosen, config.selection);
     if (next !== undefined && next !== s.chosen) {
       telemetry.forecasterChosen(point.service, next, s.chosen);
       s.chosen = next;
     }
     const idx = s.members.findIndex((m) => m.forecaster.name === s.chosen);
-    return { ...base, observed: p95, forecast: idx >= 0 ? (forecasts[idx] ?? null) : null, forecaster: s.chosen ?? config.selection.preferred };
+    const forecast = idx >= 0 ? (forecasts[idx] ?? null) : null;
+    s.published.record(forecast);
+    if (trial) settleTrial();
+    return { ...base, observed: sp.value, forecast, forecaster: s.chosen ?? config.selection.preferred };
   }
 
-  async function loadTfModel(): Promise<void> {
-    try {
-      const backend = await loadTf({ log: telemetry.log });
-      const store = deps.modelStore ?? createFileModelStore(config.tfjs.modelDir);
-      const model = await loadModel(backend.tf, store, config.tfjs.modelName, { stepMs: config.stepMs, horizon: steps, quantiles: config.quantiles });
-      if (stopped) { model.model.dispose(); return; }
-      tfState = { status: 'loaded', tf: backend.tf, model, backend: backend.backend };
-      // Services seen before the model loaded get it too; it warms up on new windows.
+  function dropMembers(name: string): void {
+    for (const s of services.values()) s.members = s.members.filter((m) => m.forecaster.name !== name);
+  }
+
+  function trialScores(): { trial: { total: number; count: number }; active: { total: number; count: number } } {
+    const t = { total: 0, count: 0 };
+    const a = { total: 0, count: 0 };
+    for (const s of services.values()) {
+      for (const m of s.members) {
+        const acc = m.forecaster.name === TRIAL ? t : m.forecaster.name === ACTIVE ? a : undefined;
+        if (acc) { acc.total += m.skill.total; acc.count += m.skill.count; }
+      }
+    }
+    return { trial: t, active: a };
+  }
+
+  /** Ends the trial once the new version has been scored enough: promote it or roll back. */
+  function settleTrial(): void {
+    if (!trial) return;
+    const sc = trialScores();
+    if (sc.trial.count < config.tfjs.trialScored) return;
+    const activeCount = sc.active.count - trial.baseline.count;
+    const activeErr = activeCount > 0 ? (sc.active.total - trial.baseline.total) / activeCount : Number.POSITIVE_INFINITY;
+    const trialErr = sc.trial.total / sc.trial.count;
+    const newer = trial.model;
+    const older = active;
+    const detail = { version: newer.meta.version, previous: older?.meta.version, trialError: round(trialErr), currentError: round(activeErr), scored: sc.trial.count };
+    trial = undefined;
+    if (trialErr <= activeErr * (1 + config.tfjs.trialTolerance)) {
+      // Keep the trial members' skill (it is the new model's record) under the active name.
       for (const s of services.values()) {
-        const m = tfMember();
+        const t = s.members.find((m) => m.forecaster.name === TRIAL);
+        s.members = s.members.filter((m) => m.forecaster.name !== ACTIVE && m.forecaster.name !== TRIAL);
+        const m = tfMember(newer, ACTIVE, s.history);
+        if (m && t) { m.skill = t.skill; m.coverage = t.coverage; }
         if (m) s.members.push(m);
       }
-      telemetry.log.info({ backend: backend.backend, model: config.tfjs.modelName, version: model.meta.version, createdAt: model.meta.createdAt }, 'tfjs forecaster loaded');
-    } catch (err) {
-      const code = err instanceof ForesightError ? err.code : 'MODEL_LOAD_FAILED';
-      tfState = { status: 'unavailable', reason: err instanceof Error ? err.message : String(err) };
-      telemetry.warn('models', code, { model: config.tfjs.modelName, reason: tfState.reason }, 'tfjs forecaster unavailable; using statistical forecasters only');
+      active = newer;
+      older?.model.dispose();
+      telemetry.modelEvent('promoted', detail, 'tfjs model version promoted after its trial');
+    } else {
+      dropMembers(TRIAL);
+      rejected.add(newer.meta.version);
+      newer.model.dispose();
+      telemetry.modelEvent('rolled_back', detail, 'tfjs model version did worse live than the current one; rolled back');
     }
+  }
+
+  function install(model: LoadedModel): void {
+    if (!active) {
+      active = model;
+      for (const s of services.values()) { const m = tfMember(model, ACTIVE, s.history); if (m) s.members.push(m); }
+      telemetry.modelEvent('loaded', { version: model.meta.version, backend, model: config.tfjs.modelName }, 'tfjs forecaster loaded');
+      return;
+    }
+    if (trial) { dropMembers(TRIAL); trial.model.model.dispose(); }
+    const sc = trialScores();
+    trial = { model, baseline: sc.active };
+    for (const s of services.values()) { const m = tfMember(model, TRIAL, s.history); if (m) s.members.push(m); }
+    telemetry.modelEvent('trial', { version: model.meta.version, current: active.meta.version, trialScored: config.tfjs.trialScored }, 'new tfjs model version on trial beside the current one');
+  }
+
+  async function check(): Promise<void> {
+    if (stopped || !config.tfjs.enabled) return;
+    let version: string | null;
+    try {
+      if (!tf) {
+        const b = await loadTf({ log: telemetry.log });
+        tf = b.tf;
+        backend = b.backend;
+      }
+      version = await store.current(config.tfjs.modelName);
+    } catch (err) {
+      fail(err, undefined);
+      return;
+    }
+    if (version === null) {
+      if (!active) fail(new ForesightError('MODEL_LOAD_FAILED', `no model named "${config.tfjs.modelName}" in the store`), undefined, false);
+      return;
+    }
+    if (version === active?.meta.version || version === trial?.model.meta.version || rejected.has(version)) return;
+    try {
+      const model = await loadModel(tf, store, config.tfjs.modelName, req, version);
+      if (stopped) { model.model.dispose(); return; }
+      install(model);
+      status = 'loaded';
+      reason = undefined;
+    } catch (err) {
+      rejected.add(version);
+      fail(err, version);
+    }
+  }
+
+  function fail(err: unknown, version: string | undefined, event = true): void {
+    const code = err instanceof ForesightError ? err.code : 'MODEL_LOAD_FAILED';
+    const why = err instanceof Error ? err.message : String(err);
+    if (event) telemetry.modelEvent('load_failed', { version, code, reason: why, keeping: active?.meta.version ?? null }, active ? 'new tfjs model version failed to load; keeping the current one' : 'tfjs model failed to load');
+    // Said once per reason, not on every poll.
+    if (!active && reason !== why) telemetry.warn('models', code, { model: config.tfjs.modelName, reason: why }, 'tfjs forecaster unavailable; using statistical forecasters only');
+    if (!active) { status = 'unavailable'; reason = why; }
+  }
+
+  function checkForModel(): Promise<void> {
+    // One check at a time: a slow load must not be started twice by the timer.
+    checking ??= check().finally(() => { checking = undefined; });
+    return checking;
+  }
+
+  function history(): Map<string, SeriesPoint[]> {
+    const out = new Map<string, SeriesPoint[]>();
+    for (const [name, s] of services) if (s.history.length > 0) out.set(name, s.history.slice());
+    return out;
   }
 
   return {
     async start() {
-      if (config.tfjs.enabled) await loadTfModel();
+      if (!config.tfjs.enabled) return;
+      await checkForModel();
+      if (config.tfjs.pollSeconds > 0) {
+        timer = setInterval(() => { void checkForModel(); }, config.tfjs.pollSeconds * 1000);
+        timer.unref();
+      }
+      if (config.tfjs.retrain.enabled) {
+        retrainer = createRetrainer(config, { telemetry, history, onModel: () => { void checkForModel(); } });
+        retrainer.start();
+      }
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (tfState.status === 'loaded') tfState.model.model.dispose();
-      tfState = { status: 'unavailable', reason: 'stopped' };
-      for (const s of services.values()) s.members = s.members.filter((m) => m.forecaster.name !== 'tfjs_mlp');
+      if (timer) clearInterval(timer);
+      await retrainer?.stop();
+      await checking;
+      dropMembers(ACTIVE);
+      dropMembers(TRIAL);
+      active?.model.dispose();
+      trial?.model.model.dispose();
+      active = undefined;
+      trial = undefined;
+      status = 'unavailable';
+      reason = 'stopped';
     },
     handle(points) {
       const t0 = performance.now();
@@ -162,10 +338,24 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     health() {
       const chosen: Record<string, number> = {};
       for (const s of services.values()) if (s.chosen) chosen[s.chosen] = (chosen[s.chosen] ?? 0) + 1;
-      const tf = tfState.status === 'loaded'
-        ? { status: 'loaded', backend: tfState.backend, version: tfState.model.meta.version, createdAt: tfState.model.meta.createdAt }
-        : tfState.status === 'unavailable' ? { status: 'unavailable', reason: tfState.reason } : { status: tfState.status };
-      return { ok: !stopped, detail: { services: services.size, updates, chosen, tfjs: tf } };
+      const tfjs = status === 'loaded'
+        ? { status, backend, version: active?.meta.version, createdAt: active?.meta.createdAt, trial: trial?.model.meta.version ?? null, rejected: [...rejected] }
+        : status === 'unavailable' ? { status, reason } : { status };
+      const cov: Record<string, { recent: number | null; overall: number | null; n: number }> = {};
+      for (const [name, c] of coverage) cov[name] = { recent: round(c.recent), overall: round(c.overall), n: c.total };
+      return {
+        ok: !stopped,
+        detail: { services: services.size, updates, chosen, tfjs, coverage: { horizon: covH, band: [lower, upper], nominal: round(upper - lower), byForecaster: cov }, retrain: retrainer?.status() ?? null },
+      };
+    },
+    checkForModel,
+    async retrainNow() {
+      retrainer ??= createRetrainer(config, { telemetry, history, onModel: () => { void checkForModel(); } });
+      await retrainer.runOnce();
     },
   };
+}
+
+function round(v: number | null): number | null {
+  return v === null || !Number.isFinite(v) ? v : Number(v.toFixed(4));
 }

@@ -17,6 +17,9 @@ export class SkillTracker {
   private readonly pending: Array<Map<number, number>>;
   private readonly ewma: number[];
   private readonly counts: number[];
+  /** Cumulative absolute log error and count over all horizons: for side-by-side trials. */
+  total = 0;
+  count = 0;
 
   constructor(private readonly horizons: readonly number[], private readonly alpha: number) {
     this.pending = horizons.map(() => new Map());
@@ -36,6 +39,8 @@ export class SkillTracker {
         // The first error seeds the mean, so one early miss is not diluted toward zero.
         this.ewma[i] = n === 0 ? err : (this.ewma[i] as number) + this.alpha * (err - (this.ewma[i] as number));
         this.counts[i] = n + 1;
+        this.total += err;
+        this.count++;
       }
       // Insertion order is target order, since forecasts are recorded in time order.
       for (const target of pend.keys()) {

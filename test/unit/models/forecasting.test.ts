@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createForecasting, modelsConfigSchema, horizonSteps, type ModelsConfig } from '../../../models/index.ts';
+import { createForecasting, modelsConfigSchema, horizonSteps, coverageHorizon, type ModelsConfig } from '../../../models/index.ts';
 import { choose, SkillTracker } from '../../../models/selection.ts';
 import { loadTf, trainModel, saveModel, createMemoryModelStore } from '../../../models/tfjs/index.ts';
 import { ManualClock } from '../../../core/clock.ts';
@@ -30,7 +30,13 @@ test('config: defaults, cross-field rules, unknown keys', () => {
   assert.equal(c.horizonMinutes, 30);
   assert.equal(c.stepMs, 60_000);
   assert.deepEqual(c.quantiles, [0.1, 0.5, 0.9]);
-  assert.deepEqual(c.tfjs, { enabled: true, modelDir: 'var/models', modelName: 'latency-p95' });
+  assert.deepEqual(c.tfjs, {
+    enabled: true, modelDir: 'var/models', modelName: 'latency-p95', pollSeconds: 30, trialScored: 200, trialTolerance: 0,
+    retrain: { enabled: false, everyMinutes: 360, minPoints: 2000, maxPointsPerService: 2880, epochs: 150 },
+  });
+  assert.equal(coverageHorizon(c), 15);
+  assert.equal(coverageHorizon(modelsConfigSchema.parse({ horizonMinutes: 10, selection: { horizons: [5] } })), 10);
+  assert.equal(modelsConfigSchema.safeParse({ horizonMinutes: 10, selection: { horizons: [5], coverageHorizon: 15 } }).success, false);
   assert.equal(horizonSteps(c), 30);
   assert.equal(modelsConfigSchema.safeParse({ horizonMinutes: 4 }).success, false);
   assert.equal(modelsConfigSchema.safeParse({ stepMs: 7_000 }).success, false, 'horizon not a whole number of steps');

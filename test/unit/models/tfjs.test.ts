@@ -29,8 +29,10 @@ let backend: string;
 let trained: TrainedModel;
 const losses: number[] = [];
 
+const OPTS = { window: 16, horizon: 10, quantiles: Q, stepMs: STEP, epochs: 4, hidden: 16, l2: 0, learningRate: 0.01, seed: 7, now: 1_700_000_000_000 };
+
 function train(seed = 7): Promise<TrainedModel> {
-  return trainModel(series, { tf, window: 16, horizon: 10, quantiles: Q, stepMs: STEP, epochs: 4, seed, now: 1_700_000_000_000 });
+  return trainModel(series, { tf, ...OPTS, seed });
 }
 
 function forecastAfter(model: LoadedModel, points: readonly SeriesPoint[]): Forecast | null {
@@ -52,16 +54,17 @@ test('backend loads and says which it is', async (t) => {
 
 test('trains a small quantile model on a sine; the pinball loss falls', async (t) => {
   const t0 = performance.now();
-  trained = await trainModel(series, {
-    tf, window: 16, horizon: 10, quantiles: Q, stepMs: STEP, epochs: 4, seed: 7, now: 1_700_000_000_000,
-    onEpoch: (_e, loss) => losses.push(loss),
-  });
+  trained = await trainModel(series, { tf, ...OPTS, onEpoch: (_e, loss) => losses.push(loss) });
   t.diagnostic(`train ms=${(performance.now() - t0).toFixed(0)} samples=${trained.meta.trainedOn.samples} losses=${losses.map((l) => l.toFixed(4)).join(',')}`);
   assert.equal(losses.length, 4);
   assert.ok((losses[3] as number) < (losses[0] as number), `loss ${losses.join(' -> ')}`);
-  assert.deepEqual(trained.meta.trainedOn, { series: 2, samples: 2 * (300 - 16 - 10 + 1), from: 0, to: 299 * STEP });
-  assert.equal(trained.meta.version, MODEL_FORMAT_VERSION);
+  // 275 windows per series; blocks of 10 with index 2 mod 5 (starts 20-29, 70-79, ...) validate.
+  assert.deepEqual(trained.meta.trainedOn, { series: 2, services: 2, points: 600, samples: 2 * (275 - 55), files: [], from: 0, to: 299 * STEP });
+  assert.equal(trained.meta.format, MODEL_FORMAT_VERSION);
+  assert.match(trained.meta.version, /^20231114T221320Z-[0-9a-f]{8}$/);
   assert.equal(trained.meta.createdAt, '2023-11-14T22:13:20.000Z');
+  assert.equal(trained.meta.normalisation.timeOfDay, false, 'five hours of history: no clock features');
+  assert.ok(trained.meta.training.validationLoss !== null && trained.meta.training.bestEpoch !== null);
   assert.equal(trained.meta.training.backend, backend);
 });
 
@@ -118,16 +121,17 @@ test('save -> load roundtrip (memory and file stores) gives identical prediction
   try {
     const store = createFileModelStore(dir);
     await saveModel(tf, store, 'latency-p95', trained);
-    const modelJson = JSON.parse(await readFile(join(dir, 'latency-p95', 'model.json'), 'utf8')) as { weightsManifest: Array<{ paths: string[] }> };
+    assert.equal(await store.current('latency-p95'), trained.meta.version);
+    const modelJson = JSON.parse(await readFile(join(dir, 'latency-p95', trained.meta.version, 'model.json'), 'utf8')) as { weightsManifest: Array<{ paths: string[] }> };
     assert.deepEqual(modelJson.weightsManifest[0]?.paths, ['weights.bin']);
     const fromFile = await loadModel(tf, store, 'latency-p95', REQ);
     assert.deepEqual(forecastAfter(fromFile, points), expected);
-    await rejects(loadModel(tf, store, 'missing', REQ), /could not read model "missing"/);
+    await rejects(loadModel(tf, store, 'missing', REQ), /could not read model "missing".*no current version/);
     // A meta.json from another format version is refused.
-    const metaPath = join(dir, 'latency-p95', 'meta.json');
+    const metaPath = join(dir, 'latency-p95', trained.meta.version, 'meta.json');
     const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Record<string, unknown>;
-    await writeFile(metaPath, JSON.stringify({ ...meta, version: 'tfjs-mlp-quantile@0' }));
-    await rejects(loadModel(tf, store, 'latency-p95', REQ), /format tfjs-mlp-quantile@0/);
+    await writeFile(metaPath, JSON.stringify({ ...meta, format: 'tfjs-mlp-quantile@1' }));
+    await rejects(loadModel(tf, store, 'latency-p95', REQ), /format tfjs-mlp-quantile@1/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
