@@ -55,6 +55,8 @@ export interface EvalResult {
   /** Scored (origin, h) points per horizon (same for every forecaster). */
   points: Record<string, number>;
   forecasters: Record<string, HorizonScore[]>;
+  /** Per series: relative MAE (MAE / baseline MAE) of each forecaster at each horizon. */
+  bySeries: Array<{ id: string; relMae: Record<string, Record<string, number | null>> }>;
 }
 
 export interface EvalOptions {
@@ -79,6 +81,7 @@ export function evaluateForecasters(series: readonly EvalSeries[], factories: re
   // perSeries[s][f][hi]
   const perSeries: Acc[][][] = [];
   const logRatios = names.map(() => H.map(() => [] as number[]));
+  const bySeries: EvalResult['bySeries'] = [];
 
   for (const s of series) {
     const fcs = factories.map((f) => f.create());
@@ -110,6 +113,15 @@ export function evaluateForecasters(series: readonly EvalSeries[], factories: re
     }
     perSeries.push(acc);
     const base = acc[bIdx] as Acc[];
+    const relMae: Record<string, Record<string, number | null>> = {};
+    names.forEach((name, f) => {
+      relMae[name] = Object.fromEntries(H.map((h, k) => {
+        const a = (acc[f] as Acc[])[k] as Acc;
+        const b = base[k] as Acc;
+        return [String(h), a.n > 0 && b.abs > 0 ? round(a.abs / b.abs) : null];
+      }));
+    });
+    bySeries.push({ id: s.id, relMae });
     acc.forEach((fa, f) => fa.forEach((a, k) => {
       const b = base[k] as Acc;
       if (a.n > 0 && b.abs > 0 && a.abs > 0) (logRatios[f]?.[k] as number[]).push(Math.log(a.abs / b.abs));
@@ -144,7 +156,7 @@ export function evaluateForecasters(series: readonly EvalSeries[], factories: re
       };
     });
   });
-  return { horizons: [...H], baseline: opts.baseline, series: series.length, points, forecasters };
+  return { horizons: [...H], baseline: opts.baseline, series: series.length, points, forecasters, bySeries };
 }
 
 function round(v: number | null): number | null {

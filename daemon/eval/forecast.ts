@@ -53,6 +53,8 @@ export interface ForecastEvalReport {
   points: Record<string, number>;
   /** forecaster -> horizon -> scores. */
   forecasters: Record<string, Record<string, { mase: number | null; pooledMase: number | null; mae: number | null; coverage: number | null }>>;
+  /** Per scenario (or per series for --logs): MASE at 15 of each forecaster over its series. */
+  groups: Array<{ group: string; series: number; mase15: Record<string, number | null> }>;
   seconds: number;
 }
 
@@ -143,7 +145,24 @@ export async function evalForecast(opts: ForecastEvalOptions): Promise<ForecastE
   for (const [name, scores] of Object.entries(result.forecasters)) {
     forecasters[name] = Object.fromEntries(scores.map((s) => [String(s.h), { mase: s.mase, pooledMase: s.pooledMase, mae: s.mae, coverage: s.coverage }]));
   }
-  return { data, tfjs, baseline: result.baseline, horizons: result.horizons, points: result.points, forecasters, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) };
+  return { data, tfjs, baseline: result.baseline, horizons: result.horizons, points: result.points, forecasters, groups: groupMase(result, data.kind === 'scenarios'), seconds: Number(((performance.now() - started) / 1000).toFixed(2)) };
+}
+
+/** Geometric mean of relative MAE at h=15 per scenario (series ids are `scenario/service`). */
+function groupMase(result: EvalResult, byScenario: boolean): ForecastEvalReport['groups'] {
+  const groups = new Map<string, EvalResult['bySeries']>();
+  for (const s of result.bySeries) {
+    const g = byScenario ? s.id.slice(0, s.id.indexOf('/')) : s.id;
+    groups.set(g, [...(groups.get(g) ?? []), s]);
+  }
+  return [...groups].map(([group, members]) => {
+    const mase15: Record<string, number | null> = {};
+    for (const name of Object.keys(result.forecasters)) {
+      const logs = members.map((m) => m.relMae[name]?.['15']).filter((v): v is number => typeof v === 'number' && v > 0).map(Math.log);
+      mase15[name] = logs.length > 0 ? Number(Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length).toFixed(3)) : null;
+    }
+    return { group, series: members.length, mase15 };
+  });
 }
 
 export function formatForecastTable(r: ForecastEvalReport): string {
@@ -156,6 +175,10 @@ export function formatForecastTable(r: ForecastEvalReport): string {
     `MASE = geometric mean over series of MAE / MAE(${r.baseline}); coverage of p10-p90 (nominal 80%)`,
     head,
     ...rows,
+    '',
+    `MASE@15 by ${r.data.kind === 'scenarios' ? 'scenario' : 'series'}:`,
+    ['group'.padEnd(28), ...Object.keys(r.forecasters).map((n) => n.padStart(15))].join(' '),
+    ...r.groups.map((g) => [g.group.padEnd(28), ...Object.keys(r.forecasters).map((n) => f(g.mase15[n]).padStart(15))].join(' ')),
   ].join('\n');
 }
 
