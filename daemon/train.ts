@@ -133,7 +133,7 @@ export async function train(opts: TrainRunOptions): Promise<TrainReport> {
   say(`training on the ${backend} backend`);
   const fit = await fitAndValidate(tf, history.series, models, {
     epochs: opts.epochs, seed: opts.seed, now: opts.now ?? Date.now(), files,
-    onEpoch: (e, loss, vLoss) => { if (e % 5 === 0) say(`  epoch ${e + 1}: loss ${loss.toFixed(4)}${vLoss === null ? '' : ` validation ${vLoss.toFixed(4)}`}`); },
+    onEpoch: (e, loss, vLoss) => { if (e % 25 === 0) say(`  epoch ${e + 1}: loss ${loss.toFixed(4)}${vLoss === null ? '' : ` validation ${vLoss.toFixed(4)}`}`); },
   });
   const store = createFileModelStore(dir);
   const name = models.tfjs.modelName;
