@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { ensureChromium } from './ensure-chromium.mjs';
 
 const layers = process.argv.length > 2 ? process.argv.slice(2) : ['unit', 'e2e', 'integration'];
 
@@ -30,6 +31,7 @@ for (const layer of layers) {
   const files = testFiles(join('test', layer));
   if (files.length === 0) continue;
   let startedRig = false;
+  if (layer === 'e2e') ensureChromium();
   if (layer === 'integration') {
     // One start-up up front: a rig failure shows as such, not as the first test's timeout.
     const up = rig('up');
