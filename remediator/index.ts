@@ -20,8 +20,10 @@ import type { StageHealth } from '../core/stage.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Detection } from '../detector/types.ts';
 import type { MetricPoint } from '../ingest/types.ts';
+import type { ForecastUpdate } from '../models/types.ts';
+import { quantileKey } from '../models/types.ts';
 import type { RemediatorConfig, ServicePolicy } from './config.ts';
-import { checkGuardrails, type GuardrailVerdict } from './guardrails.ts';
+import { checkGuardrails, inLastHour, type GuardrailVerdict } from './guardrails.ts';
 import { Ledger, tookEffect, type TargetState } from './ledger.ts';
 import { planAction, PRIMARY_ONLY, resolvePolicy, type PlannedAction, type ResolvedPolicy } from './policy.ts';
 import { actionId, buildRecord, decisionWindow, rollbackId, suppressedId, type DaemonInfo } from './records.ts';
@@ -45,6 +47,11 @@ export interface RemediatorDeps {
 export interface RemediatorInput {
   detections: Detection[];
   points: MetricPoint[];
+  /**
+   * The models stage's forecasts for these windows. Capacity is given back only when the
+   * median path over the horizon, not just the latest window, leaves room for it.
+   */
+  forecasts?: ForecastUpdate[];
 }
 
 export interface Remediator {
@@ -129,7 +136,7 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
     const status: ActionStatus = failed ? 'failed' : rec.status;
     const final: ActionRecord = { ...rec, status, actuator: called.map((a) => a.name).join(','), result: results.join('; ') || 'no actuator called' };
     if (plan.kind !== 'alert') {
-      ledger.noteAction(t, plan.at);
+      ledger.noteAction(t, plan.at, plan.kind);
       if (tookEffect(final)) {
         ledger.apply(t, final);
         if (plan.kind !== 'rollback') {
@@ -145,7 +152,9 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
     return checkGuardrails(plan, {
       mode: config.mode,
       now: plan.at,
-      lastActionAt: t.lastActionAt,
+      // A scale-out right after a scale-in is the loop correcting a give-back the forecast
+      // now regrets; waiting out a cooldown there would only add breach minutes.
+      lastActionAt: plan.kind === 'scale_out' ? t.lastScaleOutAt : t.lastActionAt,
       recentActions: ledger.actionTimes,
       recentTargetActions: t.actionTimes,
       policy,
@@ -234,13 +243,30 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
       id = stableId('act', t.service, 'traffic_shift', decisionWindow(now, config.decisionWindowMs), 'restore');
     }
     if (!plan || !id || ledger.known.has(id)) return;
+    // Giving back never spends the last action the hourly caps allow: that one is kept for a
+    // scale-out, or a leak that returns would find the loop locked out.
+    if (inLastHour(t.actionTimes, now) >= config.maxActionsPerHourPerTarget - 1 || inLastHour(ledger.actionTimes, now) >= config.maxActionsPerHour - 1) return;
     // Giving back is optional, so a guardrail just makes it wait; recording each wait would be noise.
     const verdict = guard(plan, t, policy);
     if (!verdict.pass) return;
     await carryOut(out, id, plan, verdict.hold, t);
   }
 
-  function observe(points: MetricPoint[]): void {
+  /** Highest median forecast over the horizon, per service, from this batch's forecasts. */
+  function forecastPeaks(forecasts: readonly ForecastUpdate[] | undefined): Map<string, number> {
+    const peaks = new Map<string, number>();
+    for (const u of forecasts ?? []) {
+      const median = u.forecast?.paths[quantileKey(0.5)];
+      if (!median) continue;
+      let peak = peaks.get(u.service) ?? Number.NEGATIVE_INFINITY;
+      for (const v of median) if (Number.isFinite(v) && v > peak) peak = v;
+      if (Number.isFinite(peak)) peaks.set(u.service, peak);
+    }
+    return peaks;
+  }
+
+  function observe(points: MetricPoint[], forecasts: readonly ForecastUpdate[] | undefined): void {
+    const peaks = forecastPeaks(forecasts);
     for (const p of points) {
       if (!p.latency) continue;
       const end = p.windowStart + p.windowMs;
@@ -249,10 +275,13 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
       if (!policy) continue;
       const t = ledger.targets.get(policy.target);
       if (!t) continue;
+      // Where the forecast sees p95 heading matters as much as where it is: a leak or a
+      // climbing peak looks fine right after a scale-out.
+      const p95 = Math.max(p.latency.p95, peaks.get(p.service) ?? Number.NEGATIVE_INFINITY);
       const shrinking = t.replicas !== undefined && t.baselineReplicas !== undefined && t.replicas > t.baselineReplicas;
       const room = shrinking
-        ? hasHeadroom(p.latency.p95, policy.sloP95Ms, config.targetUtilisation, t.replicas, Math.min(config.scaleInStepReplicas, t.replicas! - t.baselineReplicas!))
-        : hasHeadroom(p.latency.p95, policy.sloP95Ms, config.targetUtilisation);
+        ? hasHeadroom(p95, policy.sloP95Ms, config.targetUtilisation, t.replicas, Math.min(config.scaleInStepReplicas, t.replicas! - t.baselineReplicas!))
+        : hasHeadroom(p95, policy.sloP95Ms, config.targetUtilisation);
       if (!room) t.lowSince = undefined;
       else if (t.lowSince === undefined && (t.lastActionAt === undefined || end > t.lastActionAt)) t.lowSince = end;
     }
@@ -280,7 +309,7 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
     const out: ActionRecord[] = [];
     const detections = [...input.detections].sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
     for (const d of detections) if (d.kind === 'predicted_breach') ledger.breachPredicted(d.service, d.at);
-    observe(input.points);
+    observe(input.points, input.forecasts);
     for (const d of detections) await decide(out, d);
     const now = clock.now();
     const names = [...ledger.targets.keys()].sort();

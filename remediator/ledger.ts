@@ -20,6 +20,8 @@ export interface TargetState {
   weights?: Record<string, number>;
   baselineWeights?: Record<string, number>;
   lastActionAt?: number;
+  /** Last scale-out: the cooldown a new scale-out waits for (a scale-in in between does not restart it). */
+  lastScaleOutAt?: number;
   actionTimes: number[];
   /** Since when p95 has left room to give capacity back (reset by any breach or action). */
   lowSince?: number;
@@ -56,8 +58,9 @@ export class Ledger {
     return t;
   }
 
-  noteAction(t: TargetState, at: number): void {
+  noteAction(t: TargetState, at: number, kind?: ActionRecord['kind']): void {
     t.lastActionAt = Math.max(t.lastActionAt ?? at, at);
+    if (kind === 'scale_out') t.lastScaleOutAt = Math.max(t.lastScaleOutAt ?? at, at);
     t.actionTimes.push(at);
     this.actionTimes.push(at);
     t.lowSince = undefined;
@@ -111,7 +114,7 @@ export class Ledger {
       if (r.kind === 'alert' || r.status === 'suppressed') continue;
       const t = this.target(r.target, r.service);
       const at = Date.parse(r['@timestamp']);
-      this.noteAction(t, at);
+      this.noteAction(t, at, r.kind);
       if (tookEffect(r)) this.apply(t, r);
       t.pending = awaitsVerification(r) ? { record: r, at } : undefined;
     }

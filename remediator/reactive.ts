@@ -1,8 +1,8 @@
 /**
  * The reactive baseline: what teams run today (Kubernetes HPA or KEDA on a latency metric).
  * It only sees the current window: once the observed p95 has been above the SLO for
- * `breachWindows` consecutive windows it scales to HPA's `ceil(current × observed / target)`,
- * then waits `scaleOutCooldownMs` (longer than the warm-up, so it measures what it added
+ * `breachWindows` consecutive windows it scales to HPA's `ceil(current × observed / target)`
+ * (capped like HPA's default scale-up policy: double or +4 per step), then waits `scaleOutCooldownMs` (longer than the warm-up, so it measures what it added
  * before adding more). It gives capacity back like HPA's scale-down stabilisation: to the
  * highest recommendation of the last `scaleInStabilisationMs`, and only when every window
  * in it was well below the SLO.
@@ -78,7 +78,8 @@ export function reactiveStep(prev: ReactiveState, x: ReactiveInput, c: ReactiveC
 
   if (state.over >= c.breachWindows && ratio > 1 + c.tolerance) {
     const coolingDown = prev.lastScaleOutAt !== undefined && x.t - prev.lastScaleOutAt < c.scaleOutCooldownMs;
-    const to = Math.min(x.maxReplicas, Math.max(x.replicas + 1, raw));
+    // HPA's default scale-up policy: at most double, or add 4, whichever is more, per step.
+    const to = Math.min(x.maxReplicas, Math.max(2 * x.replicas, x.replicas + 4), Math.max(x.replicas + 1, raw));
     if (coolingDown || to <= x.replicas) return { state, toReplicas: undefined, reason: coolingDown ? 'scale-out cooldown' : 'at max replicas' };
     state.lastScaleOutAt = x.t;
     state.lastScaleAt = x.t;

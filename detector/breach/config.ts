@@ -9,6 +9,19 @@ export const breachConfigSchema = z.object({
   minPersistence: z.number().int().min(1).default(2),
   /** An episode ends when the probability falls below this. */
   clearProbability: z.number().min(0).lt(1).default(0.2),
+  /**
+   * Forecast windows a service must have had before a forecast alone may raise. A trend
+   * fitted to the first few minutes extrapolates noise (a 30-minute forecast from 10 points
+   * is mostly slope error), and the online skill scores that would expose it need a horizon
+   * of history themselves. Until then only an observed breach raises (lead time 0).
+   */
+  warmupWindows: z.number().int().min(0).default(30),
+  /**
+   * While an episode is active, raise again after this many consecutive windows at or above
+   * raiseProbability (0: never). Ten one-minute windows is the remediator's default cooldown:
+   * sooner would only be suppressed.
+   */
+  reraiseWindows: z.number().int().min(0).default(10),
 }).strict().refine((c) => c.clearProbability < c.raiseProbability, {
   path: ['clearProbability'],
   message: 'clearProbability must be below raiseProbability, or an episode could end and restart in one window',

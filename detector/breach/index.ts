@@ -29,6 +29,8 @@ interface EpisodeState {
   /** Consecutive windows at or above raiseProbability while not active. */
   streak: number;
   episodeAt: number | undefined;
+  /** Windows with a forecast seen so far (counts up to warmupWindows). */
+  seen: number;
 }
 
 /**
@@ -44,6 +46,13 @@ interface EpisodeState {
  * raiseProbability (with the default 0.5 that is where the median path crosses the SLO);
  * if the observed p95 is already above the SLO it is the raising window itself
  * (leadTimeMs 0, evidence.alreadyBreaching).
+ *
+ * Re-raise: while an episode is active, `reraiseWindows` consecutive windows at or above
+ * raiseProbability emit another detection (a new id), so a breach the first action did not
+ * prevent is acted on again rather than left to an episode that never clears.
+ *
+ * Warm-up: for a service's first `warmupWindows` forecasts, only a window whose observed
+ * p95 is already above the SLO may raise; a forecast from that little history is not trusted.
  */
 export function createBreachDetector(config: BreachConfig, deps: BreachDeps): BreachDetector {
   const state = new Map<string, EpisodeState>();
@@ -58,20 +67,30 @@ export function createBreachDetector(config: BreachConfig, deps: BreachDeps): Br
     lastAt = u.windowStart;
     let s = state.get(u.service);
     if (!s) {
-      s = { active: false, streak: 0, episodeAt: undefined };
+      s = { active: false, streak: 0, episodeAt: undefined, seen: 0 };
       state.set(u.service, s);
     }
     const outlook = breachOutlook(u.forecast, slo);
-    const p = outlook.probability;
+    const warming = s.seen < config.warmupWindows;
+    if (warming) s.seen++;
+    const observedBreach = u.observed !== null && u.observed > slo;
+    // While warming up the forecast is not trusted to raise, only to keep an episode alive.
+    const p = warming && !s.active && !observedBreach ? Math.min(outlook.probability, config.clearProbability) : outlook.probability;
     if (s.active) {
       if (p < config.clearProbability) {
         s.active = false;
         s.episodeAt = undefined;
+        s.streak = 0;
+        return [];
       }
-      return [];
+      // A danger that outlives its first remedy is raised again, so the remediator can act
+      // again; in between, the episode stays quiet.
+      s.streak = p >= config.raiseProbability ? s.streak + 1 : 0;
+      if (config.reraiseWindows === 0 || s.streak < config.reraiseWindows) return [];
+    } else {
+      s.streak = p >= config.raiseProbability ? s.streak + 1 : 0;
+      if (s.streak < config.minPersistence) return [];
     }
-    s.streak = p >= config.raiseProbability ? s.streak + 1 : 0;
-    if (s.streak < config.minPersistence) return [];
     s.active = true;
     s.streak = 0;
     s.episodeAt = u.windowStart;

@@ -9,7 +9,8 @@ import type { Forecast, ForecastUpdate } from '../../../models/types.ts';
 
 const STEP = 60_000;
 const T0 = 1_700_000_000_000 - (1_700_000_000_000 % STEP);
-const config: BreachConfig = breachConfigSchema.parse({});
+// Warm-up and re-raise have tests of their own; the hysteresis tests run without them.
+const config: BreachConfig = breachConfigSchema.parse({ warmupWindows: 0, reraiseWindows: 0 });
 const slo = (service: string): { p95LatencyMs: number } | undefined => (service === 'api' ? { p95LatencyMs: 100 } : undefined);
 
 /** A flat forecast whose P(p95 > 100) is `prob` at every step (see exceedance). */
@@ -141,9 +142,26 @@ test('already above the SLO when raised: lead time 0 and alreadyBreaching', () =
 });
 
 test('config: defaults, clear must be below raise, unknown keys rejected', () => {
-  assert.deepEqual(config, { enabled: true, raiseProbability: 0.5, minPersistence: 2, clearProbability: 0.2 });
+  assert.deepEqual(breachConfigSchema.parse({}), { enabled: true, raiseProbability: 0.5, minPersistence: 2, clearProbability: 0.2, warmupWindows: 30, reraiseWindows: 10 });
   assert.equal(breachConfigSchema.safeParse({ raiseProbability: 0.3, clearProbability: 0.3 }).success, false);
   assert.equal(breachConfigSchema.safeParse({ raise: 0.3 }).success, false);
-  assert.deepEqual(detectorConfigSchema.parse({}).breach, config);
+  assert.deepEqual(detectorConfigSchema.parse({}).breach, breachConfigSchema.parse({}));
   assert.equal(detectorConfigSchema.safeParse({ other: {} }).success, false);
+});
+
+test('warm-up: a forecast alone raises only after warmupWindows windows, an observed breach at once', () => {
+  const cfg = { ...config, warmupWindows: 3 };
+  // Windows 0-2 are the warm-up: P 0.9 there neither raises nor counts toward persistence.
+  assert.deepEqual(run([0.9, 0.9, 0.9, 0.9, 0.9], cfg).map((d) => d.i), [4]);
+  const det = createBreachDetector(cfg, { clock: new ManualClock(0), slo });
+  const raised = [0, 1].flatMap((i) => det.handle(update(i, 0.9, 130)).map((d) => ({ i, d })));
+  assert.deepEqual(raised.map((x) => [x.i, x.d.evidence.alreadyBreaching]), [[1, true]]);
+});
+
+test('re-raise: an episode still at or above raiseProbability after reraiseWindows windows is raised again', () => {
+  const cfg = { ...config, reraiseWindows: 3 };
+  // Raised at 1; 2-4 stay high (re-raise at 4); 5 dips (streak reset, episode kept); 6-8 high (8).
+  assert.deepEqual(run([0.6, 0.6, 0.6, 0.6, 0.6, 0.3, 0.6, 0.6, 0.6], cfg).map((d) => d.i), [1, 4, 8]);
+  // Cleared at 2: the next episode needs minPersistence again.
+  assert.deepEqual(run([0.6, 0.6, 0.1, 0.6, 0.6], cfg).map((d) => d.i), [1, 4]);
 });

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { servicePolicySchema } from '../../../remediator/config.ts';
 import { actionId } from '../../../remediator/records.ts';
 import { MemoryRecordStore } from '../../../remediator/store/memory.ts';
-import { anomaly, breach, brief, harness, minutes, MIN, T0 } from './fixtures.ts';
+import { anomaly, breach, brief, harness, minutes, point, MIN, T0 } from './fixtures.ts';
+import type { ForecastUpdate } from '../../../models/types.ts';
+import type { ActionRecord } from '../../../remediator/types.ts';
 
 test('a predicted breach scales out in dry run: simulator moved, live-only actuator untouched, detection stored', async () => {
   const h = harness();
@@ -95,12 +97,14 @@ test('with rollback disabled a failed verification is recorded as failed, and no
 test('capacity is given back one step once no breach is predicted and p95 has headroom for scaleInAfterMs', async () => {
   const h = harness();
   await h.rem.handle({ detections: [breach('checkout', T0)], points: [] });
-  const out = await minutes(h, 0, 33, () => 200);
+  const out = await minutes(h, 0, 61, () => 200);
+  // The second scale-in was due at 12:32, but it would have used the last of the three
+  // actions the hour allows this target; it waits until 12:00 leaves the hour.
   assert.deepEqual(out.map(brief), [
     '12:00 scale_out verified 2->6',
     '12:16 scale_in planned 6->5',
     '12:16 scale_in verified 6->5',
-    '12:32 scale_in planned 5->4',
+    '13:00 scale_in planned 5->4',
   ]);
   assert.deepEqual(h.sim.calls, ['scale checkout 6', 'scale checkout 5', 'scale checkout 4']);
 });
@@ -168,4 +172,31 @@ test('records the store refused are kept and written first on the next batch', a
   assert.deepEqual(await h.rem.handle({ detections: [], points: [] }), []);
   assert.deepEqual([...inner.actions.values()].map(brief), ['12:00 scale_out planned 2->6']);
   assert.equal(h.rem.health().ok, true);
+});
+
+test('no scale-in while the median forecast says p95 is heading back up, even when the window itself is fine', async () => {
+  const h = harness();
+  await h.rem.handle({ detections: [breach('checkout', T0)], points: [] });
+  const forecastAt = (m: number, peak: number): ForecastUpdate => ({
+    service: 'checkout', metric: 'latency_p95', windowStart: T0 + m * MIN, observed: 200, forecaster: 'test',
+    forecast: { origin: T0 + m * MIN, stepMs: MIN, steps: 2, quantiles: [0.1, 0.5, 0.9], forecaster: 'test', modelVersion: 'test@1', paths: { p10: [150, 150], p50: [200, peak], p90: [250, peak * 1.2] } },
+  });
+  const out: ActionRecord[] = [];
+  for (let m = 0; m < 40; m++) {
+    h.clock.advanceTo(T0 + (m + 1) * MIN);
+    // p95 200 leaves room (6 -> 5 gives 240 <= 350), but the median path peaks at 320: 384 > 350.
+    out.push(...(await h.rem.handle({ detections: [], points: [point('checkout', T0 + m * MIN, 200)], forecasts: [forecastAt(m, 320)] })));
+  }
+  assert.deepEqual(out.map(brief), ['12:00 scale_out verified 2->6']);
+});
+
+test('a scale-out right after a scale-in is not held by the cooldown of the scale-in', async () => {
+  const h = harness();
+  await h.rem.handle({ detections: [breach('checkout', T0)], points: [] });
+  const out = await minutes(h, 0, 20, (m) => (m < 17 ? 200 : 450), (m) => (m === 18 ? [breach('checkout', T0 + m * MIN)] : []));
+  assert.deepEqual(out.map(brief), [
+    '12:00 scale_out verified 2->6',
+    '12:16 scale_in planned 6->5',
+    '12:18 scale_out planned 5->9',
+  ]);
 });
