@@ -10,6 +10,10 @@ import { createSimulator, createSimulatorSource, loadScenario, type Simulator } 
 import type { Actuator, RecordStore } from '../remediator/types.ts';
 import { createActuators } from '../remediator/actuators/index.ts';
 import { createFileStore } from '../remediator/store/file.ts';
+import { createElasticsearchStore } from '../remediator/store/elasticsearch.ts';
+import { KafkaSource, createKafka, parseKafkaUrl, type KafkaSourceConfig } from '../ingest/sources/kafka/index.ts';
+import { kafkaSourceConfigSchema } from '../ingest/sources/kafka/config.ts';
+import { KafkaDeadLetterSink } from '../ingest/deadletter/kafka.ts';
 import type { Config } from './config.ts';
 
 /** Builds the side-effecting parts the config names: source, sinks, actuators. */
@@ -22,9 +26,18 @@ export interface Assembly {
 }
 
 export interface AssembleOptions {
-  /** Replays read this file instead of the configured source. */
+  /** Replays read this file (or `kafka://TOPIC[?from=ISO&to=ISO]`) instead of the configured source. */
   replayPath?: string;
   storesDir?: string;
+  /** Records go to the stores' replay indices (Elasticsearch). */
+  replay?: boolean;
+}
+
+/** The Kafka settings a `kafka://` replay uses: the configured ones (brokers, TLS, SASL), its own topics. */
+function replayKafkaConfig(config: Config, topics: string[]): KafkaSourceConfig {
+  const base = config.source.kafka;
+  if (base) return { ...base, topics };
+  return kafkaSourceConfigSchema.parse({ topics, brokers: (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '') });
 }
 
 export async function assemble(config: Config, log: Logger, opts: AssembleOptions = {}): Promise<Assembly> {
@@ -32,7 +45,12 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
   let simulator: Simulator | undefined;
   const batchSize = config.source.batchSize;
   const maxLineBytes = config.ingest.maxLineBytes;
-  if (opts.replayPath !== undefined) {
+  let kafka: KafkaSourceConfig | undefined;
+  if (opts.replayPath?.startsWith('kafka://')) {
+    const { topics, range } = parseKafkaUrl(opts.replayPath);
+    kafka = replayKafkaConfig(config, topics);
+    source = new KafkaSource(kafka, { batchSize, maxLineBytes, clock: systemClock, log: log.child({ stage: 'source' }), replay: range });
+  } else if (opts.replayPath !== undefined) {
     source = opts.replayPath === '-'
       ? new StdinSource({ batchSize, maxLineBytes, clock: systemClock })
       : new FileSource(opts.replayPath, { batchSize, maxLineBytes, clock: systemClock });
@@ -43,6 +61,10 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
   } else if (config.source.kind === 'file') {
     if (!config.source.file) throw new ForesightError('CONFIG_INVALID', 'source.file.path is required for source.kind "file"');
     source = new FileSource(config.source.file.path, { batchSize, maxLineBytes, clock: systemClock });
+  } else if (config.source.kind === 'kafka') {
+    if (!config.source.kafka) throw new ForesightError('CONFIG_INVALID', 'source.kafka is required for source.kind "kafka"');
+    kafka = config.source.kafka;
+    source = new KafkaSource(kafka, { batchSize, maxLineBytes, clock: systemClock, log: log.child({ stage: 'source' }) });
   } else {
     source = new StdinSource({ batchSize, maxLineBytes, clock: systemClock });
   }
@@ -59,8 +81,11 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
   return {
     source,
     simulator,
-    deadLetters: new FileDeadLetterSink(join(dir, 'dead-letters.ndjson')),
-    store: await createFileStore(dir),
+    // Bad Kafka messages go back to Kafka, where their producers' tooling can see them.
+    deadLetters: kafka ? new KafkaDeadLetterSink(createKafka(kafka, log.child({ stage: 'deadletter' })), kafka.deadLetterTopic) : new FileDeadLetterSink(join(dir, 'dead-letters.ndjson')),
+    store: config.stores.kind === 'elasticsearch' && config.stores.elasticsearch
+      ? await createElasticsearchStore(config.stores.elasticsearch, { dir, replay: opts.replay ?? false, log: log.child({ stage: 'store' }) })
+      : await createFileStore(dir),
     actuators,
   };
 }

@@ -2,6 +2,8 @@ import { ForesightError } from '../core/errors.ts';
 import { parseArgs, intFlag } from './args.ts';
 import { loadConfig, redactConfig } from './config.ts';
 import { runDaemon } from './run.ts';
+import { produceCli } from './produce.ts';
+import { doctorCli } from './doctor.ts';
 import { replay } from './replay.ts';
 import { simulateToStream } from '../ingest/sources/simulator/index.ts';
 import { runEvalNabCli } from '../detector/nab/cli.ts';
@@ -13,7 +15,7 @@ const USAGE = `usage: foresight <command> [options]
 
 commands:
   run      [--config FILE]                          run the daemon (embedded default without a config)
-  replay   PATH|- [--speed max|N] [--report FILE] [--live] [--config FILE]
+  replay   PATH|-|kafka://TOPIC[?from=ISO&to=ISO] [--speed max|N] [--report FILE] [--live] [--config FILE]
                                                     run the pipeline over NDJSON logs (plain or .gz)
   simulate --scenario NAME|FILE [--minutes N] [--seed S]
                                                     write simulated NDJSON logs to stdout
@@ -24,6 +26,8 @@ commands:
   eval forecast [--scenarios DIR|--logs FILE] [--model DIR] [--json]
                                                     MASE at 5/15/30 min and p10-p90 coverage of every forecaster
   train    PATH [--out DIR] [--epochs N] [--json]   fit the TF.js forecaster on NDJSON history, version it in the model store
+  produce  --topic T [--partitions N] [--json] FILE  load NDJSON logs (plain or .gz) into Kafka, keyed by service
+  doctor   [--config FILE] [--json]                 check TensorFlow, Kafka, Elasticsearch, config and ports
   config   [--config FILE]                          print the effective configuration (secrets redacted)
   help                                              this text
 `;
@@ -76,6 +80,18 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     }
     case 'train':
       return runTrainCli(rest, io);
+    case 'produce': {
+      const { positional, flags } = parseArgs(rest, { topic: 'string', partitions: 'string', config: 'string', json: 'boolean' }, 'produce');
+      const file = positional[0];
+      if (!file || positional.length > 1 || typeof flags.topic !== 'string') throw new ForesightError('USAGE', 'foresight produce needs --topic T and exactly one FILE');
+      const partitions = flags.partitions === undefined ? undefined : intFlag(flags.partitions, 'partitions', 1);
+      return produceCli({ file, topic: flags.topic, partitions, configFile: flags.config as string | undefined, json: flags.json === true }, io);
+    }
+    case 'doctor': {
+      const { positional, flags } = parseArgs(rest, { config: 'string', json: 'boolean' }, 'doctor');
+      if (positional.length) throw new ForesightError('USAGE', `foresight doctor takes no arguments, got ${positional.join(' ')}`);
+      return doctorCli({ configFile: flags.config as string | undefined, json: flags.json === true }, io.stdout);
+    }
     case 'config': {
       const { flags } = parseArgs(rest, { config: 'string' }, 'config');
       const { config, file, hash } = loadConfig(flags.config as string | undefined);

@@ -8,6 +8,8 @@ import { ingestConfigSchema } from '../ingest/config.ts';
 import { modelsConfigSchema } from '../models/config.ts';
 import { detectorConfigSchema } from '../detector/config.ts';
 import { remediatorConfigSchema, servicePolicySchema } from '../remediator/config.ts';
+import { brokersFromEnv, kafkaSourceConfigSchema } from '../ingest/sources/kafka/config.ts';
+import { elasticsearchStoreConfigSchema } from '../remediator/store/elasticsearch/config.ts';
 
 /**
  * The daemon's configuration: one YAML file plus environment overrides, declared once.
@@ -26,18 +28,26 @@ const simulatorSourceSchema = z.object({
 }).strict();
 
 const sourceSchema = z.object({
-  kind: z.enum(['simulator', 'file', 'stdin']).default('simulator'),
+  kind: z.enum(['simulator', 'file', 'stdin', 'kafka']).default('simulator'),
   simulator: simulatorSourceSchema.prefault({}),
   file: z.object({ path: z.string().min(1) }).strict().optional(),
+  kafka: kafkaSourceConfigSchema.optional(),
   batchSize: z.number().int().positive().max(100_000).default(2000),
 }).strict().superRefine((s, ctx) => {
   if (s.kind === 'file' && !s.file) ctx.addIssue({ code: 'custom', path: ['file', 'path'], message: 'source.kind is "file" but source.file.path is not set' });
+  if (s.kind === 'kafka' && !s.kafka) ctx.addIssue({ code: 'custom', path: ['kafka'], message: 'source.kind is "kafka" but source.kafka is not set' });
+  if (s.kind === 'kafka' && s.kafka && s.kafka.brokers.length === 0) ctx.addIssue({ code: 'custom', path: ['kafka', 'brokers'], message: 'no Kafka brokers: set source.kafka.brokers or KAFKA_BROKERS' });
 });
 
 const storesSchema = z.object({
+  /** `file`: NDJSON under `dir`. `elasticsearch`: indices, with a spool under `dir` while it is away. */
+  kind: z.enum(['file', 'elasticsearch']).default('file'),
   /** Where the embedded default keeps actions, detections and dead letters. */
   dir: z.string().min(1).default('var'),
-}).strict();
+  elasticsearch: elasticsearchStoreConfigSchema.optional(),
+}).strict().superRefine((s, ctx) => {
+  if (s.kind === 'elasticsearch' && !s.elasticsearch) ctx.addIssue({ code: 'custom', path: ['elasticsearch'], message: 'stores.kind is "elasticsearch" but stores.elasticsearch is not set (or ELASTICSEARCH_URL)' });
+});
 
 const httpSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
@@ -115,6 +125,38 @@ export function applyEnv(input: Record<string, unknown>, env: NodeJS.ProcessEnv)
   return out;
 }
 
+function objectAt(target: Record<string, unknown>, key: string): Record<string, unknown> {
+  const v = target[key];
+  if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  const fresh: Record<string, unknown> = {};
+  target[key] = fresh;
+  return fresh;
+}
+
+/**
+ * KAFKA_BROKERS sets source.kafka.brokers, and selects the Kafka source when the file does
+ * not name a source kind (or is the embedded profile). ELASTICSEARCH_URL sets
+ * stores.elasticsearch.url and selects the Elasticsearch store.
+ */
+export function applyServiceEnv(input: Record<string, unknown>, env: NodeJS.ProcessEnv, embedded: boolean): Record<string, unknown> {
+  const out = structuredClone(input);
+  const brokers = brokersFromEnv(env);
+  if (brokers) {
+    const source = objectAt(out, 'source');
+    const kafka = objectAt(source, 'kafka');
+    kafka.brokers = brokers;
+    kafka.topics ??= ['foresight-logs'];
+    if (source.kind === undefined || embedded) source.kind = 'kafka';
+  }
+  const esUrl = env.ELASTICSEARCH_URL?.trim();
+  if (esUrl) {
+    const stores = objectAt(out, 'stores');
+    objectAt(stores, 'elasticsearch').url = esUrl;
+    stores.kind = 'elasticsearch';
+  }
+  return out;
+}
+
 export function formatIssues(error: z.ZodError, origin: string): string {
   return error.issues.map((i) => {
     const where = i.path.length ? i.path.join('.') : '(top level)';
@@ -157,7 +199,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
   const named = file ?? env.FORESIGHT_CONFIG;
   const path = named ?? EMBEDDED_CONFIG;
   const raw = readYaml(path);
-  const config = parseConfig(applyEnv(raw, env), path);
+  const config = parseConfig(applyServiceEnv(applyEnv(raw, env), env, named === undefined), path);
   const hash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
   return { config, file: named, hash };
 }

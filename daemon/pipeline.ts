@@ -8,7 +8,10 @@
  *
  * A batch is acknowledged to its source only after its dead letters, detections and
  * actions are durable, so a crash replays it rather than losing it; stores and action ids
- * are idempotent, so the replay does not double anything.
+ * are idempotent, so the replay does not double anything. Open windows live only in
+ * memory, so "durable" also means "every window the batch's events fell into has closed":
+ * acknowledgements are held back, in order, until the ingest watermark has passed them
+ * (see `settle`). A restart then re-reads every event of every window that was open.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../core/clock.ts';
@@ -121,6 +124,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function processPoints(points: MetricPoint[]): Promise<void> {
     if (points.length === 0) return;
     windows += points.length;
+    await deps.store.putMetrics?.(points);
     for (const p of points) clock.advanceTo(p.windowStart + p.windowMs);
     const found: Detection[] = [];
     const forecasterBy = new Map<string, string>();
@@ -161,8 +165,24 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     const points = out.points;
     await processPoints(points);
-    await deps.source.ack?.(batch);
+    let needs = -Infinity;
+    for (const e of out.events) needs = Math.max(needs, ingest.windowEnd(e.ts));
+    unacked.push({ batch, needs });
+    await settle(ingest.closedThrough());
     telemetry.stageTime('daemon', (performance.now() - started) / 1000);
+  }
+
+  /** Batches processed but not yet acknowledged, oldest first, with the window end each still needs closed. */
+  const unacked: Array<{ batch: RawInput[]; needs: number }> = [];
+  async function settle(closedThrough: number): Promise<void> {
+    const ack = deps.source.ack?.bind(deps.source);
+    if (!ack) { unacked.length = 0; return; }
+    // Offsets are a prefix: a batch is acknowledged only after every batch before it.
+    let n = 0;
+    while (n < unacked.length && unacked[n]!.needs <= closedThrough) n++;
+    if (n === 0) return;
+    const ready = unacked.splice(0, n);
+    await ack(ready.length === 1 ? ready[0]!.batch : ready.flatMap((r) => r.batch));
   }
 
   return {
@@ -176,8 +196,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           await processBatch(batch, signal);
           if (signal.aborted) break;
         }
-        // End of input (or shutdown): close what is open so nothing observed is dropped.
-        await processPoints(ingest.flush());
+        // End of input (or shutdown): close what is open so nothing observed is dropped. A
+        // source that can re-deliver (Kafka) keeps its open windows unacknowledged instead,
+        // so a restart rebuilds them whole rather than emitting half of each twice.
+        if (!signal.aborted || !deps.source.ack) {
+          await processPoints(ingest.flush());
+          await settle(Infinity);
+        }
       } finally {
         await Promise.all([ingest.stop(), forecasting.stop(), remediator.stop()]);
       }

@@ -39,7 +39,7 @@ export async function replay(opts: ReplayOptions, stdout: NodeJS.WritableStream)
   const log = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level });
   const telemetry = new Telemetry(log);
   const effective = opts.live ? config : { ...config, remediator: { ...config.remediator, mode: 'dry_run' as const } };
-  const parts = await assemble(effective, log, { replayPath: opts.path });
+  const parts = await assemble(effective, log, { replayPath: opts.path, replay: !opts.live });
   const pipeline = createPipeline({
     config: effective, telemetry, source: parts.source, deadLetters: parts.deadLetters, store: parts.store,
     actuators: parts.actuators, daemon: { instance: `${config.instance}@${hostname()}`, version: VERSION, configHash: hash }, replay: !opts.live, speed: opts.speed,

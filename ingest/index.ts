@@ -41,6 +41,14 @@ export interface Ingest {
   handle(batch: RawInput[]): IngestOutput;
   /** Closes every open window: end of a replay, or shutdown. */
   flush(): MetricPoint[];
+  /**
+   * Windows ending at or before this event time are closed and their points emitted; an
+   * event at `ts` no longer feeds an open window once `windowEnd(ts) <= closedThrough()`.
+   * The daemon uses it to hold back source acknowledgements (daemon/pipeline.ts).
+   */
+  closedThrough(): number;
+  /** End of the window an event at `ts` falls into. */
+  windowEnd(ts: number): number;
   /** Writes a batch's dead letters to the sink; resolves once they are durable. */
   writeDeadLetters(out: IngestOutput): Promise<void>;
   snapshotTemplates(): DrainSnapshot;
@@ -114,6 +122,15 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
 
     flush() {
       return emitted(windows.flush());
+    },
+
+    closedThrough() {
+      const wm = windows.watermark;
+      return Number.isFinite(wm) ? windows.windowStartOf(wm) : -Infinity;
+    },
+
+    windowEnd(ts) {
+      return windows.windowStartOf(ts) + config.windowMs;
     },
 
     writeDeadLetters(out) {

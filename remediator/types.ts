@@ -1,4 +1,5 @@
 import type { Detection } from '../detector/types.ts';
+import type { MetricPoint } from '../ingest/types.ts';
 
 export type ActionKind = 'scale_out' | 'scale_in' | 'traffic_shift' | 'rollback' | 'alert';
 export type ActionMode = 'dry_run' | 'live' | 'approval';
@@ -63,4 +64,9 @@ export interface RecordStore {
   close(): Promise<void>;
   /** Latest version of every action (reduced by actionId), for rebuilding state on restart. */
   readActions?(): Promise<ActionRecord[]>;
+  /**
+   * Closed-window metric points (Elasticsearch `foresight-metrics*`), id service+windowStart;
+   * the daemon writes them before the detections they lead to. Stores without it skip them.
+   */
+  putMetrics?(points: MetricPoint[]): Promise<void>;
 }

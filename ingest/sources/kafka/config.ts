@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * Configuration of the Kafka source (`source.kafka`). Brokers may come from the
+ * `KAFKA_BROKERS` environment variable (comma-separated) instead; the daemon fills them in
+ * before validation, so an empty list here is only an error when neither is set.
+ */
+
+const tlsSchema = z.union([
+  z.boolean(),
+  z.object({
+    /** PEM file paths; read at start. */
+    caFile: z.string().min(1).optional(),
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+    rejectUnauthorized: z.boolean().default(true),
+    servername: z.string().min(1).optional(),
+  }).strict(),
+]);
+
+const saslSchema = z.object({
+  mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+  username: z.string().min(1),
+  password: z.string().min(1),
+}).strict();
+
+/**
+ * Where a fresh run starts: `committed` resumes the group (earliest when it has no
+ * offsets), `earliest` / `latest` reset the group, an ISO-8601 time resets it to the
+ * first message at or after that time (for replays of an incident).
+ */
+const startSchema = z.union([
+  z.enum(['committed', 'earliest', 'latest']),
+  z.iso.datetime({ offset: true }),
+]);
+
+export const kafkaSourceConfigSchema = z.object({
+  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')).default([]),
+  clientId: z.string().min(1).default('foresight'),
+  topics: z.array(z.string().min(1)).min(1),
+  groupId: z.string().min(1).default('foresight'),
+  start: startSchema.default('committed'),
+  /** Bad messages go here, with reason and source position in headers. */
+  deadLetterTopic: z.string().min(1).default('foresight-dead-letters'),
+  tls: tlsSchema.default(false),
+  sasl: saslSchema.optional(),
+  sessionTimeoutMs: z.number().int().min(6000).default(30_000),
+  /** Upper bound on bytes fetched per partition per request. */
+  maxBytesPerPartition: z.number().int().positive().default(1_048_576),
+  connectionTimeoutMs: z.number().int().positive().default(5000),
+}).strict();
+
+export type KafkaSourceConfig = z.infer<typeof kafkaSourceConfigSchema>;
+
+/** Parses `KAFKA_BROKERS` ("a:9092,b:9092"); undefined when unset or blank. */
+export function brokersFromEnv(env: NodeJS.ProcessEnv): string[] | undefined {
+  const raw = env.KAFKA_BROKERS?.trim();
+  if (!raw) return undefined;
+  return raw.split(',').map((b) => b.trim()).filter((b) => b !== '');
+}

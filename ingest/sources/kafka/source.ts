@@ -1,0 +1,337 @@
+/**
+ * Kafka source: a consumer group read in batches, offsets committed only on `ack`.
+ *
+ *   kafkajs eachBatch ──► chunks of batchSize ──► hand-off queue ──► batches() ──► pipeline
+ *        ▲  waits until the pipeline asks for the next chunk           │
+ *        └── resolveOffset (fetch position only)                       └─► ack(batch) ──► commitOffsets
+ *
+ * kafkajs pushes; the pipeline pulls. Each chunk is handed over and eachBatch waits until
+ * the pipeline has finished with it (heartbeating meanwhile), so at most one chunk is in
+ * flight and a slow pipeline throttles fetching. `resolveOffset` only moves the fetch
+ * position; nothing is committed until the pipeline acknowledges that a batch's effects are
+ * durable (it holds back acknowledgements while a batch still feeds an open window, see
+ * daemon/pipeline.ts). Commits are monotonic per partition.
+ *
+ * Offsets redelivered in this process (after a group rebalance hands a partition back) are
+ * skipped: they already sit in the pipeline's windows, and counting them twice would skew
+ * the metrics. After a restart nothing is in memory, so everything from the committed
+ * offset on is read again, which is the point.
+ *
+ * `start` applies only to partitions the group has no committed offset for; a daemon
+ * restart never silently jumps. Replays (`replay` option) use a throwaway group, commit
+ * nothing, and end at the offsets captured when they start (the high-water marks, or the
+ * first offsets at or after `to`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Clock } from '../../../core/clock.ts';
+import { ForesightError } from '../../../core/errors.ts';
+import type { Logger } from '../../../core/log.ts';
+import { retry } from '../../../core/retry.ts';
+import type { LogSource, RawInput } from '../../types.ts';
+import { createKafka } from './client.ts';
+import type { KafkaSourceConfig } from './config.ts';
+
+export interface KafkaReplayRange {
+  /** Epoch ms; default the earliest retained message. */
+  from?: number;
+  /** Epoch ms, exclusive; default the high-water marks at start. */
+  to?: number;
+}
+
+export interface KafkaSourceOptions {
+  batchSize: number;
+  maxLineBytes: number;
+  clock: Clock;
+  log?: Logger;
+  replay?: KafkaReplayRange;
+  /** For tests and embedding: an existing client instead of one built from the config. */
+  kafka?: Kafka;
+}
+
+interface Handoff {
+  inputs: RawInput[];
+  /** Resolved when the pipeline asks for the next chunk (true) or the source shuts down (false). */
+  done: (processed: boolean) => void;
+}
+
+const tp = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+const HEARTBEAT_MS = 3000;
+/** Errors after which a commit is pointless but harmless to skip: the partition moved, its records will be redelivered. */
+const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR']);
+
+export class KafkaSource implements LogSource {
+  readonly name: string;
+  private readonly cfg: KafkaSourceConfig;
+  private readonly opts: KafkaSourceOptions;
+  private readonly kafka: Kafka;
+  private readonly groupId: string;
+  private consumer: Consumer | undefined;
+  private readonly queue: Handoff[] = [];
+  private wake: (() => void) | undefined;
+  private failure: unknown;
+  private finished = false;
+  private closed = false;
+  /** Set once batches() has returned: nobody will take further chunks. */
+  private draining = false;
+  /** Highest offset handed to the pipeline per partition (in-process redelivery guard). */
+  private readonly handed = new Map<string, bigint>();
+  private readonly committed = new Map<string, bigint>();
+  /** Replay only: exclusive end offset per partition, and which partitions are done. */
+  private readonly ends = new Map<string, bigint>();
+  private readonly pendingEnds = new Set<string>();
+  /** Counters for status and tests. */
+  readonly stats = { messages: 0, redelivered: 0, commits: 0, firstOffsets: new Map<string, string>() };
+
+  constructor(cfg: KafkaSourceConfig, opts: KafkaSourceOptions) {
+    this.cfg = cfg;
+    this.opts = opts;
+    this.kafka = opts.kafka ?? createKafka(cfg, opts.log);
+    this.groupId = opts.replay ? `${cfg.groupId}-replay-${randomUUID()}` : cfg.groupId;
+    this.name = `kafka:${cfg.topics.join(',')}`;
+  }
+
+  private get log(): Logger | undefined { return this.opts.log; }
+
+  private signal(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private fail(err: unknown): void {
+    this.failure ??= err;
+    this.signal();
+  }
+
+  /** Start offsets for partitions without a commit, and replay end offsets. */
+  private async position(admin: Admin): Promise<Array<{ topic: string; partition: number; offset: string }>> {
+    const seeks: Array<{ topic: string; partition: number; offset: string }> = [];
+    const replay = this.opts.replay;
+    const startAt = replay ? replay.from : (this.cfg.start !== 'committed' && this.cfg.start !== 'earliest' && this.cfg.start !== 'latest' ? Date.parse(this.cfg.start) : undefined);
+    const committed = replay ? [] : await admin.fetchOffsets({ groupId: this.groupId, topics: this.cfg.topics });
+    for (const topic of this.cfg.topics) {
+      const water = await admin.fetchTopicOffsets(topic);
+      const done = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, p.offset]));
+      const byTime = startAt === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, startAt);
+      const toTime = replay?.to === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, replay.to);
+      for (const w of water) {
+        const key = tp(topic, w.partition);
+        if (replay) {
+          let end = BigInt(w.high);
+          const cut = toTime?.find((t) => t.partition === w.partition);
+          if (cut && BigInt(cut.offset) >= 0n && BigInt(cut.offset) < end) end = BigInt(cut.offset);
+          const from = byTime?.find((t) => t.partition === w.partition);
+          const start = from && BigInt(from.offset) >= 0n ? BigInt(from.offset) : BigInt(w.low);
+          this.ends.set(key, end);
+          if (start < end) this.pendingEnds.add(key);
+          seeks.push({ topic, partition: w.partition, offset: String(start) });
+        } else if (byTime && (done.get(w.partition) ?? '-1') === '-1') {
+          const at = byTime.find((t) => t.partition === w.partition);
+          if (at) seeks.push({ topic, partition: w.partition, offset: at.offset });
+        }
+      }
+    }
+    return seeks;
+  }
+
+  private async begin(): Promise<void> {
+    const admin = this.kafka.admin();
+    let seeks: Array<{ topic: string; partition: number; offset: string }>;
+    try {
+      await admin.connect();
+      seeks = await this.position(admin);
+      for (const topic of this.cfg.topics) {
+        const partitions = seeks.filter((s) => s.topic === topic).map(({ partition, offset }) => ({ partition, offset }));
+        if (partitions.length) await admin.setOffsets({ groupId: this.groupId, topic, partitions });
+      }
+    } catch (err) {
+      throw new ForesightError('SOURCE_FAILED', `cannot reach Kafka at ${this.cfg.brokers.join(',')}: ${(err as Error).message}`, { retriable: true, cause: err });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    if (this.opts.replay && this.pendingEnds.size === 0) { this.finished = true; return; }
+
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: this.cfg.sessionTimeoutMs,
+      maxBytesPerPartition: this.cfg.maxBytesPerPartition,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) this.fail(new ForesightError('SOURCE_FAILED', `Kafka consumer crashed: ${e.payload.error.message}`, { cause: e.payload.error }));
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: this.cfg.topics, fromBeginning: this.cfg.start !== 'latest' });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.eachBatch(payload),
+      });
+    } catch (err) {
+      throw new ForesightError('SOURCE_FAILED', `cannot start the Kafka consumer: ${(err as Error).message}`, { retriable: true, cause: err });
+    }
+  }
+
+  private toInput(topic: string, partition: number, m: KafkaMessage, now: number): RawInput {
+    const value = m.value ?? Buffer.alloc(0);
+    const bytes = value.length;
+    // Huge messages are cut here so a 100 MB value never becomes a string; the cleaner
+    // dead-letters them as too_large by `bytes`.
+    const text = (bytes > this.opts.maxLineBytes ? value.subarray(0, this.opts.maxLineBytes) : value).toString('utf8');
+    return { text, bytes, position: { kind: 'kafka', topic, partition, offset: m.offset }, receivedAt: now };
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const key = tp(topic, partition);
+    const end = this.ends.get(key);
+    const seen = this.handed.get(key) ?? -1n;
+    const now = this.opts.clock.now();
+    let chunk: RawInput[] = [];
+    let lastOffset: string | undefined;
+    const handOver = async (): Promise<boolean> => {
+      if (chunk.length === 0) return true;
+      const inputs = chunk;
+      chunk = [];
+      const processed = await this.handOff(inputs, heartbeat, () => isRunning() && !isStale());
+      if (!processed) return false;
+      const last = inputs[inputs.length - 1]!.position as { offset: string };
+      this.handed.set(key, BigInt(last.offset));
+      resolveOffset(last.offset);
+      return true;
+    };
+    for (const m of batch.messages) {
+      const off = BigInt(m.offset);
+      if (end !== undefined && off >= end) break;
+      lastOffset = m.offset;
+      if (off <= seen) { this.stats.redelivered++; resolveOffset(m.offset); continue; }
+      if (!this.stats.firstOffsets.has(key)) this.stats.firstOffsets.set(key, m.offset);
+      this.stats.messages++;
+      chunk.push(this.toInput(topic, partition, m, now));
+      if (chunk.length >= this.opts.batchSize && !(await handOver())) return;
+    }
+    if (!(await handOver())) return;
+    if (end !== undefined && lastOffset !== undefined && BigInt(lastOffset) + 1n >= end) {
+      this.pendingEnds.delete(key);
+      if (this.pendingEnds.size === 0) { this.finished = true; this.signal(); }
+    }
+  }
+
+  /** Queues a chunk for the pipeline and waits until it has been processed. */
+  private handOff(inputs: RawInput[], heartbeat: () => Promise<void>, alive: () => boolean): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      let settled = false;
+      const timer = setInterval(() => {
+        if (!alive()) { finish(false); return; }
+        heartbeat().catch(() => undefined);
+      }, HEARTBEAT_MS);
+      const finish = (processed: boolean): void => {
+        if (settled) return;
+        settled = true;
+        clearInterval(timer);
+        resolve(processed);
+      };
+      if (this.closed || this.draining) { finish(false); return; }
+      this.queue.push({ inputs, done: finish });
+      this.signal();
+    });
+  }
+
+  async *batches(signal: AbortSignal): AsyncIterable<RawInput[]> {
+    const onAbort = (): void => this.signal();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let current: Handoff | undefined;
+    try {
+      await this.begin();
+      for (;;) {
+        current?.done(true);
+        current = undefined;
+        if (this.failure) throw this.failure;
+        if (signal.aborted) return;
+        const next = this.queue.shift();
+        if (next) { current = next; yield next.inputs; continue; }
+        if (this.finished) return;
+        await new Promise<void>((resolve) => { this.wake = resolve; });
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.draining = true;
+      // Whatever was not processed stays unresolved and uncommitted: it is read again.
+      current?.done(false);
+      for (const h of this.queue.splice(0)) h.done(false);
+      try {
+        this.consumer?.pause(this.cfg.topics.map((topic) => ({ topic })));
+      } catch {
+        // not running: nothing to pause
+      }
+    }
+  }
+
+  async ack(batch: RawInput[]): Promise<void> {
+    if (this.opts.replay || !this.consumer) return;
+    const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
+    for (const r of batch) {
+      if (r.position.kind !== 'kafka') continue;
+      const { topic, partition } = r.position;
+      const off = BigInt(r.position.offset) + 1n;
+      const k = tp(topic, partition);
+      const cur = next.get(k);
+      if (!cur || off > cur.offset) next.set(k, { topic, partition, offset: off });
+    }
+    const commits = [...next.entries()]
+      .filter(([k, v]) => v.offset > (this.committed.get(k) ?? -1n))
+      .map(([, v]) => ({ topic: v.topic, partition: v.partition, offset: String(v.offset) }));
+    if (commits.length === 0) return;
+    const consumer = this.consumer;
+    try {
+      await retry(() => consumer.commitOffsets(commits), { retries: 3, initialMs: 200, maxMs: 2000 });
+    } catch (err) {
+      const type = (err as { type?: string }).type;
+      if (type && REBALANCE_ERRORS.has(type)) {
+        this.log?.warn({ type, commits }, 'offset commit skipped during a rebalance; those records will be read again');
+        return;
+      }
+      throw new ForesightError('SOURCE_FAILED', `cannot commit Kafka offsets: ${(err as Error).message}`, { retriable: true, cause: err });
+    }
+    this.stats.commits++;
+    for (const c of commits) this.committed.set(tp(c.topic, c.partition), BigInt(c.offset));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const h of this.queue.splice(0)) h.done(false);
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (consumer) {
+      await consumer.stop().catch(() => undefined);
+      await consumer.disconnect().catch(() => undefined);
+    }
+    if (this.opts.replay) {
+      // The throwaway group has no members left; removing it keeps the broker tidy.
+      const admin = this.kafka.admin();
+      await admin.connect().then(() => admin.deleteGroups([this.groupId])).catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+}
+
+/** Parses `kafka://TOPIC[,TOPIC2][?from=ISO&to=ISO]` for `foresight replay`. */
+export function parseKafkaUrl(url: string): { topics: string[]; range: KafkaReplayRange } {
+  const m = /^kafka:\/\/([^?]+)(?:\?(.*))?$/.exec(url);
+  if (!m) throw new ForesightError('USAGE', `not a kafka:// URL: ${url}`);
+  const topics = decodeURIComponent(m[1]!).split(',').filter((t) => t !== '');
+  const params = new URLSearchParams(m[2] ?? '');
+  const range: KafkaReplayRange = {};
+  for (const [k, v] of params) {
+    if (k !== 'from' && k !== 'to') throw new ForesightError('USAGE', `kafka:// URL: unknown parameter ${k} (from, to)`);
+    const t = Date.parse(v);
+    if (!Number.isFinite(t)) throw new ForesightError('USAGE', `kafka:// URL: ${k}=${v} is not an ISO-8601 time`);
+    range[k] = t;
+  }
+  if (topics.length === 0) throw new ForesightError('USAGE', `kafka:// URL names no topic: ${url}`);
+  if (range.from !== undefined && range.to !== undefined && range.to <= range.from) throw new ForesightError('USAGE', 'kafka:// URL: to must be after from');
+  return { topics, range };
+}

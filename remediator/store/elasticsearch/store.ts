@@ -1,0 +1,297 @@
+/**
+ * The Elasticsearch recorder.
+ *
+ *   putMetrics / putDetections / putActions ──► documents ──► bulk (per-item retry) ──► indices
+ *                                                    │ Elasticsearch away
+ *                                                    ▼
+ *                                         spool (NDJSON, fsync) ──► drained in order when it returns
+ *
+ * A put resolves once its records are in Elasticsearch or in the spool, both durable, so
+ * the daemon may acknowledge its input. While the spool holds anything, new records are
+ * appended behind it rather than sent, so the order of versions is kept.
+ *
+ * Ids and idempotence: detections (`id`) and metric points (`service@windowStart`) never
+ * change, so they are written with `op_type: create` and a 409 means "already recorded".
+ * An action changes state (planned/executed/suppressed → verified/rolled_back/failed) under
+ * one actionId, and the index must hold exactly one document per action with its latest
+ * state, even when an older state arrives late (a spool drained after a restart, a batch
+ * re-read after a crash). So an action is an `index` of `_id = actionId` with external
+ * versioning (`version_type: external_gte`, version = the status's rank): a re-write of the
+ * same state is an idempotent overwrite, a later state replaces an earlier one, and an
+ * earlier state arriving after a later one is refused with 409, i.e. "already recorded".
+ * This needs no scripts, so it works on the reduced test distribution and any cluster.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, type ClientOptions } from '@elastic/elasticsearch';
+import { ForesightError } from '../../../core/errors.ts';
+import type { Logger } from '../../../core/log.ts';
+import { silentLogger } from '../../../core/log.ts';
+import { retry } from '../../../core/retry.ts';
+import type { Detection } from '../../../detector/types.ts';
+import type { MetricPoint } from '../../../ingest/types.ts';
+import type { ActionRecord, ActionStatus, RecordStore } from '../../types.ts';
+import { bulkWrite, BulkUnavailable, isUnavailable, type BulkOp } from './bulk.ts';
+import type { ElasticsearchStoreConfig } from './config.ts';
+import { Spool, writeRejected } from './spool.ts';
+import { indexName, indexTemplates, type RecordKind } from './templates.ts';
+
+/** Later states outrank earlier ones; the first state an action can be recorded in is 1. */
+export const STATUS_RANK: Record<ActionStatus, number> = {
+  planned: 1, suppressed: 1, executed: 1, failed: 2, verified: 2, rolled_back: 2,
+};
+
+export interface ElasticsearchStoreDeps {
+  /** Spool and rejected-records files go here (stores.dir). */
+  dir: string;
+  /** Replays write to the `-replay` indices. */
+  replay?: boolean;
+  log?: Logger;
+  /** For tests: an existing client. */
+  client?: Client;
+}
+
+export function clientOptions(cfg: ElasticsearchStoreConfig): ClientOptions {
+  const o: ClientOptions = { node: cfg.url, requestTimeout: cfg.requestTimeoutMs, maxRetries: 0 };
+  if (cfg.apiKey) o.auth = { apiKey: cfg.apiKey };
+  else if (cfg.username && cfg.password) o.auth = { username: cfg.username, password: cfg.password };
+  if (cfg.tls) {
+    let ca: string | undefined;
+    if (cfg.tls.caFile) {
+      try { ca = readFileSync(cfg.tls.caFile, 'utf8'); } catch (err) { throw new ForesightError('CONFIG_INVALID', `cannot read ${cfg.tls.caFile}`, { cause: err }); }
+    }
+    o.tls = { ca, rejectUnauthorized: cfg.tls.rejectUnauthorized };
+  }
+  return o;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function actionOp(prefix: string, r: ActionRecord, replay: boolean): BulkOp {
+  return { index: indexName(prefix, 'actions', replay), id: r.actionId, op: 'index', version: STATUS_RANK[r.status], doc: { ...r, event: { dataset: 'foresight.actions', kind: 'event' } } };
+}
+
+export function detectionOp(prefix: string, d: Detection, replay: boolean): BulkOp {
+  return { index: indexName(prefix, 'detections', replay), id: d.id, op: 'create', doc: { '@timestamp': iso(d.at), ...d, event: { dataset: 'foresight.detections', kind: 'alert' } } };
+}
+
+export function metricId(p: Pick<MetricPoint, 'service' | 'windowStart'>): string {
+  return `${p.service}@${p.windowStart}`;
+}
+
+export function metricOp(prefix: string, p: MetricPoint, replay: boolean): BulkOp {
+  return { index: indexName(prefix, 'metrics', replay), id: metricId(p), op: 'create', doc: { '@timestamp': iso(p.windowStart), ...p, event: { dataset: 'foresight.metrics', kind: 'metric' } } };
+}
+
+export function docToAction(doc: Record<string, unknown>): ActionRecord {
+  const { event: _event, ...rest } = doc;
+  return rest as unknown as ActionRecord;
+}
+
+export class ElasticsearchRecordStore implements RecordStore {
+  readonly client: Client;
+  readonly stats = { written: 0, existing: 0, rejected: 0, spooled: 0, drained: 0 };
+  private readonly cfg: ElasticsearchStoreConfig;
+  private readonly replay: boolean;
+  private readonly log: Logger;
+  private readonly spool: Spool;
+  private readonly rejectedPath: string;
+  private templatesReady = false;
+  private tail: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Last Elasticsearch failure, for health; cleared by the next success. */
+  lastError: string | undefined;
+
+  private constructor(cfg: ElasticsearchStoreConfig, deps: ElasticsearchStoreDeps) {
+    this.cfg = cfg;
+    this.replay = deps.replay ?? false;
+    this.log = deps.log ?? silentLogger;
+    this.client = deps.client ?? new Client(clientOptions(cfg));
+    const tag = `${cfg.indexPrefix}${this.replay ? '-replay' : ''}`;
+    this.spool = new Spool(join(deps.dir, `es-spool-${tag}.ndjson`));
+    this.rejectedPath = join(deps.dir, `es-rejected-${tag}.ndjson`);
+  }
+
+  static async open(cfg: ElasticsearchStoreConfig, deps: ElasticsearchStoreDeps): Promise<ElasticsearchRecordStore> {
+    const s = new ElasticsearchRecordStore(cfg, deps);
+    await s.spool.open();
+    if (s.spool.size > 0) s.log.warn({ spool: s.spool.path, records: s.spool.size }, 'records spooled by an earlier run; sending them first');
+    await s.enqueue(async () => {
+      try {
+        await s.ensureTemplates();
+      } catch (err) {
+        if (!isUnavailable(err) && !(err instanceof ForesightError && err.retriable)) throw err;
+        s.down(err);
+      }
+    });
+    s.timer = setInterval(() => { if (s.spool.size > 0) void s.enqueue(() => s.drain()).catch(() => undefined); }, cfg.spoolRetryMs);
+    s.timer.unref();
+    return s;
+  }
+
+  get spooled(): number { return this.spool.size; }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private down(err: unknown): void {
+    const msg = (err as Error).message;
+    if (this.lastError === undefined) this.log.warn({ err: msg, spool: this.spool.path }, 'Elasticsearch unavailable: spooling records to disk');
+    this.lastError = msg;
+  }
+
+  private async ensureTemplates(): Promise<void> {
+    if (this.templatesReady) return;
+    try {
+      for (const t of indexTemplates(this.cfg.indexPrefix)) {
+        await this.client.indices.putIndexTemplate({ name: t.name, index_patterns: t.index_patterns, priority: t.priority, template: t.template, _meta: t._meta });
+      }
+    } catch (err) {
+      if (isUnavailable(err)) throw new ForesightError('SINK_UNAVAILABLE', `Elasticsearch at ${this.cfg.url} unavailable: ${(err as Error).message}`, { retriable: true, cause: err });
+      throw new ForesightError('SINK_UNAVAILABLE', `cannot install index templates: ${(err as Error).message}`, { cause: err });
+    }
+    this.templatesReady = true;
+  }
+
+  /** Sends ops; throws BulkUnavailable (with what is unsent) when Elasticsearch is away. */
+  private async send(ops: BulkOp[]): Promise<void> {
+    try {
+      await this.ensureTemplates();
+    } catch (err) {
+      if (err instanceof ForesightError && err.retriable) throw new BulkUnavailable(err.message, ops, err);
+      throw err;
+    }
+    for (let i = 0; i < ops.length; i += this.cfg.bulkMaxDocs) {
+      const chunk = ops.slice(i, i + this.cfg.bulkMaxDocs);
+      let r;
+      try {
+        r = await bulkWrite(this.client, chunk, { retries: this.cfg.retries });
+      } catch (err) {
+        if (err instanceof BulkUnavailable) throw new BulkUnavailable(err.message, [...err.pending, ...ops.slice(i + chunk.length)], err);
+        throw err;
+      }
+      this.stats.written += r.written;
+      this.stats.existing += r.existing;
+      if (r.rejected.length > 0) {
+        this.stats.rejected += r.rejected.length;
+        this.log.error({ rejected: r.rejected.length, first: r.rejected[0]?.error, file: this.rejectedPath }, 'Elasticsearch rejected records; kept in the rejected file');
+        await writeRejected(this.rejectedPath, r.rejected);
+      }
+    }
+    if (this.lastError !== undefined) this.log.info({}, 'Elasticsearch reachable again');
+    this.lastError = undefined;
+  }
+
+  /** Sends the spool in order; whatever cannot be sent stays, in order, for the next try. */
+  private async drain(): Promise<void> {
+    if (this.spool.size === 0) return;
+    const ops = await this.spool.read();
+    try {
+      await this.send(ops);
+      this.stats.drained += ops.length;
+      this.log.info({ records: ops.length }, 'spool drained into Elasticsearch');
+      await this.spool.replace([]);
+    } catch (err) {
+      if (!(err instanceof BulkUnavailable)) throw err;
+      this.down(err);
+      // Items already sent are not re-sent next time (re-sending would be harmless anyway);
+      // `pending` keeps the unsent ones in their original order.
+      if (err.pending.length < ops.length) await this.spool.replace(err.pending);
+    }
+  }
+
+  private write(ops: BulkOp[]): Promise<void> {
+    if (this.closed) return Promise.reject(new ForesightError('SINK_UNAVAILABLE', 'Elasticsearch store is closed'));
+    if (ops.length === 0) return Promise.resolve();
+    return this.enqueue(async () => {
+      // Behind a non-empty spool: append, so versions of one action are never reordered.
+      if (this.spool.size > 0) { await this.spool.append(ops); this.stats.spooled += ops.length; return; }
+      try {
+        await this.send(ops);
+      } catch (err) {
+        if (!(err instanceof BulkUnavailable)) throw err;
+        this.down(err);
+        await this.spool.append(err.pending);
+        this.stats.spooled += err.pending.length;
+      }
+    });
+  }
+
+  putActions(records: ActionRecord[]): Promise<void> {
+    return this.write(records.map((r) => actionOp(this.cfg.indexPrefix, r, this.replay)));
+  }
+
+  putDetections(records: Detection[]): Promise<void> {
+    return this.write(records.map((d) => detectionOp(this.cfg.indexPrefix, d, this.replay)));
+  }
+
+  putMetrics(points: MetricPoint[]): Promise<void> {
+    return this.write(points.map((p) => metricOp(this.cfg.indexPrefix, p, this.replay)));
+  }
+
+  /**
+   * Latest state of every action: the index, overlaid with the spool (records not yet
+   * sent are newer than what the index holds, or equal). Throws when Elasticsearch stays
+   * unreachable: starting without the record of past actions could repeat them.
+   */
+  async readActions(): Promise<ActionRecord[]> {
+    await this.tail;
+    const index = indexName(this.cfg.indexPrefix, 'actions', this.replay);
+    const latest = new Map<string, ActionRecord>();
+    await retry(async () => {
+      try {
+        latest.clear();
+        let res = await this.client.search<Record<string, unknown>>({ index, scroll: '30s', size: 1000, sort: ['_doc'], query: { match_all: {} } }, { ignore: [404] });
+        const scrolls: string[] = [];
+        for (;;) {
+          if (res._scroll_id) scrolls.push(res._scroll_id);
+          const hits = res.hits?.hits ?? [];
+          for (const h of hits) if (h._source) latest.set(String(h._id), docToAction(h._source));
+          if (hits.length === 0 || !res._scroll_id) break;
+          res = await this.client.scroll<Record<string, unknown>>({ scroll_id: res._scroll_id, scroll: '30s' });
+        }
+        if (scrolls.length) await this.client.clearScroll({ scroll_id: [...new Set(scrolls)] }).catch(() => undefined);
+      } catch (err) {
+        throw new ForesightError('SINK_UNAVAILABLE', `cannot read actions from ${index}: ${(err as Error).message}`, { retriable: isUnavailable(err), cause: err });
+      }
+    }, { retries: this.cfg.retries + 3, initialMs: 500, maxMs: 5000 });
+    for (const op of await this.spool.read()) {
+      if (op.index !== index) continue;
+      const r = docToAction(op.doc);
+      const have = latest.get(r.actionId);
+      if (!have || STATUS_RANK[r.status] >= STATUS_RANK[have.status]) latest.set(r.actionId, r);
+    }
+    return [...latest.values()];
+  }
+
+  /** One attempt to empty the spool; never throws for an unreachable Elasticsearch. */
+  async flush(): Promise<void> {
+    await this.enqueue(() => this.drain());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.enqueue(() => this.drain()).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'spool not drained at close'));
+    await this.spool.close();
+    await this.client.close();
+  }
+
+  /** Index names this store writes, by kind. */
+  indices(): Record<RecordKind, string> {
+    return {
+      actions: indexName(this.cfg.indexPrefix, 'actions', this.replay),
+      detections: indexName(this.cfg.indexPrefix, 'detections', this.replay),
+      metrics: indexName(this.cfg.indexPrefix, 'metrics', this.replay),
+    };
+  }
+}
+
+export function createElasticsearchStore(cfg: ElasticsearchStoreConfig, deps: ElasticsearchStoreDeps): Promise<ElasticsearchRecordStore> {
+  return ElasticsearchRecordStore.open(cfg, deps);
+}
