@@ -75,6 +75,14 @@ export const modelsConfigSchema = z.object({
   maxServices: z.number().int().positive().default(1000),
   dampedTrend: dampedTrendConfigSchema.prefault({}),
   theilSen: z.object({ window: z.number().int().min(5).max(200).default(20) }).strict().prefault({}),
+  /** The saturation-aware trend (a line through 1/p95): points it is fitted on. */
+  saturation: z.object({ window: z.number().int().min(5).max(200).default(30) }).strict().prefault({}),
+  /**
+   * Forecasters whose forecasts go to the breach detector beside the chosen one, whatever
+   * their recent error. The choice minimises median error, which flat stretches dominate;
+   * a breach needs the forecaster that sees a blow-up coming (see docs/forecasting.md).
+   */
+  detectionForecasters: z.array(z.string()).default(['saturation']),
   selection: selectionConfigSchema.prefault({}),
   tfjs: tfjsConfigSchema.prefault({}),
 }).strict().superRefine((c, ctx) => {

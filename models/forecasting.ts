@@ -13,7 +13,7 @@ import { loadTf, type Tf } from './tfjs/backend.ts';
 import { TfForecaster } from './tfjs/forecaster.ts';
 import { createRetrainer, type Retrainer } from './tfjs/retrain.ts';
 import { createFileModelStore, type ModelStore } from './tfjs/store.ts';
-import type { Forecaster, ForecastUpdate, SeriesPoint } from './types.ts';
+import type { Forecast, Forecaster, ForecastUpdate, SeriesPoint } from './types.ts';
 
 export interface ForecastingDeps {
   telemetry: Telemetry;
@@ -179,7 +179,14 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     const forecast = idx >= 0 ? (forecasts[idx] ?? null) : null;
     s.published.record(forecast);
     if (trial) settleTrial();
-    return { ...base, observed: sp.value, forecast, forecaster: s.chosen ?? config.selection.preferred };
+    const detectionForecasts: Forecast[] = [];
+    s.members.forEach((m, i) => {
+      const f = forecasts[i];
+      if (f && m.forecaster.name !== s.chosen && config.detectionForecasters.includes(m.forecaster.name)) detectionForecasts.push(f);
+    });
+    const update: ForecastUpdate = { ...base, observed: sp.value, forecast, forecaster: s.chosen ?? config.selection.preferred };
+    if (detectionForecasts.length > 0) update.detectionForecasts = detectionForecasts;
+    return update;
   }
 
   function dropMembers(name: string): void {

@@ -57,4 +57,10 @@ export interface ForecastUpdate {
   forecast: Forecast | null;
   /** Name of the forecaster currently chosen for this service. */
   forecaster: string;
+  /**
+   * Forecasts of the configured `models.detectionForecasters` for the same window, for the
+   * breach detector only (never published as the service's forecast). Absent or empty
+   * when none is configured or none has enough history.
+   */
+  detectionForecasts?: Forecast[];
 }

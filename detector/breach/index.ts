@@ -5,10 +5,10 @@ import type { ForecastUpdate } from '../../models/types.ts';
 import { quantileKey } from '../../models/types.ts';
 import type { Detection } from '../types.ts';
 import type { BreachConfig } from './config.ts';
-import { breachOutlook, firstStepAtOrAbove } from './probability.ts';
+import { combinedOutlook, firstStepAtOrAbove } from './probability.ts';
 
 export { breachConfigSchema, type BreachConfig } from './config.ts';
-export { exceedance, breachOutlook, firstStepAtOrAbove, type BreachOutlook } from './probability.ts';
+export { exceedance, breachOutlook, combinedOutlook, firstStepAtOrAbove, type BreachOutlook } from './probability.ts';
 
 export interface BreachDeps {
   clock: Clock;
@@ -70,7 +70,11 @@ export function createBreachDetector(config: BreachConfig, deps: BreachDeps): Br
       s = { active: false, streak: 0, episodeAt: undefined, seen: 0 };
       state.set(u.service, s);
     }
-    const outlook = breachOutlook(u.forecast, slo);
+    const { outlook, forecast: raisedBy } = combinedOutlook(u.forecast, u.detectionForecasts ?? [], slo);
+    // The detection carries the published forecast: it is the accurate one, and what the
+    // remediator sizes capacity from. A saturation path that reaches its cap says "the
+    // queue will blow up", not how far; sizing from it over-provisions.
+    const f = u.forecast;
     const warming = s.seen < config.warmupWindows;
     if (warming) s.seen++;
     const observedBreach = u.observed !== null && u.observed > slo;
@@ -96,7 +100,6 @@ export function createBreachDetector(config: BreachConfig, deps: BreachDeps): Br
     s.episodeAt = u.windowStart;
     emitted++;
 
-    const f = u.forecast;
     const alreadyBreaching = u.observed !== null && u.observed > slo;
     const step = firstStepAtOrAbove(outlook.perStep, config.raiseProbability) ?? f.steps;
     const predictedBreachAt = alreadyBreaching ? u.windowStart : f.origin + step * f.stepMs;
@@ -128,6 +131,7 @@ export function createBreachDetector(config: BreachConfig, deps: BreachDeps): Br
         upperQuantile: upperQ,
         forecaster: f.forecaster,
         forecastModelVersion: f.modelVersion,
+        raisedBy: raisedBy.forecaster,
       },
       modelVersion: deps.modelVersion ?? f.modelVersion,
     }];

@@ -61,3 +61,26 @@ export function firstStepAtOrAbove(perStep: readonly number[], p: number): numbe
   const i = perStep.findIndex((x) => x >= p);
   return i < 0 ? undefined : i + 1;
 }
+
+/**
+ * The outlook over the published forecast and the detection-only forecasts
+ * (`ForecastUpdate.detectionForecasts`): per step, the highest exceedance probability of
+ * any of them. The published forecast is chosen for median accuracy, and flat stretches
+ * dominate that score, so it is the last to see a queue blowing up; a saturation-aware
+ * forecast sees it sooner and is flat where the series is. Taking the maximum means a
+ * breach is raised when any of them expects one; false alarms are bounded by each
+ * forecast staying flat on flat series. `forecast` is the one with the highest
+ * probability (the published one on ties), reported as the detection's evidence.
+ */
+export function combinedOutlook(published: Forecast, others: readonly Forecast[], threshold: number): { outlook: BreachOutlook; forecast: Forecast } {
+  let best = { outlook: breachOutlook(published, threshold), forecast: published };
+  if (others.length === 0) return best;
+  const perStep = [...best.outlook.perStep];
+  for (const f of others) {
+    if (f.steps !== published.steps || f.stepMs !== published.stepMs) continue;
+    const o = breachOutlook(f, threshold);
+    for (let h = 0; h < perStep.length; h++) perStep[h] = Math.max(perStep[h] as number, o.perStep[h] ?? 0);
+    if (o.probability > best.outlook.probability) best = { outlook: o, forecast: f };
+  }
+  return { outlook: { probability: Math.max(...perStep, 0), perStep }, forecast: best.forecast };
+}

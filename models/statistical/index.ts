@@ -4,3 +4,5 @@ export { TheilSenForecaster, type TheilSenOptions } from './theil-sen.ts';
 export { RingBuffer } from './ring.ts';
 export { getTransform, type Transform, type TransformName } from './transform.ts';
 export { normalQuantile } from './quantiles.ts';
+export { SaturationForecaster, type SaturationOptions } from './saturation.ts';
+export { RECIPROCAL_MAX_FACTOR } from './transform.ts';

@@ -126,7 +126,7 @@ test('exact lead time on a synthetic ramp', () => {
   assert.deepEqual(d.forecast?.upper, d.forecast?.median);
   assert.deepEqual(d.evidence, {
     observed: 35, slo: 100, probability: 1, alreadyBreaching: false, breachStep: 14,
-    upperQuantile: 0.9, forecaster: 'theil_sen', forecastModelVersion: 'theil_sen@1',
+    upperQuantile: 0.9, forecaster: 'theil_sen', forecastModelVersion: 'theil_sen@1', raisedBy: 'theil_sen',
   });
 });
 
@@ -164,4 +164,41 @@ test('re-raise: an episode still at or above raiseProbability after reraiseWindo
   assert.deepEqual(run([0.6, 0.6, 0.6, 0.6, 0.6, 0.3, 0.6, 0.6, 0.6], cfg).map((d) => d.i), [1, 4, 8]);
   // Cleared at 2: the next episode needs minPersistence again.
   assert.deepEqual(run([0.6, 0.6, 0.1, 0.6, 0.6], cfg).map((d) => d.i), [1, 4]);
+});
+
+test('detection-only forecasts: a saturation forecast that crosses raises; the detection carries the published forecast', () => {
+  const det = createBreachDetector(config, { clock: new ManualClock(0), slo });
+  const fired: Array<{ i: number; d: ReturnType<typeof det.handle>[number] }> = [];
+  for (let i = 0; i < 3; i++) {
+    const u = update(i, 0.1);
+    // Crosses the SLO of 100 at step 3 with a tight band.
+    const sat: Forecast = {
+      origin: u.windowStart, stepMs: STEP, steps: 5, quantiles: [0.1, 0.5, 0.9], forecaster: 'saturation', modelVersion: 'saturation@1',
+      paths: { p10: [80, 90, 99, 140, 200], p50: [85, 95, 110, 150, 220], p90: [90, 100, 120, 160, 240] },
+    };
+    for (const d of det.handle({ ...u, detectionForecasts: [sat] })) fired.push({ i, d });
+  }
+  assert.equal(fired.length, 1);
+  const { i, d } = fired[0] as (typeof fired)[number];
+  assert.equal(i, 1, 'minPersistence 2 applies to the combined probability');
+  assert.equal(d.score, 1);
+  assert.equal(d.predictedBreachAt, T0 + 1 * STEP + 3 * STEP, 'first step with P >= 0.5 over both forecasts');
+  assert.equal(d.forecast?.forecaster, 'test', 'sizing uses the published forecast');
+  assert.equal(d.evidence.raisedBy, 'saturation');
+  // The published forecast alone would not have raised.
+  assert.deepEqual(run([0.1, 0.1, 0.1]), []);
+});
+
+test('detection-only forecasts that stay flat change nothing', () => {
+  const det = createBreachDetector(config, { clock: new ManualClock(0), slo });
+  const out: number[] = [];
+  [0.6, 0.6, 0.6].forEach((p, i) => {
+    const u = update(i, p);
+    const flat: Forecast = { ...forecastWith(0, u.windowStart), forecaster: 'saturation' };
+    for (const d of det.handle({ ...u, detectionForecasts: [flat] })) {
+      out.push(i);
+      assert.equal(d.evidence.raisedBy, 'test');
+    }
+  });
+  assert.deepEqual(out, [1]);
 });

@@ -49,7 +49,7 @@ test('foresight train: ingests the file, trains, validates and saves a loadable 
   assert.deepEqual(r.trainedOn.files, [logs]);
   assert.equal(r.trainedOn.services, 3);
   assert.equal(r.validation.horizon, 15);
-  assert.deepEqual(Object.keys(r.validation.mase).sort(), ['damped_trend', 'seasonal_naive', 'tfjs_mlp', 'theil_sen']);
+  assert.deepEqual(Object.keys(r.validation.mase).sort(), ['damped_trend', 'saturation', 'seasonal_naive', 'tfjs_mlp', 'theil_sen']);
   assert.equal(r.validation.mase.seasonal_naive, 1);
   assert.equal(r.current, r.promoted ? r.version : null);
   assert.match(c.err(), r.promoted ? /promoted: tfjs_mlp/ : /NOT promoted/);
@@ -73,7 +73,7 @@ test('foresight eval forecast --logs --json: one JSON object on the last line, e
   assert.deepEqual(r.horizons, [5, 15, 30]);
   assert.equal(r.baseline, 'seasonal_naive');
   assert.equal(r.tfjs.source, 'trained');
-  assert.deepEqual(Object.keys(r.forecasters).sort(), ['damped_trend', 'seasonal_naive', 'tfjs_mlp', 'theil_sen']);
+  assert.deepEqual(Object.keys(r.forecasters).sort(), ['damped_trend', 'saturation', 'seasonal_naive', 'tfjs_mlp', 'theil_sen']);
   for (const h of ['5', '15', '30']) {
     assert.ok((r.points[h] ?? 0) > 0, `points at ${h}`);
     assert.equal(r.forecasters.seasonal_naive?.[h]?.mase, 1);

@@ -142,3 +142,17 @@ test('tfjs forecaster joins when a compatible model is in the store; missing mod
   assert.equal(last?.forecaster, 'damped_trend');
   assert.deepEqual(last?.forecast?.paths.p50?.slice(0, 2), [100, 100]);
 });
+
+test('detection forecasts: the saturation forecast rides along for the breach detector unless it is the chosen one', () => {
+  const out: ForecastUpdate[] = [];
+  const f = stage();
+  for (let i = 0; i < 12; i++) out.push(...f.handle([point('api', i, 100 + i)]));
+  const last = out[11];
+  assert.equal(last?.forecaster, 'damped_trend');
+  assert.deepEqual(last?.detectionForecasts?.map((x) => x.forecaster), ['saturation']);
+  assert.equal(last?.detectionForecasts?.[0]?.origin, T0 + 11 * STEP);
+  const none = stage(modelsConfigSchema.parse({ tfjs: { enabled: false }, detectionForecasters: [] }));
+  let u: ForecastUpdate | undefined;
+  for (let i = 0; i < 12; i++) u = none.handle([point('api', i, 100 + i)])[0];
+  assert.equal(u?.detectionForecasts, undefined);
+});

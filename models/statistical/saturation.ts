@@ -1,0 +1,97 @@
+import type { Forecast, Forecaster, SeriesPoint } from '../types.ts';
+import { RingBuffer } from './ring.ts';
+import { buildForecast, mad, median, normalQuantile } from './quantiles.ts';
+import { getTransform, RECIPROCAL_MAX_FACTOR } from './transform.ts';
+
+export interface SaturationOptions {
+  stepMs: number;
+  minHistory: number;
+  /** Points the line is fitted on: the current ramp, not the whole history. */
+  window: number;
+}
+
+/** MAD of a normal sample is 0.6745 sigma. */
+const MAD_TO_SIGMA = 1.482602218505602;
+
+/**
+ * Saturation-aware trend: a robust straight line through 1/p95 rather than log p95.
+ *
+ * Why: a saturating service's latency follows queueing, p95 ≈ s·g(ρ) with g ~ 1/(1 − ρ)
+ * as utilisation ρ nears 1, while ρ itself ramps roughly linearly in a leak (capacity
+ * lost per minute) or a surge (load gained per minute). So 1/p95 falls roughly linearly
+ * and reaches 0 when ρ reaches 1; a line through log p95 is exponential growth, which
+ * under-forecasts the blow-up and crosses the SLO late. A baseline service time b does not
+ * need estimating: h = 1 − b/p95 is an affine function of 1/p95, and the Theil–Sen line is
+ * affine-equivariant, so every b gives the same latency path.
+ *
+ * The fit is Theil–Sen (median of pairwise slopes) over the last `window` points, on the
+ * observation index like the other forecasters. A flat series has slope ~0 and forecasts
+ * flat. Quantiles: Gaussian in 1/p95 from the MAD of the residuals, widened for
+ * extrapolation like a least-squares prediction interval, then mapped back (the map is
+ * decreasing, so the low band of 1/p95 is the high band of latency). A path that reaches
+ * 0 (saturation) is capped at RECIPROCAL_MAX_FACTOR times the current fitted level.
+ */
+export class SaturationForecaster implements Forecaster {
+  readonly name = 'saturation';
+  readonly version = '1';
+  private readonly tf = getTransform('reciprocal');
+  private readonly ys: RingBuffer;
+  private seen = 0;
+  private lastT = 0;
+  private lastRaw = 0;
+  private lastY = 0;
+
+  constructor(private readonly opts: SaturationOptions) {
+    this.ys = new RingBuffer(opts.window);
+  }
+
+  observe(point: SeriesPoint): void {
+    if (!Number.isFinite(point.value)) return;
+    const y = this.tf.forward(point.value);
+    this.ys.push(y);
+    this.seen++;
+    this.lastT = point.t;
+    this.lastRaw = point.value;
+    this.lastY = y;
+  }
+
+  forecast(steps: number, quantiles: readonly number[]): Forecast | null {
+    if (this.seen < this.opts.minHistory || steps < 1) return null;
+    const ys = this.ys.toArray();
+    const n = ys.length;
+    const slopes: number[] = [];
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) slopes.push(((ys[j] as number) - (ys[i] as number)) / (j - i));
+    }
+    const slope = slopes.length > 0 ? median(slopes) : 0;
+    const intercept = median(ys.map((y, i) => y - slope * i));
+    const residuals = ys.map((y, i) => y - (intercept + slope * i));
+    const sigma = MAD_TO_SIGMA * mad(residuals);
+    // The fitted level can only be at or below 0 if the window already saturated; anchor
+    // at the last observation then, so the path starts where the service is.
+    const fitted = intercept + slope * (n - 1);
+    const anchorY = fitted > 0 ? fitted : this.lastY;
+    const anchorRaw = anchorY === this.lastY ? this.lastRaw : this.tf.inverse(anchorY, this.lastRaw, this.lastY);
+    const xMean = (n - 1) / 2;
+    const sxx = (n * (n * n - 1)) / 12;
+    const z = quantiles.map((q) => (q === 0.5 ? 0 : normalQuantile(q)));
+    const floorY = anchorY / RECIPROCAL_MAX_FACTOR;
+    return buildForecast({
+      origin: this.lastT,
+      stepMs: this.opts.stepMs,
+      steps,
+      quantiles,
+      forecaster: this.name,
+      modelVersion: `${this.name}@${this.version}`,
+      transform: this.tf,
+      anchorRaw,
+      anchorZ: anchorY,
+      // Clamped at the cap so the bands around a saturated median stay ordered.
+      point: (h) => Math.max(anchorY + slope * h, floorY),
+      offset: (h, k) => {
+        const x = n - 1 + h;
+        return (z[k] ?? 0) * sigma * Math.sqrt(1 + 1 / n + ((x - xMean) ** 2) / sxx);
+      },
+    });
+  }
+}
