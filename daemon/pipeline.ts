@@ -121,7 +121,23 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     });
   }
 
+  /**
+   * One window end at a time: forecasts, detections and remediation decisions (its
+   * verification clock above all) then depend only on the sequence of closed windows, not
+   * on how the input happened to be batched, so a Kafka stream (whose batches follow fetch
+   * boundaries) and a replay of the same lines record the same ids and states.
+   */
   async function processPoints(points: MetricPoint[]): Promise<void> {
+    let from = 0;
+    for (let i = 1; i <= points.length; i++) {
+      if (i === points.length || points[i]!.windowStart !== points[from]!.windowStart) {
+        await processWindow(points.slice(from, i));
+        from = i;
+      }
+    }
+  }
+
+  async function processWindow(points: MetricPoint[]): Promise<void> {
     if (points.length === 0) return;
     windows += points.length;
     await deps.store.putMetrics?.(points);

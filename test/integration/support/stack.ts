@@ -1,0 +1,243 @@
+/**
+ * Shared pieces of the Kafka/Elasticsearch integration tests: the rig, a generated log
+ * file with its replay reference, a daemon child process, and readers for what ended up
+ * in Kafka and Elasticsearch. Every test uses its own topic, group and index prefix.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+import { Client } from '@elastic/elasticsearch';
+import { Kafka, logLevel } from 'kafkajs';
+import YAML from 'yaml';
+import { rigUp, type RigEndpoints } from '../../../scripts/rig/index.ts';
+import { simulateToStream } from '../../../ingest/sources/simulator/index.ts';
+
+export const CLI = fileURLToPath(new URL('../../../bin/foresight', import.meta.url));
+
+let rig: Promise<RigEndpoints> | undefined;
+export function ensureRig(): Promise<RigEndpoints> {
+  rig ??= rigUp({ log: (line) => console.error(`[rig] ${line}`) });
+  return rig;
+}
+
+export function uniqueName(what: string): string {
+  return `it-${what}-${randomUUID().slice(0, 8)}`;
+}
+
+export function tempDir(what: string): string {
+  return mkdtempSync(join(tmpdir(), `foresight-${what}-`));
+}
+
+export interface Ran { code: number | null; stdout: string; stderr: string }
+
+export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const POLICIES = {
+  checkout: { sloP95Ms: 300, minReplicas: 2, maxReplicas: 16 },
+  orders: { sloP95Ms: 250, minReplicas: 2, maxReplicas: 16 },
+  payments: { sloP95Ms: 400, minReplicas: 2, maxReplicas: 16 },
+};
+
+/** The leak scenario, thinned so ~10k lines cover three hours and still lead to actions. */
+export interface Dataset { file: string; lines: number; dir: string }
+
+export async function makeDataset(): Promise<Dataset> {
+  const dir = tempDir('data');
+  const file = join(dir, 'leak.ndjson');
+  const ws = createWriteStream(file);
+  const r = await simulateToStream('memory-leak', { minutes: 186, seed: 7, maxLinesPerServicePerStep: 6 }, ws);
+  ws.end();
+  await once(ws, 'close');
+  // Two lines far ahead move the watermark past every real window and then past the first
+  // sentinel's, so the daemon (which never sees an end of input) takes the same decisions a
+  // replay takes when it closes everything at its end; the replay's one extra step, closing
+  // the second sentinel's window 3 minutes later, is too short for any guardrail or
+  // verification to turn.
+  const text = readFileSync(file, 'utf8');
+  const lastTs = Date.parse((JSON.parse(text.slice(text.lastIndexOf('\n', text.length - 2) + 1)) as { timestamp: string }).timestamp);
+  const sentinel = (ts: number): string => JSON.stringify({ timestamp: new Date(ts).toISOString(), service: 'zz-sentinel', level: 'info', message: 'end of test stream' }) + '\n';
+  appendFileSync(file, sentinel(lastTs + 2 * 3600_000) + sentinel(lastTs + 2 * 3600_000 + 180_000));
+  return { file, lines: r.lines + 2, dir };
+}
+
+export interface Reference {
+  detections: string[];
+  /** actionId → final status. */
+  actions: Map<string, string>;
+  seconds: number;
+}
+
+/** What `foresight replay FILE` reports for the same services and remediation settings. */
+export async function replayReference(ds: Dataset): Promise<Reference> {
+  const dir = tempDir('ref');
+  const cfg = join(dir, 'replay.yaml');
+  writeFileSync(cfg, YAML.stringify({ log: { level: 'warn' }, remediator: { mode: 'dry_run', actuators: ['log'] }, services: POLICIES, stores: { kind: 'file', dir: join(dir, 'var') } }));
+  const report = join(dir, 'report.json');
+  const r = await runCli(['replay', ds.file, '--config', cfg, '--report', report], { cwd: dir, env: { KAFKA_BROKERS: '', ELASTICSEARCH_URL: '' } });
+  if (r.code !== 0) throw new Error(`replay failed: ${r.stderr}`);
+  const rep = JSON.parse(readFileSync(report, 'utf8')) as { detections: Array<{ id: string }>; actions: Array<{ actionId: string; status: string }>; seconds: number };
+  return { detections: rep.detections.map((d) => d.id).sort(), actions: new Map(rep.actions.map((a) => [a.actionId, a.status])), seconds: rep.seconds };
+}
+
+export interface DaemonSetup {
+  rig: RigEndpoints;
+  topic: string;
+  group: string;
+  prefix: string;
+  dir: string;
+  config: string;
+  batchSize?: number;
+  esUrl?: string;
+}
+
+export function writeDaemonConfig(s: Omit<DaemonSetup, 'config' | 'dir'> & { dir?: string }): DaemonSetup {
+  const dir = s.dir ?? tempDir('daemon');
+  const config = join(dir, 'foresight.yaml');
+  writeFileSync(config, YAML.stringify({
+    instance: s.group,
+    log: { level: 'info' },
+    http: { port: 0 },
+    source: {
+      kind: 'kafka', batchSize: s.batchSize ?? 500,
+      kafka: { brokers: s.rig.kafkaBrokers, topics: [s.topic], groupId: s.group, deadLetterTopic: `${s.topic}.dlq`, sessionTimeoutMs: 6000 },
+    },
+    remediator: { mode: 'dry_run', actuators: ['log'] },
+    services: POLICIES,
+    stores: { kind: 'elasticsearch', dir: join(dir, 'var'), elasticsearch: { url: s.esUrl ?? s.rig.elasticsearchUrl, indexPrefix: s.prefix, spoolRetryMs: 500, retries: 1 } },
+  }));
+  return { ...s, dir, config };
+}
+
+export interface Status { lines: number; actions: number; detections: number; deadLetters: number; deadLettersByReason: Record<string, number> }
+
+export class Daemon {
+  readonly child: ChildProcess;
+  private err = '';
+  private url: string | undefined;
+  readonly exited: Promise<number | null>;
+
+  constructor(setup: DaemonSetup) {
+    this.child = spawn(process.execPath, [CLI, 'run', '--config', setup.config], {
+      cwd: setup.dir, env: { ...process.env, KAFKA_BROKERS: '', ELASTICSEARCH_URL: '' }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    this.child.stderr?.on('data', (b: Buffer) => {
+      this.err += b.toString();
+      if (!this.url) {
+        const m = /"url":"(http:[^"]+)"[^\n]*status page/.exec(this.err);
+        if (m) this.url = m[1];
+      }
+    });
+    this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
+  }
+
+  get stderr(): string { return this.err; }
+
+  async status(): Promise<Status | undefined> {
+    if (!this.url) return undefined;
+    const res = await fetch(`${this.url}/api/status`);
+    return (await res.json()) as Status;
+  }
+
+  /** Polls the status until `pred` holds. */
+  async until(what: string, pred: (s: Status) => boolean, timeoutMs = 60_000, everyMs = 100): Promise<Status> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await this.status().catch(() => undefined);
+      if (s && pred(s)) return s;
+      if (this.child.exitCode !== null) throw new Error(`daemon exited (${this.child.exitCode}) while waiting for ${what}:\n${this.err.slice(-3000)}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(s)}\n${this.err.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  }
+
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+    return this.exited;
+  }
+
+  async kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+export function kafkaClient(rig: RigEndpoints): Kafka {
+  return new Kafka({ clientId: 'it', brokers: rig.kafkaBrokers, logLevel: logLevel.NOTHING });
+}
+
+export async function produce(rig: RigEndpoints, topic: string, file: string): Promise<{ lines: number; seconds: number; linesPerSecond: number }> {
+  const r = await runCli(['produce', '--topic', topic, '--json', file], { env: { KAFKA_BROKERS: rig.kafkaBrokers.join(',') } });
+  if (r.code !== 0) throw new Error(`produce failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { lines: number; seconds: number; linesPerSecond: number };
+}
+
+export async function committedOffset(rig: RigEndpoints, group: string, topic: string): Promise<number> {
+  const admin = kafkaClient(rig).admin();
+  await admin.connect();
+  try {
+    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    const o = Number(t?.partitions[0]?.offset ?? '-1');
+    return o < 0 ? 0 : o;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface EsContents {
+  detections: string[];
+  actions: Map<string, string>;
+  /** Documents in the actions index, counted by the search (to see doubles if ids ever differed). */
+  actionDocs: number;
+  /** service@windowStart → event count. */
+  metrics: Map<string, number>;
+}
+
+export async function readEs(url: string, prefix: string): Promise<EsContents> {
+  const es = new Client({ node: url });
+  try {
+    await es.indices.refresh({ index: `${prefix}-*` }, { ignore: [404] });
+    const all = async (index: string): Promise<Array<Record<string, unknown>>> => {
+      const r = await es.search<Record<string, unknown>>({ index, size: 10_000, query: { match_all: {} } }, { ignore: [404] });
+      return (r.hits?.hits ?? []).map((h) => h._source!);
+    };
+    const actions = await all(`${prefix}-actions`);
+    const detections = await all(`${prefix}-detections`);
+    const metrics = await all(`${prefix}-metrics`);
+    return {
+      detections: detections.map((d) => String(d.id)).sort(),
+      actions: new Map(actions.map((a) => [String(a.actionId), String(a.status)])),
+      actionDocs: actions.length,
+      metrics: new Map(metrics.map((m) => [`${String(m.service)}@${String(m.windowStart)}`, Number(m.count)])),
+    };
+  } finally {
+    await es.close();
+  }
+}
+
+export async function dropIndices(url: string, prefix: string): Promise<void> {
+  const es = new Client({ node: url });
+  await es.indices.delete({ index: `${prefix}-*` }, { ignore: [404] }).catch(() => undefined);
+  await es.indices.deleteIndexTemplate({ name: `${prefix}-*` }, { ignore: [404] }).catch(() => undefined);
+  await es.close();
+}
+
+export async function dropTopics(rig: RigEndpoints, topics: string[]): Promise<void> {
+  const admin = kafkaClient(rig).admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics }).catch(() => undefined);
+  await admin.disconnect();
+}
