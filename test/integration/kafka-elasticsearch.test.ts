@@ -114,7 +114,7 @@ test('Elasticsearch unreachable mid-run and back: records spool to disk, then ev
   assertMatchesReference(await readEs(rig.elasticsearchUrl, n.prefix));
 });
 
-test('the daemon SIGKILLed mid-batch and restarted resumes from its committed offsets; no action lost or doubled', { timeout: 180_000 }, async () => {
+test('the daemon SIGKILLed mid-batch and restarted resumes from its committed offsets: recorded actions kept once, every window counted exactly once', { timeout: 180_000 }, async () => {
   const n = names('sigkill');
   // Small batches so the kill lands inside a batch with acknowledgements still held back.
   const setup = writeDaemonConfig({ rig, ...n, batchSize: 50 });
