@@ -76,7 +76,14 @@ export const modelsConfigSchema = z.object({
   dampedTrend: dampedTrendConfigSchema.prefault({}),
   theilSen: z.object({ window: z.number().int().min(5).max(200).default(20) }).strict().prefault({}),
   /** The saturation-aware trend (a line through 1/p95): points it is fitted on. */
-  saturation: z.object({ window: z.number().int().min(5).max(200).default(30) }).strict().prefault({}),
+  saturation: z.object({
+    window: z.number().int().min(5).max(200).default(30),
+    /**
+     * A level shift of this many noise sigmas (a step, not a ramp) splits the line: the
+     * slope comes from pairs on one side of it, the level from after it. 0: off.
+     */
+    levelShiftSigmas: z.number().min(0).default(6),
+  }).strict().prefault({}),
   /**
    * Forecasters whose forecasts go to the breach detector beside the chosen one, whatever
    * their recent error. The choice minimises median error, which flat stretches dominate;

@@ -6,3 +6,4 @@ export { getTransform, type Transform, type TransformName } from './transform.ts
 export { normalQuantile } from './quantiles.ts';
 export { SaturationForecaster, type SaturationOptions } from './saturation.ts';
 export { RECIPROCAL_MAX_FACTOR } from './transform.ts';
+export { levelShifts, segmentedTheilSen, DEFAULT_LEVEL_SHIFT, type LevelShiftOptions, type SegmentedFit } from './level-shift.ts';

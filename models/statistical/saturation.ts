@@ -1,6 +1,7 @@
 import type { Forecast, Forecaster, SeriesPoint } from '../types.ts';
 import { RingBuffer } from './ring.ts';
-import { buildForecast, mad, median, normalQuantile } from './quantiles.ts';
+import { buildForecast, mad, normalQuantile } from './quantiles.ts';
+import { DEFAULT_LEVEL_SHIFT, levelShifts, segmentedTheilSen } from './level-shift.ts';
 import { getTransform, RECIPROCAL_MAX_FACTOR } from './transform.ts';
 
 export interface SaturationOptions {
@@ -8,6 +9,11 @@ export interface SaturationOptions {
   minHistory: number;
   /** Points the line is fitted on: the current ramp, not the whole history. */
   window: number;
+  /**
+   * Level shifts of this many noise sigmas split the fit (see level-shift.ts); 0 fits one
+   * line across everything, steps included.
+   */
+  levelShiftSigmas?: number;
 }
 
 /** MAD of a normal sample is 0.6745 sigma. */
@@ -25,7 +31,9 @@ const MAD_TO_SIGMA = 1.482602218505602;
  * affine-equivariant, so every b gives the same latency path.
  *
  * The fit is Theil–Sen (median of pairwise slopes) over the last `window` points, on the
- * observation index like the other forecasters. A flat series has slope ~0 and forecasts
+ * observation index like the other forecasters, split at level shifts (level-shift.ts):
+ * pairs straddling a step are left out of the slope and the level comes from after the
+ * last step, so a bad deploy or an outage is not extrapolated as a ramp to saturation. A flat series has slope ~0 and forecasts
  * flat. Quantiles: Gaussian in 1/p95 from the MAD of the residuals, widened for
  * extrapolation like a least-squares prediction interval, then mapped back (the map is
  * decreasing, so the low band of 1/p95 is the high band of latency). A path that reaches
@@ -59,17 +67,16 @@ export class SaturationForecaster implements Forecaster {
     if (this.seen < this.opts.minHistory || steps < 1) return null;
     const ys = this.ys.toArray();
     const n = ys.length;
-    const slopes: number[] = [];
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) slopes.push(((ys[j] as number) - (ys[i] as number)) / (j - i));
-    }
-    const slope = slopes.length > 0 ? median(slopes) : 0;
-    const intercept = median(ys.map((y, i) => y - slope * i));
-    const residuals = ys.map((y, i) => y - (intercept + slope * i));
-    const sigma = MAD_TO_SIGMA * mad(residuals);
+    const sigmas = this.opts.levelShiftSigmas ?? DEFAULT_LEVEL_SHIFT.sigmas;
+    // A step (a bad deploy, an outage, a scale-out) is not a ramp: a line across it would
+    // extrapolate the step as a trend and predict a blow-up that is not coming.
+    const shifts = sigmas > 0 ? levelShifts(ys, { ...DEFAULT_LEVEL_SHIFT, sigmas }) : [];
+    const fit = segmentedTheilSen(ys, shifts);
+    const slope = fit.slope;
+    const sigma = MAD_TO_SIGMA * mad(fit.residuals);
     // The fitted level can only be at or below 0 if the window already saturated; anchor
     // at the last observation then, so the path starts where the service is.
-    const fitted = intercept + slope * (n - 1);
+    const fitted = fit.level;
     const anchorY = fitted > 0 ? fitted : this.lastY;
     const anchorRaw = anchorY === this.lastY ? this.lastRaw : this.tf.inverse(anchorY, this.lastRaw, this.lastY);
     const xMean = (n - 1) / 2;

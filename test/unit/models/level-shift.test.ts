@@ -1,0 +1,39 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { levelShifts, segmentedTheilSen } from '../../../models/statistical/level-shift.ts';
+import { SaturationForecaster } from '../../../models/statistical/index.ts';
+
+const NOISE = [0.3, -0.2, 0.1, -0.4, 0.2, 0, 0.35, -0.1, -0.3, 0.25, 0.05, -0.15, 0.2, -0.25, 0.1, 0.3, -0.05, -0.35, 0.15, 0];
+
+test('level shift: a step is found where it is, and the line is not fitted across it', () => {
+  const step = NOISE.map((e, i) => (i < 12 ? 10 : 4) + e);
+  assert.deepEqual(levelShifts(step), [12]);
+  // Across the step, Theil–Sen turns it into a ramp; split at it, the series is flat.
+  assert.equal(Number(segmentedTheilSen(step, []).slope.toFixed(4)), -0.3544);
+  assert.equal(Number(segmentedTheilSen(step, [12]).slope.toFixed(4)), -0.0171);
+});
+
+test('level shift: a steady ramp, however steep, is not a shift; a ramp with a step keeps its slope', () => {
+  const ramp = NOISE.map((e, i) => 10 - 0.4 * i + e);
+  assert.deepEqual(levelShifts(ramp), []);
+  const stepped = ramp.map((y, i) => (i < 12 ? y : y - 5));
+  assert.deepEqual(levelShifts(stepped), [12]);
+  const fit = segmentedTheilSen(stepped, [12]);
+  assert.equal(Number(fit.slope.toFixed(4)), -0.4171);
+  assert.equal(fit.lastStart, 12);
+  assert.equal(Number(fit.level.toFixed(4)), -2.5929);
+});
+
+test('saturation: a latency step (a bad deploy) is not extrapolated as a blow-up; with the split off it is', () => {
+  const STEP = 60_000;
+  const run = (levelShiftSigmas: number): number => {
+    const f = new SaturationForecaster({ stepMs: STEP, minHistory: 3, window: 30, levelShiftSigmas });
+    // 100 ms, then 5x slower from window 12: 1/p95 steps down, it does not ramp.
+    NOISE.concat(NOISE.slice(0, 10)).forEach((e, i) => f.observe({ t: i * STEP, value: (i < 12 ? 100 : 500) * (1 + e / 20) }));
+    const fc = f.forecast(30, [0.1, 0.5, 0.9]);
+    assert.ok(fc);
+    return Math.round(fc.paths.p50?.[29] ?? Number.NaN);
+  };
+  assert.equal(run(6), 498);
+  assert.equal(run(0), 7641, 'one line across the step predicts the queue blowing up');
+});
