@@ -12,6 +12,12 @@
  * memory, so "durable" also means "every window the batch's events fell into has closed":
  * acknowledgements are held back, in order, until the ingest watermark has passed them
  * (see `settle`). A restart then re-reads every event of every window that was open.
+ *
+ * Warm start: a source may first re-deliver history from before its committed offsets
+ * (`isWarmup`), so forecasters, detectors and the remediator rebuild their state. Windows
+ * that history closes were fully handled by an earlier run: they feed the stages, but
+ * nothing is written (metrics, detections, dead letters) and the remediator acts on none
+ * of them again (see remediator `warmup`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../core/clock.ts';
@@ -50,6 +56,16 @@ export interface PipelineDeps {
   modelStore?: ModelStore;
 }
 
+/** A source that can re-deliver already-handled history ahead of new input (Kafka warm start). */
+interface WarmStartSource {
+  isWarmup(batch: readonly RawInput[]): boolean;
+}
+
+function warmupOf(source: LogSource): ((batch: readonly RawInput[]) => boolean) | undefined {
+  const s = source as LogSource & Partial<WarmStartSource>;
+  return typeof s.isWarmup === 'function' ? s.isWarmup.bind(s) : undefined;
+}
+
 export interface ServiceStatus {
   service: string;
   windowStart: number;
@@ -64,6 +80,8 @@ export interface PipelineStatus {
   mode: string;
   source: string;
   lines: number;
+  /** Lines re-read to warm the models up at start (already handled by an earlier run). */
+  warmupLines: number;
   windows: number;
   detections: number;
   actions: number;
@@ -111,6 +129,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const services = new Map<string, ServiceStatus>();
   const deadLettersByReason: Record<string, number> = {};
   let lines = 0;
+  let warmupLines = 0;
+  const isWarmup = warmupOf(deps.source);
   let windows = 0;
   let deadLetterCount = 0;
 
@@ -127,20 +147,22 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    * on how the input happened to be batched, so a Kafka stream (whose batches follow fetch
    * boundaries) and a replay of the same lines record the same ids and states.
    */
-  async function processPoints(points: MetricPoint[]): Promise<void> {
+  async function processPoints(points: MetricPoint[], warmup = false): Promise<void> {
     let from = 0;
     for (let i = 1; i <= points.length; i++) {
       if (i === points.length || points[i]!.windowStart !== points[from]!.windowStart) {
-        await processWindow(points.slice(from, i));
+        await processWindow(points.slice(from, i), warmup);
         from = i;
       }
     }
   }
 
-  async function processWindow(points: MetricPoint[]): Promise<void> {
+  async function processWindow(points: MetricPoint[], warmup: boolean): Promise<void> {
     if (points.length === 0) return;
-    windows += points.length;
-    await deps.store.putMetrics?.(points);
+    if (!warmup) {
+      windows += points.length;
+      await deps.store.putMetrics?.(points);
+    }
     for (const p of points) clock.advanceTo(p.windowStart + p.windowMs);
     const found: Detection[] = [];
     const forecasterBy = new Map<string, string>();
@@ -152,7 +174,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     found.push(...anomaly.handle(points));
     for (const p of points) noteWindow(p, forecasterBy.get(p.service));
     if (deps.replay) for (const d of found) d.replay = true;
-    const records = await remediator.handle({ detections: found, points, forecasts });
+    const records = await remediator.handle({ detections: found, points, forecasts, warmup });
+    if (warmup) return;
     for (const d of found) telemetry.detected(d.kind, d.service);
     detections.push(...found);
     actions.push(...records);
@@ -171,16 +194,19 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   async function processBatch(batch: RawInput[], signal: AbortSignal): Promise<void> {
     const started = performance.now();
-    lines += batch.length;
+    const warmup = isWarmup?.(batch) ?? false;
+    if (warmup) warmupLines += batch.length;
+    else lines += batch.length;
     const out = ingest.handle(batch);
     await pace(out.events, signal);
-    if (out.deadLetters.length > 0) {
+    // History's dead letters were written when it was first read (the topic is not idempotent).
+    if (out.deadLetters.length > 0 && !warmup) {
       await ingest.writeDeadLetters(out);
       deadLetterCount += out.deadLetters.length;
       for (const d of out.deadLetters) deadLettersByReason[d.reason] = (deadLettersByReason[d.reason] ?? 0) + 1;
     }
     const points = out.points;
-    await processPoints(points);
+    await processPoints(points, warmup);
     let needs = -Infinity;
     for (const e of out.events) needs = Math.max(needs, ingest.windowEnd(e.ts));
     unacked.push({ batch, needs });
@@ -226,7 +252,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     status() {
       const latest = actions.slice(-RECENT);
       return {
-        mode, source: deps.source.name, lines, windows,
+        mode, source: deps.source.name, lines, warmupLines, windows,
         detections: detections.length,
         actions: new Set(actions.map((a) => a.actionId)).size,
         deadLetters: deadLetterCount,

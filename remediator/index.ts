@@ -14,6 +14,15 @@
  * `handle` resolves only when the batch's detections and records are in the store, so the
  * caller may acknowledge its input then. Records the store refused are kept and written
  * first on the next call.
+ *
+ * Restart: the records already in the store are what happened. Those older than the first
+ * window handled are folded into the ledger before it; the rest (the daemon may re-read
+ * history to warm its models up, see daemon/pipeline.ts) are re-derived as the windows
+ * pass. An action re-derived with a recorded id is adopted, not carried out again: no
+ * actuator call, and no new record version unless its state advances (e.g. its
+ * verification lands after the restart). Recorded actions the re-derivation misses are
+ * folded in once their time has passed. Windows marked `warmup` were fully handled by an
+ * earlier run: decisions there that the store does not hold are dropped, nothing is written.
  */
 import type { Clock } from '../core/clock.ts';
 import type { StageHealth } from '../core/stage.ts';
@@ -52,6 +61,8 @@ export interface RemediatorInput {
    * median path over the horizon, not just the latest window, leaves room for it.
    */
   forecasts?: ForecastUpdate[];
+  /** Re-read history (warm start): rebuild state only; nothing is carried out or written. */
+  warmup?: boolean;
 }
 
 export interface Remediator {
@@ -75,6 +86,13 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
   let stopped = false;
   let lastError: string | undefined;
   let recorded = 0;
+  /** Records found in the store at start, by actionId, kept current as versions are written. */
+  const stored = new Map<string, ActionRecord>();
+  /** Stored records not yet in the ledger, oldest first. */
+  let backlog: ActionRecord[] = [];
+  /** Warm-up decisions the store does not hold (the re-derived state differs from the recorded one). */
+  let warmupDropped = 0;
+  let adopted = 0;
 
   function policyOf(service: string): ResolvedPolicy | undefined {
     if (!policies.has(service)) {
@@ -103,8 +121,12 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
     return deps.actuators;
   }
 
-  function emit(out: ActionRecord[], r: ActionRecord): void {
+  function emit(out: ActionRecord[], r: ActionRecord, warmup: boolean): void {
+    const prior = stored.get(r.actionId);
+    if (warmup && !prior) return;
     ledger.known.set(r.actionId, r);
+    if (prior && (warmup || !advances(prior.status, r.status))) return;
+    if (prior) stored.set(r.actionId, r);
     out.push(r);
     recorded++;
     telemetry.actionRecorded(r.kind, r.status);
@@ -112,8 +134,26 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
 
   /** Runs the actuators for an action that passed its guardrails and records the outcome. */
   async function carryOut(
-    out: ActionRecord[], id: string, plan: PlannedAction, hold: 'dry_run' | 'approval' | null, t: TargetState, extra: Partial<ActionRecord> = {},
+    out: ActionRecord[], id: string, plan: PlannedAction, hold: 'dry_run' | 'approval' | null, t: TargetState, warmup: boolean, extra: Partial<ActionRecord> = {},
   ): Promise<void> {
+    const prior = stored.get(id);
+    if (!prior && warmup) { warmupDropped++; return; }
+    const final = prior ? asFirstRecorded(prior) : await execute(id, plan, hold, extra);
+    if (prior) { adopted++; backlog = backlog.filter((r) => r.actionId !== id); }
+    if (plan.kind !== 'alert') {
+      ledger.noteAction(t, plan.at, plan.kind);
+      if (tookEffect(final)) {
+        ledger.apply(t, final);
+        if (plan.kind !== 'rollback') {
+          if (t.pending) log.info({ actionId: t.pending.record.actionId, by: id }, 'verification superseded by a newer action');
+          t.pending = { record: final, at: plan.at };
+        }
+      }
+    }
+    emit(out, final, warmup);
+  }
+
+  async function execute(id: string, plan: PlannedAction, hold: 'dry_run' | 'approval' | null, extra: Partial<ActionRecord>): Promise<ActionRecord> {
     // Actuators see the status the action will have if they succeed.
     const rec = { ...buildRecord(id, plan, hold ? 'planned' : 'executed', recordCtx), ...extra };
     const called = callees(hold);
@@ -134,18 +174,7 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
       telemetry.warn('remediator', 'ACTUATOR_FAILED', { actionId: id, kind: plan.kind, target: plan.target }, 'action failed');
     }
     const status: ActionStatus = failed ? 'failed' : rec.status;
-    const final: ActionRecord = { ...rec, status, actuator: called.map((a) => a.name).join(','), result: results.join('; ') || 'no actuator called' };
-    if (plan.kind !== 'alert') {
-      ledger.noteAction(t, plan.at, plan.kind);
-      if (tookEffect(final)) {
-        ledger.apply(t, final);
-        if (plan.kind !== 'rollback') {
-          if (t.pending) log.info({ actionId: t.pending.record.actionId, by: id }, 'verification superseded by a newer action');
-          t.pending = { record: final, at: plan.at };
-        }
-      }
-    }
-    emit(out, final);
+    return { ...rec, status, actuator: called.map((a) => a.name).join(','), result: results.join('; ') || 'no actuator called' };
   }
 
   function guard(plan: PlannedAction, t: TargetState, policy: ResolvedPolicy | undefined): GuardrailVerdict {
@@ -161,7 +190,7 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
     }, config);
   }
 
-  async function decide(out: ActionRecord[], d: Detection): Promise<void> {
+  async function decide(out: ActionRecord[], d: Detection, warmup: boolean): Promise<void> {
     const policy = policyOf(d.service);
     const targetName = policy?.target ?? d.service;
     const t = ledger.target(targetName, d.service);
@@ -177,13 +206,13 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
     if (!verdict.pass) {
       const sid = suppressedId(plan.service, plan.kind, plan.target, verdict.suppressed, plan.at, config.decisionWindowMs);
       if (ledger.known.has(sid)) return;
-      emit(out, { ...buildRecord(sid, plan, 'suppressed', recordCtx), guardrail: verdict.suppressed, result: `suppressed by ${verdict.suppressed}` });
+      emit(out, { ...buildRecord(sid, plan, 'suppressed', recordCtx), guardrail: verdict.suppressed, result: `suppressed by ${verdict.suppressed}` }, warmup);
       return;
     }
-    await carryOut(out, id, plan, verdict.hold, t);
+    await carryOut(out, id, plan, verdict.hold, t, warmup);
   }
 
-  async function verifyPending(out: ActionRecord[], name: string, t: TargetState, now: number): Promise<void> {
+  async function verifyPending(out: ActionRecord[], name: string, t: TargetState, now: number, warmup: boolean): Promise<void> {
     const pending = t.pending;
     if (!pending) return;
     const policy = policyOf(t.service);
@@ -198,14 +227,14 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
     const checked = { checkedAt: new Date(now).toISOString(), ok: v.outcome === 'verified', detail: v.detail };
     const orig = pending.record;
     if (v.outcome === 'verified') {
-      emit(out, { ...orig, status: 'verified', verification: checked });
+      emit(out, { ...orig, status: 'verified', verification: checked }, warmup);
       return;
     }
     if (!policy?.rollback) {
-      emit(out, { ...orig, status: 'failed', verification: { ...checked, detail: `${v.detail}; rollback disabled by policy` } });
+      emit(out, { ...orig, status: 'failed', verification: { ...checked, detail: `${v.detail}; rollback disabled by policy` } }, warmup);
       return;
     }
-    emit(out, { ...orig, status: 'rolled_back', verification: checked });
+    emit(out, { ...orig, status: 'rolled_back', verification: checked }, warmup);
     const p = orig.params;
     const plan: PlannedAction = {
       kind: 'rollback', service: orig.service, target: name, at: now,
@@ -219,14 +248,14 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
     const verdict = guard(plan, t, policy);
     if (!verdict.pass) {
       const sid = stableId('act', orig.service, 'rollback', orig.actionId, 'suppressed', verdict.suppressed);
-      emit(out, { ...buildRecord(sid, plan, 'suppressed', recordCtx), guardrail: verdict.suppressed, rollbackOf: orig.actionId });
+      emit(out, { ...buildRecord(sid, plan, 'suppressed', recordCtx), guardrail: verdict.suppressed, rollbackOf: orig.actionId }, warmup);
       return;
     }
-    await carryOut(out, id, plan, verdict.hold, t, { rollbackOf: orig.actionId });
+    await carryOut(out, id, plan, verdict.hold, t, warmup, { rollbackOf: orig.actionId });
   }
 
   /** Gives capacity (or traffic) back one step once no breach has been predicted and p95 had headroom for scaleInAfterMs. */
-  async function relax(out: ActionRecord[], name: string, t: TargetState, now: number): Promise<void> {
+  async function relax(out: ActionRecord[], name: string, t: TargetState, now: number, warmup: boolean): Promise<void> {
     if (t.pending || t.lowSince === undefined || now - t.lowSince < config.scaleInAfterMs) return;
     const policy = policyOf(t.service);
     const reason = t.lastReason;
@@ -249,7 +278,7 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
     // Giving back is optional, so a guardrail just makes it wait; recording each wait would be noise.
     const verdict = guard(plan, t, policy);
     if (!verdict.pass) return;
-    await carryOut(out, id, plan, verdict.hold, t);
+    await carryOut(out, id, plan, verdict.hold, t, warmup);
   }
 
   /** Highest median forecast over the horizon, per service, from this batch's forecasts. */
@@ -304,18 +333,38 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
     }
   }
 
+  /**
+   * Folds stored records stamped before `until` that no re-derivation adopted into the
+   * ledger. Exclusive: a decision stamped at a window's end may be taken with the next one.
+   */
+  function catchUp(until: number): void {
+    let n = 0;
+    while (n < backlog.length && Date.parse(backlog[n]!['@timestamp']) < until) n++;
+    if (n === 0) return;
+    ledger.restore(backlog.splice(0, n));
+  }
+
   async function process(input: RemediatorInput): Promise<ActionRecord[]> {
     const t0 = performance.now();
+    const warmup = input.warmup ?? false;
     const out: ActionRecord[] = [];
+    const now = clock.now();
+    // What was recorded before these windows is history the input no longer reaches (or a
+    // re-derivation missed); what falls inside them may be re-derived now.
+    let from = now;
+    for (const p of input.points) from = Math.min(from, p.windowStart);
+    for (const d of input.detections) from = Math.min(from, d.at);
+    catchUp(from);
     const detections = [...input.detections].sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
     for (const d of detections) if (d.kind === 'predicted_breach') ledger.breachPredicted(d.service, d.at);
     observe(input.points, input.forecasts);
-    for (const d of detections) await decide(out, d);
-    const now = clock.now();
+    for (const d of detections) await decide(out, d, warmup);
     const names = [...ledger.targets.keys()].sort();
-    for (const name of names) await verifyPending(out, name, ledger.targets.get(name)!, now);
-    for (const name of names) await relax(out, name, ledger.targets.get(name)!, now);
-    await persist(out, detections);
+    for (const name of names) await verifyPending(out, name, ledger.targets.get(name)!, now, warmup);
+    for (const name of names) await relax(out, name, ledger.targets.get(name)!, now, warmup);
+    catchUp(now);
+    // History's detections and records were stored when it was first handled.
+    if (!warmup) await persist(out, detections);
     telemetry.stageTime('remediator', (performance.now() - t0) / 1000);
     return out;
   }
@@ -326,8 +375,11 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
       started = true;
       if (!deps.replay && store.readActions) {
         const records = await store.readActions();
-        ledger.restore(records);
-        log.info({ records: records.length, pending: [...ledger.targets.values()].filter((t) => t.pending).length }, 'remediator state restored');
+        for (const r of records) stored.set(r.actionId, r);
+        // Folded into the ledger by time as windows pass (catchUp), so a warm start that
+        // re-reads history does not see its own future.
+        backlog = [...records].sort((a, b) => a['@timestamp'].localeCompare(b['@timestamp']) || a.actionId.localeCompare(b.actionId));
+        log.info({ records: records.length }, 'remediator: recorded actions loaded');
       }
     },
     async stop() {
@@ -345,6 +397,8 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
           targets: targets.length,
           pendingVerifications: targets.filter((t) => t.pending).length,
           recorded,
+          adopted,
+          warmupDropped,
           unsaved: unsavedActions.length + unsavedDetections.length,
           ...(lastError ? { lastError } : {}),
         },
@@ -357,6 +411,23 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
       return run;
     },
   };
+}
+
+const STATUS_STAGE: Record<ActionStatus, number> = { suppressed: 0, planned: 0, executed: 0, failed: 1, verified: 1, rolled_back: 1 };
+
+/** Whether `next` moves a recorded action on (planned → verified), rather than repeating or regressing it. */
+export function advances(prior: ActionStatus, next: ActionStatus): boolean {
+  return STATUS_STAGE[next] > STATUS_STAGE[prior];
+}
+
+/**
+ * A stored action as it was when first carried out: a verdict recorded since is stripped,
+ * so verification runs again and its outcome is compared with the stored one.
+ */
+export function asFirstRecorded(r: ActionRecord): ActionRecord {
+  if (!r.verification) return r;
+  const { verification: _checked, ...rest } = r;
+  return { ...rest, status: r.mode === 'live' ? 'executed' : 'planned' };
 }
 
 function sameWeights(a: Record<string, number>, b: Record<string, number>): boolean {

@@ -48,6 +48,13 @@ export const kafkaSourceConfigSchema = z.object({
   /** Upper bound on bytes fetched per partition per request. */
   maxBytesPerPartition: z.number().int().positive().default(1_048_576),
   connectionTimeoutMs: z.number().int().positive().default(5000),
+  /**
+   * Warm start: on (re)start, each partition with a committed offset is first re-read from
+   * this far (by message timestamp) before that offset, so forecasters, detectors and the
+   * remediator rebuild their state; those messages' effects are already recorded and are
+   * not repeated. 0 disables it (a restart then starts the models cold). Replays never rewind.
+   */
+  warmupMs: z.number().int().min(0).default(7_200_000),
 }).strict();
 
 export type KafkaSourceConfig = z.infer<typeof kafkaSourceConfigSchema>;

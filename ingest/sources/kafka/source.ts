@@ -17,6 +17,14 @@
  * the metrics. After a restart nothing is in memory, so everything from the committed
  * offset on is read again, which is the point.
  *
+ * Warm start: a partition with a committed offset is first re-read from `warmupMs` (by
+ * message timestamp) before the message at that offset, so the pipeline's models,
+ * detectors and remediator rebuild the state they had. The rewind is a seek inside the
+ * first batch (only then is the resume point's timestamp known); the re-read chunks are
+ * marked (`isWarmup`) so the pipeline records, dead-letters and acts on none of them again,
+ * and their acknowledgements are no-ops: commits start from the group's committed offsets
+ * and only move forward.
+ *
  * `start` applies only to partitions the group has no committed offset for; a daemon
  * restart never silently jumps. Replays (`replay` option) use a throwaway group, commit
  * nothing, and end at the offsets captured when they start (the high-water marks, or the
@@ -80,8 +88,15 @@ export class KafkaSource implements LogSource {
   /** Replay only: exclusive end offset per partition, and which partitions are done. */
   private readonly ends = new Map<string, bigint>();
   private readonly pendingEnds = new Set<string>();
+  /** Warm start: the group's committed offset per partition at start (where fresh input begins). */
+  private readonly resumeAt = new Map<string, bigint>();
+  /** Partitions whose warm-up decision is made, and those waiting for their rewind's first batch (offset sought). */
+  private readonly rewound = new Set<string>();
+  private readonly seeking = new Map<string, bigint>();
+  /** Chunks handed over that are re-read history, not new input. */
+  private readonly warmChunks = new WeakSet<RawInput[]>();
   /** Counters for status and tests. */
-  readonly stats = { messages: 0, redelivered: 0, commits: 0, firstOffsets: new Map<string, string>() };
+  readonly stats = { messages: 0, warmupMessages: 0, redelivered: 0, commits: 0, firstOffsets: new Map<string, string>(), warmupFrom: new Map<string, string>() };
 
   constructor(cfg: KafkaSourceConfig, opts: KafkaSourceOptions) {
     this.cfg = cfg;
@@ -113,6 +128,12 @@ export class KafkaSource implements LogSource {
     for (const topic of this.cfg.topics) {
       const water = await admin.fetchTopicOffsets(topic);
       const done = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, p.offset]));
+      for (const [partition, offset] of done) {
+        if (BigInt(offset) < 0n) continue;
+        // Acknowledgements below these are no-ops: offsets never move backwards.
+        this.resumeAt.set(tp(topic, partition), BigInt(offset));
+        this.committed.set(tp(topic, partition), BigInt(offset));
+      }
       const byTime = startAt === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, startAt);
       const toTime = replay?.to === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, replay.to);
       for (const w of water) {
@@ -186,18 +207,66 @@ export class KafkaSource implements LogSource {
     return { text, bytes, position: { kind: 'kafka', topic, partition, offset: m.offset }, receivedAt: now };
   }
 
+  /** Whether a batch yielded by `batches()` is re-read history (warm start) rather than new input. */
+  isWarmup(batch: readonly RawInput[]): boolean {
+    return this.warmChunks.has(batch as RawInput[]);
+  }
+
+  /**
+   * Decides a partition's warm start on its first batch after a restart: seeks back to the
+   * first message `warmupMs` older than the resume point. True when it sought (the batch is
+   * then dropped, unresolved; the fetch restarts at the sought offset).
+   */
+  private async rewind(topic: string, partition: number, first: KafkaMessage | undefined): Promise<boolean> {
+    const key = tp(topic, partition);
+    const resume = this.resumeAt.get(key);
+    if (this.rewound.has(key) || this.opts.replay || resume === undefined || this.cfg.warmupMs === 0 || !first || !this.consumer) return false;
+    this.rewound.add(key);
+    const at = Number(first.timestamp) - this.cfg.warmupMs;
+    const admin = this.kafka.admin();
+    let from: bigint | undefined;
+    try {
+      await admin.connect();
+      const found = (await admin.fetchTopicOffsetsByTimestamp(topic, at)).find((o) => o.partition === partition);
+      if (found && BigInt(found.offset) >= 0n) from = BigInt(found.offset);
+    } catch (err) {
+      // A cold start is what the daemon did before warm starts existed; worth a warning, not a failure.
+      this.log?.warn({ topic, partition, err: (err as Error).message }, 'warm-up offset lookup failed; starting cold');
+      return false;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    if (from === undefined || from >= resume) return false;
+    this.log?.info({ topic, partition, from: String(from), resume: String(resume), warmupMs: this.cfg.warmupMs }, 'warm start: re-reading history before the committed offset');
+    this.stats.warmupFrom.set(key, String(from));
+    this.seeking.set(key, from);
+    this.consumer.seek({ topic, partition, offset: String(from) });
+    return true;
+  }
+
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const key = tp(topic, partition);
+    const sought = this.seeking.get(key);
+    if (sought !== undefined) {
+      // Batches fetched before the seek took effect start past it: not ours to hand over.
+      if (batch.messages.length === 0 || BigInt(batch.messages[0]!.offset) > sought) return;
+      this.seeking.delete(key);
+    } else if (await this.rewind(topic, partition, batch.messages[0])) {
+      return;
+    }
     const end = this.ends.get(key);
+    const resume = this.rewound.has(key) ? this.resumeAt.get(key) : undefined;
     const seen = this.handed.get(key) ?? -1n;
     const now = this.opts.clock.now();
     let chunk: RawInput[] = [];
+    let chunkWarm = false;
     let lastOffset: string | undefined;
     const handOver = async (): Promise<boolean> => {
       if (chunk.length === 0) return true;
       const inputs = chunk;
       chunk = [];
+      if (chunkWarm) this.warmChunks.add(inputs);
       const processed = await this.handOff(inputs, heartbeat, () => isRunning() && !isStale());
       if (!processed) return false;
       const last = inputs[inputs.length - 1]!.position as { offset: string };
@@ -210,8 +279,15 @@ export class KafkaSource implements LogSource {
       if (end !== undefined && off >= end) break;
       lastOffset = m.offset;
       if (off <= seen) { this.stats.redelivered++; resolveOffset(m.offset); continue; }
-      if (!this.stats.firstOffsets.has(key)) this.stats.firstOffsets.set(key, m.offset);
-      this.stats.messages++;
+      // A chunk is all history or all new input, never both.
+      const warm = resume !== undefined && off < resume;
+      if (warm !== chunkWarm && !(await handOver())) return;
+      chunkWarm = warm;
+      if (warm) this.stats.warmupMessages++;
+      else {
+        if (!this.stats.firstOffsets.has(key)) this.stats.firstOffsets.set(key, m.offset);
+        this.stats.messages++;
+      }
       chunk.push(this.toInput(topic, partition, m, now));
       if (chunk.length >= this.opts.batchSize && !(await handOver())) return;
     }
