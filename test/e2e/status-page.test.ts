@@ -23,7 +23,7 @@ test('the status page renders services, detections and actions from the running 
     await page.goto(url);
     assert.equal(await page.title(), 'Foresight status');
     // The page polls every 2 s; wait until the daemon has acted and the page shows it.
-    await page.waitForFunction(() => document.querySelectorAll('#actions tbody tr').length > 0, undefined, { timeout: 90_000 });
+    await page.waitForSelector('#actions tbody tr', { timeout: 90_000 });
     const services = await page.$$eval('#services tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
     assert.deepEqual(services, ['checkout', 'orders', 'payments']);
     const detections = await page.$$eval('#detections tbody tr', (rows) => rows.length);
