@@ -1,15 +1,22 @@
 /**
- * npm run rig -- up [--fresh] | down | status
+ * npm run rig -- up [--fresh] | down | status | stop kafka|elasticsearch
  *
  * Prints one JSON line on stdout (for scripts); progress goes to stderr.
  * Ports: RIG_KAFKA_PORT (19092), RIG_KAFKA_CONTROLLER_PORT (kafka + 1), RIG_ES_PORT (19200).
  */
-import { rigDown, rigStatus, rigUp } from './index.ts';
+import { rigDown, rigStatus, rigStop, rigUp } from './index.ts';
 
-const USAGE = 'usage: npm run rig -- up [--fresh] | down | status';
+const USAGE = 'usage: npm run rig -- up [--fresh] | down | status | stop kafka|elasticsearch';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'stop') {
+    const [service, ...more] = rest;
+    if ((service !== 'kafka' && service !== 'elasticsearch') || more.length > 0) { console.error(USAGE); return 2; }
+    // One server only (an outage by hand); `up` starts it again.
+    console.log(JSON.stringify({ [service]: await rigStop(service) }));
+    return 0;
+  }
   const unknown = rest.filter((a) => a !== '--fresh' || command !== 'up');
   if (unknown.length > 0 || command === undefined) {
     console.error(USAGE);

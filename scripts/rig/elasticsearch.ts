@@ -197,6 +197,7 @@ export function startElasticsearch(opts: ResolvedOptions, launch: EsLaunch): Pid
     cwd: dirs.logs,
     env,
     marker: `-Des.path.conf=${dirs.config}`,
+    launcher: join(home, 'bin', 'elasticsearch'),
     endpoint: `http://127.0.0.1:${opts.esPort}`,
     ...(who ? { uid: who.uid, gid: who.gid } : {}),
   });

@@ -5,6 +5,7 @@
  *   rigUp()     download once, start what is not running, wait until healthy
  *   rigStatus() what runs, where, and whether it answers
  *   rigDown()   SIGTERM, then SIGKILL after a grace period
+ *   rigStop(s)  stops one server (an outage test); `rigUp()` starts it again
  *
  * Servers run detached (they outlive the caller); pid files in .cache/rig/run, logs in
  * .cache/rig/logs.
@@ -151,6 +152,16 @@ export async function rigUp(options: RigOptions = {}): Promise<RigUpResult> {
       versions,
     };
   });
+}
+
+export type RigService = 'kafka' | 'elasticsearch';
+
+/**
+ * Stops one server, leaving the other running; `rigUp()` brings it back. Anyone else using
+ * the rig on this machine sees the outage too.
+ */
+export async function rigStop(service: RigService): Promise<StopOutcome> {
+  return stopDetached(rigPaths(), service === 'kafka' ? KAFKA : ELASTICSEARCH, 30_000);
 }
 
 /** Stops both servers; safe to call when nothing runs. */

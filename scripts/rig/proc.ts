@@ -10,6 +10,12 @@ export interface PidRecord {
   pid: number;
   /** A string that must appear in /proc/<pid>/cmdline, e.g. the config file path. */
   marker: string;
+  /**
+   * The start script, which is the command line until it execs the server (Elasticsearch's
+   * `bin/elasticsearch` execs Java only after its own checks); it counts as ours meanwhile,
+   * or a start-up health wait would take the not-yet-exec'd script for a dead server.
+   */
+  launcher?: string;
   startedAt: string;
   /** Endpoint the server was started with, so `status` reports it without options. */
   endpoint: string;
@@ -22,6 +28,7 @@ export interface DetachedSpec {
   cwd: string;
   env: NodeJS.ProcessEnv;
   marker: string;
+  launcher?: string;
   endpoint: string;
   uid?: number;
   gid?: number;
@@ -57,6 +64,7 @@ export function startDetached(paths: RigPaths, spec: DetachedSpec): PidRecord {
     const record: PidRecord = {
       pid: child.pid,
       marker: spec.marker,
+      ...(spec.launcher ? { launcher: spec.launcher } : {}),
       startedAt: new Date().toISOString(),
       endpoint: spec.endpoint,
     };
@@ -75,7 +83,7 @@ function isOurs(record: PidRecord): boolean {
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
     if (state === 'Z' || state === 'X') return false;
     const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8');
-    return cmdline.includes(record.marker);
+    return cmdline.includes(record.marker) || (record.launcher !== undefined && cmdline.split('\0').some((arg) => arg === record.launcher));
   } catch {
     return false;
   }

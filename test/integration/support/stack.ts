@@ -122,7 +122,7 @@ export function writeDaemonConfig(s: Omit<DaemonSetup, 'config' | 'dir'> & { dir
   return { ...s, dir, config };
 }
 
-export interface Status { lines: number; actions: number; detections: number; deadLetters: number; deadLettersByReason: Record<string, number> }
+export interface Status { lines: number; warmupLines: number; actions: number; detections: number; deadLetters: number; deadLettersByReason: Record<string, number> }
 
 export class Daemon {
   readonly child: ChildProcess;
