@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { Client } from '@elastic/elasticsearch';
 import { Kafka, logLevel } from 'kafkajs';
@@ -16,7 +15,9 @@ import YAML from 'yaml';
 import { rigUp, type RigEndpoints } from '../../../scripts/rig/index.ts';
 import { simulateToStream } from '../../../ingest/sources/simulator/index.ts';
 
-export const CLI = fileURLToPath(new URL('../../../bin/foresight', import.meta.url));
+// One way to run the CLI for every test layer.
+import { CLI, runCli, type Ran } from '../../e2e/helpers.ts';
+export { CLI, runCli, type Ran };
 
 let rig: Promise<RigEndpoints> | undefined;
 export function ensureRig(): Promise<RigEndpoints> {
@@ -32,19 +33,6 @@ export function tempDir(what: string): string {
   return mkdtempSync(join(tmpdir(), `foresight-${what}-`));
 }
 
-export interface Ran { code: number | null; stdout: string; stderr: string }
-
-export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const POLICIES = {
   checkout: { sloP95Ms: 300, minReplicas: 2, maxReplicas: 16 },
