@@ -26,14 +26,17 @@ test('level shift: a steady ramp, however steep, is not a shift; a ramp with a s
 
 test('saturation: a latency step (a bad deploy) is not extrapolated as a blow-up; with the split off it is', () => {
   const STEP = 60_000;
-  const run = (levelShiftSigmas: number): number => {
-    const f = new SaturationForecaster({ stepMs: STEP, minHistory: 3, window: 30, levelShiftSigmas });
+  const run = (levelShiftSigmas: number, minSlopeT?: number): number => {
+    const f = new SaturationForecaster({ stepMs: STEP, minHistory: 3, window: 30, levelShiftSigmas, minSlopeT });
     // 100 ms, then 5x slower from window 12: 1/p95 steps down, it does not ramp.
     NOISE.concat(NOISE.slice(0, 10)).forEach((e, i) => f.observe({ t: i * STEP, value: (i < 12 ? 100 : 500) * (1 + e / 20) }));
     const fc = f.forecast(30, [0.1, 0.5, 0.9]);
     assert.ok(fc);
     return Math.round(fc.paths.p50?.[29] ?? Number.NaN);
   };
-  assert.equal(run(6), 498);
-  assert.equal(run(0), 7641, 'one line across the step predicts the queue blowing up');
+  // After the step only noise is left: its slope is not significant, so the path is the level.
+  assert.equal(run(6), 500);
+  assert.equal(run(0, 0), 7641, 'one line across the step predicts the queue blowing up');
+  // The slope-significance gate alone also keeps that line flat (the step leaves huge residuals).
+  assert.equal(run(0), 764);
 });

@@ -70,3 +70,16 @@ test('reciprocal transform: round trip through the anchor, capped at saturation'
   assert.equal(tr.inverse(0.0025, 200, 0.005), 400);
   assert.equal(tr.inverse(-1, 200, 0.005), 200 * RECIPROCAL_MAX_FACTOR);
 });
+
+test('saturation: a slope within noise of 0 is not extrapolated; with the gate off it is', () => {
+  // 200 ms with ±10% alternating noise and a drift of 0.1% a minute: t-ratio well under 5.
+  const values = Array.from({ length: 30 }, (_, t) => 200 * (1 + 0.001 * t) * (t % 2 === 0 ? 1.1 : 0.9));
+  const gated = new SaturationForecaster({ stepMs: STEP, minHistory: 3, window: 30 });
+  const open = new SaturationForecaster({ stepMs: STEP, minHistory: 3, window: 30, minSlopeT: 0 });
+  feed(gated, values);
+  feed(open, values);
+  const g = gated.forecast(30, Q)?.paths.p50 ?? [];
+  const o = open.forecast(30, Q)?.paths.p50 ?? [];
+  assert.equal(g[0], g[29], 'flat');
+  assert.ok((o[29] ?? 0) > (o[0] ?? 0), 'the noisy drift is extrapolated without the gate');
+});
