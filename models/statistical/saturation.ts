@@ -1,5 +1,5 @@
 import type { Forecast, Forecaster, SeriesPoint } from '../types.ts';
-import { RingBuffer } from './ring.ts';
+import { TransformedWindow } from './ring.ts';
 import { buildForecast, mad, normalQuantile } from './quantiles.ts';
 import { DEFAULT_LEVEL_SHIFT, levelShifts, segmentedTheilSen } from './level-shift.ts';
 import { getTransform, RECIPROCAL_MAX_FACTOR } from './transform.ts';
@@ -56,30 +56,19 @@ const MAD_TO_SIGMA = 1.482602218505602;
 export class SaturationForecaster implements Forecaster {
   readonly name = 'saturation';
   readonly version = '1';
-  private readonly tf = getTransform('reciprocal');
-  private readonly ys: RingBuffer;
-  private seen = 0;
-  private lastT = 0;
-  private lastRaw = 0;
-  private lastY = 0;
+  private readonly w: TransformedWindow;
 
   constructor(private readonly opts: SaturationOptions) {
-    this.ys = new RingBuffer(opts.window);
+    this.w = new TransformedWindow(getTransform('reciprocal'), opts.window);
   }
 
   observe(point: SeriesPoint): void {
-    if (!Number.isFinite(point.value)) return;
-    const y = this.tf.forward(point.value);
-    this.ys.push(y);
-    this.seen++;
-    this.lastT = point.t;
-    this.lastRaw = point.value;
-    this.lastY = y;
+    this.w.observe(point);
   }
 
   forecast(steps: number, quantiles: readonly number[]): Forecast | null {
-    if (this.seen < this.opts.minHistory || steps < 1) return null;
-    const ys = this.ys.toArray();
+    if (this.w.seen < this.opts.minHistory || steps < 1) return null;
+    const ys = this.w.values.toArray();
     const n = ys.length;
     const sigmas = this.opts.levelShiftSigmas ?? DEFAULT_LEVEL_SHIFT.sigmas;
     // A step (a bad deploy, an outage, a scale-out) is not a ramp: a line across it would
@@ -97,20 +86,20 @@ export class SaturationForecaster implements Forecaster {
     // The fitted level can only be at or below 0 if the window already saturated; anchor
     // at the last observation then, so the path starts where the service is.
     const fitted = fit.level;
-    const anchorY = fitted > 0 ? fitted : this.lastY;
-    const anchorRaw = anchorY === this.lastY ? this.lastRaw : this.tf.inverse(anchorY, this.lastRaw, this.lastY);
+    const anchorY = fitted > 0 ? fitted : this.w.lastZ;
+    const anchorRaw = this.w.rawOf(anchorY);
     const xMean = (n - 1) / 2;
     const sxx = (n * (n * n - 1)) / 12;
     const z = quantiles.map((q) => (q === 0.5 ? 0 : normalQuantile(q)));
     const floorY = anchorY / RECIPROCAL_MAX_FACTOR;
     return buildForecast({
-      origin: this.lastT,
+      origin: this.w.lastT,
       stepMs: this.opts.stepMs,
       steps,
       quantiles,
       forecaster: this.name,
       modelVersion: `${this.name}@${this.version}`,
-      transform: this.tf,
+      transform: this.w.transform,
       anchorRaw,
       anchorZ: anchorY,
       // Clamped at the cap so the bands around a saturated median stay ordered.

@@ -1,7 +1,7 @@
 import type { Forecast, Forecaster, SeriesPoint } from '../types.ts';
-import { RingBuffer } from './ring.ts';
+import { TransformedWindow } from './ring.ts';
 import { buildForecast, mad, median, normalQuantile } from './quantiles.ts';
-import { getTransform, type Transform, type TransformName } from './transform.ts';
+import { getTransform, type TransformName } from './transform.ts';
 
 export interface TheilSenOptions {
   stepMs: number;
@@ -27,31 +27,19 @@ const MAD_TO_SIGMA = 1.482602218505602;
 export class TheilSenForecaster implements Forecaster {
   readonly name = 'theil_sen';
   readonly version = '1';
-  private readonly tf: Transform;
-  private readonly zs: RingBuffer;
-  private seen = 0;
-  private lastT = 0;
-  private lastRaw = 0;
-  private lastZ = 0;
+  private readonly w: TransformedWindow;
 
   constructor(private readonly opts: TheilSenOptions) {
-    this.tf = getTransform(opts.transform ?? 'log');
-    this.zs = new RingBuffer(opts.window);
+    this.w = new TransformedWindow(getTransform(opts.transform ?? 'log'), opts.window);
   }
 
   observe(point: SeriesPoint): void {
-    if (!Number.isFinite(point.value)) return;
-    const z = this.tf.forward(point.value);
-    this.zs.push(z);
-    this.seen++;
-    this.lastT = point.t;
-    this.lastRaw = point.value;
-    this.lastZ = z;
+    this.w.observe(point);
   }
 
   /** Slope and intercept on x = 0..n-1 (the window, oldest first). */
   fit(): { slope: number; intercept: number; residuals: number[] } {
-    const ys = this.zs.toArray();
+    const ys = this.w.values.toArray();
     const n = ys.length;
     const slopes: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -64,9 +52,9 @@ export class TheilSenForecaster implements Forecaster {
   }
 
   forecast(steps: number, quantiles: readonly number[]): Forecast | null {
-    if (this.seen < this.opts.minHistory || steps < 1) return null;
+    if (this.w.seen < this.opts.minHistory || steps < 1) return null;
     const { slope, intercept, residuals } = this.fit();
-    const n = this.zs.length;
+    const n = this.w.values.length;
     const sigma = MAD_TO_SIGMA * mad(residuals);
     const xMean = (n - 1) / 2;
     const sxx = (n * (n * n - 1)) / 12;
@@ -75,15 +63,15 @@ export class TheilSenForecaster implements Forecaster {
     // last observation, so a constant series forecasts its value exactly.
     const fitLast = intercept + slope * (n - 1);
     const anchorZ = fitLast;
-    const anchorRaw = fitLast === this.lastZ ? this.lastRaw : this.tf.inverse(fitLast, this.lastRaw, this.lastZ);
+    const anchorRaw = this.w.rawOf(fitLast);
     return buildForecast({
-      origin: this.lastT,
+      origin: this.w.lastT,
       stepMs: this.opts.stepMs,
       steps,
       quantiles,
       forecaster: this.name,
       modelVersion: `${this.name}@${this.version}`,
-      transform: this.tf,
+      transform: this.w.transform,
       anchorRaw,
       anchorZ,
       point: (h) => fitLast + slope * h,
