@@ -63,7 +63,14 @@ export const selectionConfigSchema = z.object({
 }).strict();
 
 export const modelsConfigSchema = z.object({
-  horizonMinutes: z.number().int().min(5).default(30),
+  /**
+   * How far ahead every forecaster looks, and so how early a breach can be predicted. 40, not
+   * 30: a prediction is known about 4 minutes after its window starts (window, allowed
+   * lateness, persistence), and trend forecasts cross the SLO late on a blow-up that is
+   * convex in time, so a 30-minute horizon gave a median lead of 9 minutes on the leadtime
+   * suite and 40 gives 15–18 (docs/leadtime.md, "Horizon").
+   */
+  horizonMinutes: z.number().int().min(5).default(40),
   /** One forecast step; equal to the aggregation window. */
   stepMs: z.number().int().positive().default(60_000),
   quantiles: z.array(quantileSchema).min(2).default([0.1, 0.5, 0.9]),

@@ -27,7 +27,7 @@ function stage(config: ModelsConfig = noTf, telemetry = new Telemetry()): Return
 
 test('config: defaults, cross-field rules, unknown keys', () => {
   const c = modelsConfigSchema.parse({});
-  assert.equal(c.horizonMinutes, 30);
+  assert.equal(c.horizonMinutes, 40);
   assert.equal(c.stepMs, 60_000);
   assert.deepEqual(c.quantiles, [0.1, 0.5, 0.9]);
   assert.deepEqual(c.tfjs, {
@@ -37,7 +37,7 @@ test('config: defaults, cross-field rules, unknown keys', () => {
   assert.equal(coverageHorizon(c), 15);
   assert.equal(coverageHorizon(modelsConfigSchema.parse({ horizonMinutes: 10, selection: { horizons: [5] } })), 10);
   assert.equal(modelsConfigSchema.safeParse({ horizonMinutes: 10, selection: { horizons: [5], coverageHorizon: 15 } }).success, false);
-  assert.equal(horizonSteps(c), 30);
+  assert.equal(horizonSteps(c), 40);
   assert.equal(modelsConfigSchema.safeParse({ horizonMinutes: 4 }).success, false);
   assert.equal(modelsConfigSchema.safeParse({ stepMs: 7_000 }).success, false, 'horizon not a whole number of steps');
   assert.equal(modelsConfigSchema.safeParse({ quantiles: [0.1, 0.9] }).success, false, 'no median');
@@ -57,7 +57,7 @@ test('one update per window; null until enough history; windows without latency 
   const last = out[10];
   assert.equal(last?.observed, 110);
   assert.equal(last?.forecaster, 'damped_trend');
-  assert.equal(last?.forecast?.steps, 30);
+  assert.equal(last?.forecast?.steps, 40);
   assert.equal(last?.forecast?.origin, T0 + 10 * STEP);
   assert.deepEqual(last?.forecast?.quantiles, [0.1, 0.5, 0.9]);
   // Duplicate or late windows are ignored rather than fed backwards in time.
