@@ -53,10 +53,20 @@ function overlaps(b: BreachInterval, from: number, to: number): boolean {
 }
 
 /**
+ * A none-arm breach episode no incident explains must hold the SLO breached this long in
+ * total to count as a `load` incident. The simulator's truth is a p95 per 10-second step,
+ * while the SLO the daemon watches (and users alert on) is the p95 of one-minute windows:
+ * a busy service's 10–20 s blip above the SLO barely moves a one-minute p95, so it is noise
+ * to predict, not an incident. Declared incidents are scored whatever their breach length.
+ */
+export const MIN_LOAD_BREACH_MS = MINUTE;
+
+/**
  * Incidents to score: the simulator's (first pass), plus one `load` incident for each none-arm
- * breach no incident explains (a diurnal peak outgrowing capacity). Load follows the diurnal
- * curve, which climbs over hours, so such a breach is predictable when it is preceded by at
- * least `predictableLeadMs` without a breach (the same 20 minutes of ramp the scenario format
+ * breach episode no incident explains (a diurnal peak outgrowing capacity) that breaches for
+ * at least MIN_LOAD_BREACH_MS in total. Load follows the diurnal curve, which climbs over
+ * hours, so such a breach is predictable when it is preceded by at least
+ * `predictableLeadMs` without a breach (the same 20 minutes of ramp the scenario format
  * asks of an incident).
  */
 export function incidentsOf(none: GroundTruth, horizonMs: number, predictableLeadMs = 20 * MINUTE): Array<Omit<IncidentScore, 'detectedAt' | 'leadMinutes'>> {
@@ -68,24 +78,44 @@ export function incidentsOf(none: GroundTruth, horizonMs: number, predictableLea
     out.push({ kind: i.kind, service: i.service, start: i.start, predictable: i.predictable && warning, declaredPredictable: i.predictable, breachAt: i.firstBreachAt });
   }
   for (const [service, g] of Object.entries(none.services)) {
-    let prevEnd = none.startTime;
-    let episodeEnd: number | null | undefined;
-    for (const b of g.breaches) {
-      // Flickers closer together than the ramp an incident needs are one episode.
-      const sameEpisode = episodeEnd !== undefined && (episodeEnd === null || b.start - episodeEnd < predictableLeadMs);
-      if (!sameEpisode) {
-        const explained = none.incidents.some((i) => i.service === service && b.start >= i.start && (i.end === null || b.start <= i.end + horizonMs));
-        if (!explained) {
-          const start = Math.max(prevEnd, b.start - 2 * horizonMs);
-          const predictable = b.start - prevEnd >= predictableLeadMs;
-          out.push({ kind: 'load', service, start, predictable, declaredPredictable: predictable, breachAt: b.start });
-        }
-      }
-      episodeEnd = b.end;
-      prevEnd = b.end ?? none.now;
+    for (const e of breachEpisodes(g.breaches, none.startTime, none.now, predictableLeadMs)) {
+      const first = e.breaches[0] as BreachInterval;
+      const explained = none.incidents.some((i) => i.service === service && first.start >= i.start && (i.end === null || first.start <= i.end + horizonMs));
+      if (explained || e.breachedMs < MIN_LOAD_BREACH_MS) continue;
+      const start = Math.max(e.quietSince, first.start - 2 * horizonMs);
+      const predictable = first.start - e.quietSince >= predictableLeadMs;
+      out.push({ kind: 'load', service, start, predictable, declaredPredictable: predictable, breachAt: first.start });
     }
   }
   return out.sort((a, b) => a.start - b.start || a.service.localeCompare(b.service));
+}
+
+interface BreachEpisode {
+  breaches: BreachInterval[];
+  /** Time breached in total, ms (an open breach runs to `now`). */
+  breachedMs: number;
+  /** End of the previous episode (or the start of the run): how long it was quiet before. */
+  quietSince: number;
+}
+
+/** Breaches closer together than `gapMs` (flickers) are one episode. */
+function breachEpisodes(breaches: readonly BreachInterval[], startTime: number, now: number, gapMs: number): BreachEpisode[] {
+  const out: BreachEpisode[] = [];
+  let quietSince = startTime;
+  let cur: BreachEpisode | undefined;
+  let lastEnd: number | null = null;
+  for (const b of breaches) {
+    const joins = cur !== undefined && (lastEnd === null || b.start - lastEnd < gapMs);
+    if (!joins) {
+      if (cur) quietSince = lastEnd ?? now;
+      cur = { breaches: [], breachedMs: 0, quietSince };
+      out.push(cur);
+    }
+    (cur as BreachEpisode).breaches.push(b);
+    (cur as BreachEpisode).breachedMs += (b.end ?? now) - b.start;
+    lastEnd = b.end;
+  }
+  return out;
 }
 
 export function scoreScenario(run: ScenarioRun): ScenarioScore {
