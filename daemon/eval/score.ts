@@ -129,7 +129,11 @@ export function scoreScenario(run: ScenarioRun): ScenarioScore {
   let falseAlarms = 0;
   for (const d of breaches) {
     const truth = none.services[d.detection.service];
-    const real = truth?.breaches.some((b) => overlaps(b, d.emittedAt, d.emittedAt + run.horizonMs)) ?? false;
+    // The claim is about the detection's window onwards: an observed breach reported when
+    // its window closed (minutes later, after the allowed lateness) is not false because the
+    // breach ended meanwhile.
+    const from = Math.min(d.detection.at, d.emittedAt);
+    const real = truth?.breaches.some((b) => overlaps(b, from, d.emittedAt + run.horizonMs)) ?? false;
     if (!real) falseAlarms++;
   }
   const sum = (g: GroundTruth, k: 'breachMinutes' | 'replicaMinutes'): number => Object.values(g.services).reduce((a, s) => a + s[k], 0);

@@ -78,12 +78,13 @@ test('recall counts detections emitted between incident start and breach; lead i
       detection('a', 82), // the prediction: lead 18 min
       detection('a', 95), // re-raised before the breach: real, not a second incident
       detection('b', 300), // b never breaches: false alarm
+      detection('a', 132), // about window 129, inside the breach, reported after it ended: real
     ],
     seconds: 1,
   });
   assert.deepEqual(score.incidents.map((i) => [i.detectedAt, i.leadMinutes]), [[at(82), 18]]);
   assert.equal(score.falseAlarms, 2);
-  assert.equal(score.predictedBreaches, 4);
+  assert.equal(score.predictedBreaches, 5);
   assert.equal(score.serviceDays, 2);
   assert.deepEqual(score.sloBreachMinutes, { none: 30, reactive: 10, foresight: 0 });
   assert.deepEqual(score.replicaMinutes, { none: 200, reactive: 240, foresight: 260 });
