@@ -3,7 +3,7 @@ import type { StageHealth } from '../core/stage.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import { ForesightError } from '../core/errors.ts';
 import type { MetricPoint } from '../ingest/types.ts';
-import { baselineFactories } from './baselines.ts';
+import { baselineFactories, detectionFactories } from './baselines.ts';
 import { coverageHorizon, horizonSteps, type ModelsConfig } from './config.ts';
 import { CoverageStat, CoverageTracker } from './coverage.ts';
 import { choose, SkillTracker } from './selection.ts';
@@ -63,7 +63,8 @@ type TfStatus = 'disabled' | 'loading' | 'unavailable' | 'loaded';
  * The models stage: per service, a set of forecasters fed with the p95 latency of each
  * closed window, each scored online against what arrived, the best one published.
  *
- *   MetricPoint ─► p95 ─► [damped_trend, seasonal_naive, theil_sen, tfjs_mlp?, tfjs_trial?] ─► skill ─► chosen forecast
+ *   MetricPoint ─► p95 ─► [damped_trend, seasonal_naive, theil_sen, saturation, tfjs_mlp?, tfjs_trial?] ─► skill ─► chosen forecast
+ *              └─ + load ─► [load_curve] ─► detection forecasts only (never chosen)
  *                                                        ▲                    ▲
  *                         model store ── poll ── load ───┴── trial, promote / roll back
  *                              ▲
@@ -84,6 +85,8 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
   const coverage = new Map<string, CoverageStat>();
   const store = deps.modelStore ?? createFileModelStore(config.tfjs.modelDir);
   const req = { stepMs: config.stepMs, horizon: steps, quantiles: config.quantiles };
+  /** Members that exist only for the breach detector: never candidates for the choice. */
+  const detectionOnly = new Set(detectionFactories(config).map((f) => f.name));
 
   let status: TfStatus = config.tfjs.enabled ? 'loading' : 'disabled';
   let reason: string | undefined;
@@ -115,7 +118,7 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
   }
 
   function newService(): ServiceState {
-    const members = baselineFactories(config).map((f) => newMember(f.create()));
+    const members = [...baselineFactories(config), ...detectionFactories(config)].map((f) => newMember(f.create()));
     const s: ServiceState = { members, chosen: undefined, lastWindow: Number.NEGATIVE_INFINITY, history: [], published: new CoverageTracker(covH, lower, upper) };
     if (active) { const m = tfMember(active, ACTIVE, []); if (m) members.push(m); }
     if (trial) { const m = tfMember(trial.model, TRIAL, []); if (m) members.push(m); }
@@ -169,7 +172,7 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     });
     const candidates = s.members
       .map((m, i) => ({ name: m.forecaster.name, available: forecasts[i] !== null, scored: m.skill.scored, error: m.skill.error }))
-      .filter((c) => c.name !== TRIAL);
+      .filter((c) => c.name !== TRIAL && !detectionOnly.has(c.name));
     const next = choose(candidates, s.chosen, config.selection);
     if (next !== undefined && next !== s.chosen) {
       telemetry.forecasterChosen(point.service, next, s.chosen);

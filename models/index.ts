@@ -8,7 +8,7 @@ export { modelsConfigSchema, horizonSteps, coverageHorizon, type ModelsConfig } 
 export type { Forecast, Forecaster, ForecastUpdate, ForecastMetric, SeriesPoint } from './types.ts';
 export { quantileKey } from './types.ts';
 export { DampedTrendForecaster, SeasonalNaiveForecaster, TheilSenForecaster } from './statistical/index.ts';
-export { baselineFactories, MASE_BASELINE } from './baselines.ts';
+export { baselineFactories, detectionFactories, MASE_BASELINE } from './baselines.ts';
 export { evaluateForecasters, maseAt, type EvalSeries, type EvalResult, type EvalOptions, type ForecasterFactory, type HorizonScore } from './evaluate.ts';
 export { toSeriesPoint, collectSeries, contiguousRuns } from './series.ts';
 export { CoverageTracker, CoverageStat } from './coverage.ts';

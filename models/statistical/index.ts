@@ -5,5 +5,6 @@ export { RingBuffer } from './ring.ts';
 export { getTransform, type Transform, type TransformName } from './transform.ts';
 export { normalQuantile } from './quantiles.ts';
 export { SaturationForecaster, type SaturationOptions } from './saturation.ts';
+export { LoadCurveForecaster, type LoadCurveOptions, LOAD_CURVE_MIN_HISTORY } from './load-curve.ts';
 export { RECIPROCAL_MAX_FACTOR } from './transform.ts';
 export { levelShifts, segmentedTheilSen, DEFAULT_LEVEL_SHIFT, type LevelShiftOptions, type SegmentedFit } from './level-shift.ts';
