@@ -200,6 +200,10 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
       weights: t.weights ?? { ...PRIMARY_ONLY },
     };
     const plan = planAction(d, policy, view, config);
+    if (plan.kind === 'scale_out' && view.replicas > 0) {
+      const rate = rateAt(d.service, d.at);
+      if (rate !== undefined) plan.params.loadPerReplica = round3(rate / view.replicas);
+    }
     const id = actionId(plan.service, plan.kind, plan.at, config.decisionWindowMs);
     if (ledger.known.has(id)) return;
     const verdict = guard(plan, t, policy);
@@ -294,12 +298,29 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
     return peaks;
   }
 
+  /**
+   * Requests per minute of the service's window that started at `windowStart`: the first
+   * sample ending after it (samples are keyed by window end), else the newest one.
+   */
+  function rateAt(service: string, windowStart: number): number | undefined {
+    const xs = ledger.samplesOf(service);
+    let found: number | undefined;
+    for (let i = xs.length - 1; i >= 0; i--) {
+      const s = xs[i]!;
+      if (s.rate === undefined) continue;
+      if (s.t <= windowStart) return found ?? s.rate;
+      found = s.rate;
+    }
+    return found;
+  }
+
   function observe(points: MetricPoint[], forecasts: readonly ForecastUpdate[] | undefined): void {
     const peaks = forecastPeaks(forecasts);
     for (const p of points) {
       if (!p.latency) continue;
       const end = p.windowStart + p.windowMs;
-      ledger.addSample(p.service, { t: end, p95: p.latency.p95 });
+      const rate = p.windowMs > 0 ? (p.count * 60_000) / p.windowMs : undefined;
+      ledger.addSample(p.service, rate === undefined ? { t: end, p95: p.latency.p95 } : { t: end, p95: p.latency.p95, rate });
       const policy = policyOf(p.service);
       if (!policy) continue;
       const t = ledger.targets.get(policy.target);
@@ -308,8 +329,9 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
       // climbing peak looks fine right after a scale-out.
       const p95 = Math.max(p.latency.p95, peaks.get(p.service) ?? Number.NEGATIVE_INFINITY);
       const shrinking = t.replicas !== undefined && t.baselineReplicas !== undefined && t.replicas > t.baselineReplicas;
+      const step = shrinking ? Math.min(config.scaleInStepReplicas, t.replicas! - t.baselineReplicas!) : 0;
       const room = shrinking
-        ? hasHeadroom(p95, policy.sloP95Ms, config.targetUtilisation, t.replicas, Math.min(config.scaleInStepReplicas, t.replicas! - t.baselineReplicas!))
+        ? hasHeadroom(p95, policy.sloP95Ms, config.targetUtilisation, t.replicas, step) && belowBreachLoad(rate, t.replicas! - step, t.breachLoadPerReplica)
         : hasHeadroom(p95, policy.sloP95Ms, config.targetUtilisation);
       if (!room) t.lowSince = undefined;
       else if (t.lowSince === undefined && (t.lastActionAt === undefined || end > t.lastActionAt)) t.lowSince = end;
@@ -444,3 +466,17 @@ export { MemoryRecordStore } from './store/memory.ts';
 export { FileRecordStore, createFileStore, openFileStore } from './store/file.ts';
 export type { DaemonInfo } from './records.ts';
 export type { ActionRecord, Actuator, RecordStore } from './types.ts';
+
+const round3 = (x: number): number => Number(x.toFixed(3));
+
+/**
+ * Whether `replicas` would carry the current request rate below the per-replica load at
+ * which a breach was last predicted. The p95 headroom check scales latency linearly with
+ * load per replica, which is optimistic near a queue's knee (p95 stays flat, then climbs
+ * steeply): a diurnal peak looked fine at 5 replicas and breached at 4. The load at the
+ * last capacity-driven scale-out is measured, not modelled, so scale-in stops short of it.
+ */
+export function belowBreachLoad(rate: number | undefined, replicas: number, breachLoadPerReplica: number | undefined): boolean {
+  if (rate === undefined || breachLoadPerReplica === undefined) return true;
+  return replicas > 0 && rate / replicas < breachLoadPerReplica;
+}

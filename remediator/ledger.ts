@@ -27,6 +27,12 @@ export interface TargetState {
   lowSince?: number;
   pending?: Pending;
   lastReason?: ActionReason;
+  /**
+   * Requests per minute per replica at the last scale-out that capacity was to fix: the
+   * load this service could not carry then. Cleared when such a scale-out is rolled back
+   * (capacity did not help, so load was not the cause).
+   */
+  breachLoadPerReplica?: number;
 }
 
 /** Whether a record changed the target (as the remediator sees it). */
@@ -75,6 +81,8 @@ export class Ledger {
       if (t.baselineReplicas === undefined && p.fromReplicas !== undefined) t.baselineReplicas = p.fromReplicas;
       t.replicas = p.toReplicas;
     }
+    if (r.kind === 'scale_out' && p.loadPerReplica !== undefined) t.breachLoadPerReplica = p.loadPerReplica;
+    if (r.kind === 'rollback') t.breachLoadPerReplica = undefined;
     if (p.toWeights) {
       if (t.baselineWeights === undefined && p.fromWeights) t.baselineWeights = { ...p.fromWeights };
       t.weights = { ...p.toWeights };

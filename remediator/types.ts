@@ -11,6 +11,12 @@ export interface ActionParams {
   /** Share of traffic per destination, e.g. { primary: 0.7, standby: 0.3 }. */
   fromWeights?: Record<string, number>;
   toWeights?: Record<string, number>;
+  /**
+   * Scale-out only: requests per minute per ready replica in the window that decided it,
+   * the load at which a breach was coming. Giving replicas back never returns the service
+   * to it (see `TargetState.breachLoadPerReplica`).
+   */
+  loadPerReplica?: number;
 }
 
 export interface ActionReason {

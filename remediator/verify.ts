@@ -7,6 +7,8 @@ export interface Sample {
   /** Window end (event time). */
   t: number;
   p95: number;
+  /** Requests per minute in the window. */
+  rate?: number;
 }
 
 export function median(xs: readonly number[]): number {

@@ -6,6 +6,9 @@ import { MemoryRecordStore } from '../../../remediator/store/memory.ts';
 import { anomaly, breach, brief, harness, minutes, point, MIN, T0 } from './fixtures.ts';
 import type { ForecastUpdate } from '../../../models/types.ts';
 import type { ActionRecord } from '../../../remediator/types.ts';
+import type { MetricPoint } from '../../../ingest/types.ts';
+import { belowBreachLoad } from '../../../remediator/index.ts';
+import { Ledger } from '../../../remediator/ledger.ts';
 
 test('a predicted breach scales out in dry run: simulator moved, live-only actuator untouched, detection stored', async () => {
   const h = harness();
@@ -199,4 +202,48 @@ test('a scale-out right after a scale-in is not held by the cooldown of the scal
     '12:16 scale_in planned 6->5',
     '12:18 scale_out planned 5->9',
   ]);
+});
+
+test('scale-in never returns to the load per replica at which the breach was predicted', async () => {
+  const h = harness();
+  const at = (m: number, count: number, p95 = 200): MetricPoint => ({ ...point('checkout', T0 + m * MIN, p95), count });
+  const out: ActionRecord[] = [];
+  // The breach is predicted in the 12:00 window, at 400 requests a minute on 2 replicas.
+  h.clock.advanceTo(T0 + MIN);
+  out.push(...(await h.rem.handle({ detections: [breach('checkout', T0)], points: [at(0, 400, 450)] })));
+  assert.equal(out[0]!.params.loadPerReplica, 200);
+  // Load then rises to 900 a minute; p95 stays at 200 ms on the bigger fleet. 900/5 = 180 is
+  // below 200, so 6 -> 5 goes ahead; 900/4 = 225 is not, although p95 × 5/4 = 250 would pass
+  // the latency headroom check (≤ 350), and without the load memory 5 -> 4 came at 13:00.
+  for (let m = 1; m < 75; m++) {
+    h.clock.advanceTo(T0 + (m + 1) * MIN);
+    out.push(...(await h.rem.handle({ detections: [], points: [at(m, 900)] })));
+  }
+  assert.deepEqual(out.map(brief), ['12:00 scale_out planned 2->6', '12:00 scale_out verified 2->6', '12:17 scale_in planned 6->5', '12:17 scale_in verified 6->5']);
+  // Once load falls to 700 (175 per replica on 4) the step is taken.
+  const later: ActionRecord[] = [];
+  for (let m = 75; m < 95; m++) {
+    h.clock.advanceTo(T0 + (m + 1) * MIN);
+    later.push(...(await h.rem.handle({ detections: [], points: [at(m, 700)] })));
+  }
+  assert.deepEqual(later.map(brief), ['13:31 scale_in planned 5->4']);
+});
+
+test('belowBreachLoad: strictly below the remembered load per replica; no memory or no rate never blocks', () => {
+  assert.equal(belowBreachLoad(900, 5, 200), true);
+  assert.equal(belowBreachLoad(1000, 5, 200), false);
+  assert.equal(belowBreachLoad(900, 4, 200), false);
+  assert.equal(belowBreachLoad(undefined, 4, 200), true);
+  assert.equal(belowBreachLoad(900, 4, undefined), true);
+  assert.equal(belowBreachLoad(900, 0, 200), false);
+});
+
+test('the ledger remembers the breach load from a scale-out record, also after a restart, and forgets it on rollback', () => {
+  const base = { '@timestamp': '2026-01-01T12:00:00.000Z', service: 'checkout', target: 'checkout', mode: 'live', status: 'executed', actuator: 'simulator', daemon: { instance: 'i', version: 'v', configHash: 'h' }, reason: { detectionId: 'd', detectionKind: 'predicted_breach', score: 1, evidence: '' } } as const;
+  const out: ActionRecord = { ...base, actionId: 'a1', kind: 'scale_out', params: { fromReplicas: 2, toReplicas: 6, loadPerReplica: 150 } };
+  const l = new Ledger(MIN);
+  l.restore([out]);
+  assert.equal(l.targets.get('checkout')?.breachLoadPerReplica, 150);
+  l.restore([{ ...base, '@timestamp': '2026-01-01T12:10:00.000Z', actionId: 'a2', kind: 'rollback', params: { fromReplicas: 6, toReplicas: 2 } }]);
+  assert.equal(l.targets.get('checkout')?.breachLoadPerReplica, undefined);
 });
