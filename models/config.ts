@@ -7,6 +7,9 @@ import { z } from 'zod';
  */
 const quantileSchema = z.number().gt(0).lt(1);
 
+/** Every forecaster a service can run; `detectionForecasters` must name some of these. */
+export const FORECASTER_NAMES = ['damped_trend', 'seasonal_naive', 'theil_sen', 'saturation', 'load_curve', 'tfjs_mlp'] as const;
+
 export const dampedTrendConfigSchema = z.object({
   /** Level smoothing. */
   alpha: z.number().gt(0).lt(1).default(0.3),
@@ -110,10 +113,12 @@ export const modelsConfigSchema = z.object({
    * Forecasters whose forecasts go to the breach detector beside the chosen one, whatever
    * their recent error. The choice minimises median error, which flat stretches dominate;
    * a breach needs the forecaster that sees a blow-up coming (see docs/forecasting.md).
-   * load_curve sees a load-driven blow-up before the latency itself turns (leadtime suite,
-   * p10 lead 4.3→7.6 and 3.6→6.0 minutes on two seeds offline).
+   * `load_curve` is opt-in: it sees a load-driven blow-up minutes earlier (leadtime suite:
+   * p10 lead 4.3→7.6 and 4.1→6.0 on two seeds), but on the held-out scenario set it raised
+   * 4 false alarms on a busy day, extrapolating the morning's load rise past the daily peak
+   * (0.087 → 0.436 per service-day; docs/leadtime.md).
    */
-  detectionForecasters: z.array(z.string()).default(['saturation', 'load_curve']),
+  detectionForecasters: z.array(z.enum(FORECASTER_NAMES)).default(['saturation']),
   selection: selectionConfigSchema.prefault({}),
   tfjs: tfjsConfigSchema.prefault({}),
 }).strict().superRefine((c, ctx) => {

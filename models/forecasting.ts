@@ -87,6 +87,7 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
   const req = { stepMs: config.stepMs, horizon: steps, quantiles: config.quantiles };
   /** Members that exist only for the breach detector: never candidates for the choice. */
   const detectionOnly = new Set(detectionFactories(config).map((f) => f.name));
+  const detectionNames: ReadonlySet<string> = new Set(config.detectionForecasters);
 
   let status: TfStatus = config.tfjs.enabled ? 'loading' : 'disabled';
   let reason: string | undefined;
@@ -118,7 +119,9 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
   }
 
   function newService(): ServiceState {
-    const members = [...baselineFactories(config), ...detectionFactories(config)].map((f) => newMember(f.create()));
+    // A detection-only forecaster costs a fit per window; it runs only where it is listed.
+    const detection = detectionFactories(config).filter((f) => detectionNames.has(f.name));
+    const members = [...baselineFactories(config), ...detection].map((f) => newMember(f.create()));
     const s: ServiceState = { members, chosen: undefined, lastWindow: Number.NEGATIVE_INFINITY, history: [], published: new CoverageTracker(covH, lower, upper) };
     if (active) { const m = tfMember(active, ACTIVE, []); if (m) members.push(m); }
     if (trial) { const m = tfMember(trial.model, TRIAL, []); if (m) members.push(m); }
@@ -185,7 +188,7 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     const detectionForecasts: Forecast[] = [];
     s.members.forEach((m, i) => {
       const f = forecasts[i];
-      if (f && m.forecaster.name !== s.chosen && config.detectionForecasters.includes(m.forecaster.name)) detectionForecasts.push(f);
+      if (f && m.forecaster.name !== s.chosen && detectionNames.has(m.forecaster.name)) detectionForecasts.push(f);
     });
     const update: ForecastUpdate = { ...base, observed: sp.value, forecast, forecaster: s.chosen ?? config.selection.preferred };
     if (detectionForecasts.length > 0) update.detectionForecasts = detectionForecasts;

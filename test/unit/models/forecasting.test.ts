@@ -156,3 +156,22 @@ test('detection forecasts: the saturation forecast rides along for the breach de
   for (let i = 0; i < 12; i++) u = none.handle([point('api', i, 100 + i)])[0];
   assert.equal(u?.detectionForecasts, undefined);
 });
+
+test('load_curve runs only when listed in detectionForecasters, and unknown forecaster names are rejected', () => {
+  const surge = (i: number): MetricPoint => {
+    // Load climbs 4 requests a window from 100; latency follows a queue with capacity 400.
+    const count = 100 + 4 * Math.max(0, i - 40);
+    const p95 = 20 / (1 - count / 400) * (1 + 0.02 * Math.sin(i * 1.7));
+    return { ...point('api', i, p95), count };
+  };
+  const run = (names: string[]): string[] => {
+    const f = stage(modelsConfigSchema.parse({ tfjs: { enabled: false }, detectionForecasters: names }));
+    let u: ForecastUpdate | undefined;
+    for (let i = 0; i < 70; i++) u = f.handle([surge(i)])[0];
+    return (u?.detectionForecasts ?? []).map((x) => x.forecaster).sort();
+  };
+  assert.deepEqual(run(['saturation']), ['saturation']);
+  assert.deepEqual(run(['saturation', 'load_curve']), ['load_curve', 'saturation']);
+  assert.equal(modelsConfigSchema.safeParse({ detectionForecasters: ['load-curve'] }).success, false);
+  assert.deepEqual(modelsConfigSchema.parse({}).detectionForecasters, ['saturation']);
+});
