@@ -10,7 +10,7 @@ export { quantileKey } from './types.ts';
 export { DampedTrendForecaster, SeasonalNaiveForecaster, TheilSenForecaster } from './statistical/index.ts';
 export { baselineFactories, detectionFactories, MASE_BASELINE } from './baselines.ts';
 export { evaluateForecasters, maseAt, type EvalSeries, type EvalResult, type EvalOptions, type ForecasterFactory, type HorizonScore } from './evaluate.ts';
-export { toSeriesPoint, collectSeries, contiguousRuns } from './series.ts';
+export { toSeriesPoint, warnRateOf, collectSeries, contiguousRuns } from './series.ts';
 export { CoverageTracker, CoverageStat } from './coverage.ts';
 export {
   loadTf, trainModel, saveModel, loadModel, createFileModelStore, createMemoryModelStore, TfForecaster, fitAndValidate,

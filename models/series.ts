@@ -1,11 +1,18 @@
 import type { MetricPoint } from '../ingest/types.ts';
 import type { SeriesPoint } from './types.ts';
 
-/** The forecast series of a closed window: its p95 latency, with load and errors as covariates. */
+/** Share of a window's lines at warn level or above; 0 for an empty window. */
+export function warnRateOf(p: MetricPoint): number {
+  if (p.count <= 0) return 0;
+  const n = (p.levels.warn ?? 0) + (p.levels.error ?? 0) + (p.levels.fatal ?? 0);
+  return Math.min(n / p.count, 1);
+}
+
+/** The forecast series of a closed window: its p95 latency, with load, errors and warnings as covariates. */
 export function toSeriesPoint(p: MetricPoint): SeriesPoint | null {
   const p95 = p.latency?.p95;
   if (p95 === undefined || !Number.isFinite(p95)) return null;
-  return { t: p.windowStart, value: p95, throughput: p.count, errorRate: p.errorRate };
+  return { t: p.windowStart, value: p95, throughput: p.count, errorRate: p.errorRate, warnRate: warnRateOf(p) };
 }
 
 /** Per-service series in window order; windows without latency and repeated windows are skipped. */

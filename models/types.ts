@@ -10,6 +10,11 @@ export interface SeriesPoint {
    */
   throughput?: number;
   errorRate?: number;
+  /**
+   * Share of the window's lines logged at warn level or above, from the ingest's level
+   * counts: slow requests, GC pauses and retries are warned about whatever their text.
+   */
+  warnRate?: number;
 }
 
 /** Quantile paths over a horizon: `paths[q][h]` is the q-quantile at step h + 1. */

@@ -9,7 +9,7 @@ import { DAY_MS } from '../statistical/seasonal-naive.ts';
  * window's own recent level, so one network serves a 20 ms cache and a 900 ms checkout
  * alike and learns shapes (a ramp, a spike that fades) rather than each service's level.
  */
-export const FEATURES = ['rel_log_p95', 'rel_log_throughput', 'sqrt_error_rate', 'tod_sin', 'tod_cos'] as const;
+export const FEATURES = ['rel_log_p95', 'rel_log_throughput', 'sqrt_error_rate', 'sqrt_warn_rate', 'tod_sin', 'tod_cos'] as const;
 export const FEATURE_COUNT = FEATURES.length;
 
 /**
@@ -46,6 +46,11 @@ export function logLatency(v: number): number {
 
 function logThroughput(v: number | undefined): number {
   return Math.log1p(Math.max(v ?? 0, 0));
+}
+
+/** sqrt spreads the small rates that matter (0.2% vs 2%) without letting 100% dominate. */
+function sqrtShare(v: number | undefined): number {
+  return Math.sqrt(Math.min(Math.max(v ?? 0, 0), 1));
 }
 
 function clip(v: number): number {
@@ -104,10 +109,11 @@ export function encodeWindow(at: (i: number) => SeriesPoint, window: number, nor
     const angle = (2 * Math.PI * (((p.t % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS;
     out[o] = clip((logLatency(p.value) - base) / norm.latencyScale);
     out[o + 1] = clip((logThroughput(p.throughput) - thrMean) / norm.throughputScale);
-    // sqrt spreads the small rates that matter (0.2% vs 2%) without letting 100% dominate.
-    out[o + 2] = Math.sqrt(Math.min(Math.max(p.errorRate ?? 0, 0), 1));
-    out[o + 3] = norm.timeOfDay ? Math.sin(angle) : 0;
-    out[o + 4] = norm.timeOfDay ? Math.cos(angle) : 0;
+    out[o + 2] = sqrtShare(p.errorRate);
+    // Warnings (slow requests, GC pauses, retries) often rise before latency does.
+    out[o + 3] = sqrtShare(p.warnRate);
+    out[o + 4] = norm.timeOfDay ? Math.sin(angle) : 0;
+    out[o + 5] = norm.timeOfDay ? Math.cos(angle) : 0;
   }
   return base;
 }

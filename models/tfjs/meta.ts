@@ -4,7 +4,7 @@ import { ForesightError } from '../../core/errors.ts';
 import { FEATURES } from './features.ts';
 
 /** Bumped whenever the features, targets or architecture change meaning. */
-export const MODEL_FORMAT_VERSION = 'tfjs-mlp-quantile@2';
+export const MODEL_FORMAT_VERSION = 'tfjs-mlp-quantile@3';
 
 /** Validation of a model on the held-out tail of its training series, per forecaster. */
 export const validationSchema = z.object({

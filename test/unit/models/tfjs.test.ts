@@ -127,11 +127,19 @@ test('save -> load roundtrip (memory and file stores) gives identical prediction
     const fromFile = await loadModel(tf, store, 'latency-p95', REQ);
     assert.deepEqual(forecastAfter(fromFile, points), expected);
     await rejects(loadModel(tf, store, 'missing', REQ), /could not read model "missing".*no current version/);
-    // A meta.json from another format version is refused.
+    // A meta.json from another format version is refused: @2 is the format before the
+    // warn-rate feature, whose 5-feature inputs this build would misread.
+    assert.equal(MODEL_FORMAT_VERSION, 'tfjs-mlp-quantile@3');
     const metaPath = join(dir, 'latency-p95', trained.meta.version, 'meta.json');
     const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Record<string, unknown>;
+    await writeFile(metaPath, JSON.stringify({ ...meta, format: 'tfjs-mlp-quantile@2' }));
+    await rejects(loadModel(tf, store, 'latency-p95', REQ), /format tfjs-mlp-quantile@2, this build reads tfjs-mlp-quantile@3/);
     await writeFile(metaPath, JSON.stringify({ ...meta, format: 'tfjs-mlp-quantile@1' }));
     await rejects(loadModel(tf, store, 'latency-p95', REQ), /format tfjs-mlp-quantile@1/);
+    // The current format with the old feature list is refused too.
+    const oldFeatures = ['rel_log_p95', 'rel_log_throughput', 'sqrt_error_rate', 'tod_sin', 'tod_cos'];
+    await writeFile(metaPath, JSON.stringify({ ...meta, features: oldFeatures }));
+    await rejects(loadModel(tf, store, 'latency-p95', REQ), /features \[rel_log_p95, rel_log_throughput, sqrt_error_rate, tod_sin, tod_cos\] differ from \[rel_log_p95, rel_log_throughput, sqrt_error_rate, sqrt_warn_rate, tod_sin, tod_cos\]/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -146,7 +154,8 @@ test('metadata that does not fit the configuration is rejected with MODEL_LOAD_F
   const stored = await mem.load('m');
   await mem.save('bad', { ...stored, meta: { ...(stored.meta as object), window: 'sixteen' } });
   await rejects(loadModel(tf, mem, 'bad', REQ), /meta.json is malformed: window/);
-  // Metadata that lies about the network's shape is caught against the topology.
+  // Metadata that lies about the network's shape is caught against the topology
+  // (16 steps x 6 features in; the meta's 8-step window would mean 48).
   await mem.save('liar', { ...stored, meta: { ...(stored.meta as object), window: 8 } });
-  await rejects(loadModel(tf, mem, 'liar', REQ), /has shape 80 -> 30, its meta.json says 40 -> 30/);
+  await rejects(loadModel(tf, mem, 'liar', REQ), /has shape 96 -> 30, its meta.json says 48 -> 30/);
 });
