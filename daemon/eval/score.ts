@@ -53,35 +53,62 @@ function overlaps(b: BreachInterval, from: number, to: number): boolean {
 }
 
 /**
- * A none-arm breach episode no incident explains must hold the SLO breached this long in
- * total to count as a `load` incident. The simulator's truth is a p95 per 10-second step,
- * while the SLO the daemon watches (and users alert on) is the p95 of one-minute windows:
- * a busy service's 10–20 s blip above the SLO barely moves a one-minute p95, so it is noise
- * to predict, not an incident. Declared incidents are scored whatever their breach length.
+ * What counts as an SLO breach when scoring predictions. The simulator's truth is a p95 per
+ * 10-second step, while the SLO the daemon watches (and users alert on) is the p95 of
+ * one-minute windows: a 10–20 s blip above the SLO barely moves a one-minute p95, so it is
+ * noise to predict, not a breach. Breached steps less than MERGE_GAP_MS apart are one
+ * stretch (a breaching p95 flickers around the SLO), and a stretch is a breach when it holds
+ * the SLO breached for at least MIN_BREACH_MS in total. The breach starts where that stretch
+ * starts. SLO-breach minutes still count every breached step.
  */
-export const MIN_LOAD_BREACH_MS = MINUTE;
+export const MIN_BREACH_MS = MINUTE;
+export const MERGE_GAP_MS = MINUTE;
+
+/** Sustained breaches (see MIN_BREACH_MS) among a service's breach intervals, in order. */
+export function sustainedBreaches(breaches: readonly BreachInterval[], now: number): BreachInterval[] {
+  const out: BreachInterval[] = [];
+  let cur: { start: number; end: number | null; breached: number } | undefined;
+  const close = (): void => { if (cur && cur.breached >= MIN_BREACH_MS) out.push({ start: cur.start, end: cur.end }); };
+  for (const b of breaches) {
+    const len = (b.end ?? now) - b.start;
+    if (cur && cur.end !== null && b.start - cur.end < MERGE_GAP_MS) {
+      cur.end = b.end;
+      cur.breached += len;
+    } else {
+      close();
+      cur = { start: b.start, end: b.end, breached: len };
+    }
+  }
+  close();
+  return out;
+}
 
 /**
- * Incidents to score: the simulator's (first pass), plus one `load` incident for each none-arm
- * breach episode no incident explains (a diurnal peak outgrowing capacity) that breaches for
- * at least MIN_LOAD_BREACH_MS in total. Load follows the diurnal curve, which climbs over
- * hours, so such a breach is predictable when it is preceded by at least
- * `predictableLeadMs` without a breach (the same 20 minutes of ramp the scenario format
- * asks of an incident).
+ * Incidents to score: the simulator's (first pass), with the first sustained breach they
+ * overlap, plus one `load` incident for each episode of sustained none-arm breaches no
+ * incident explains (a diurnal peak outgrowing capacity). Load follows the diurnal curve,
+ * which climbs over hours, so such a breach is predictable when it is preceded by at least
+ * `predictableLeadMs` without a sustained breach (the same 20 minutes of ramp the scenario
+ * format asks of an incident).
  */
 export function incidentsOf(none: GroundTruth, horizonMs: number, predictableLeadMs = 20 * MINUTE): Array<Omit<IncidentScore, 'detectedAt' | 'leadMinutes'>> {
   const out: Array<Omit<IncidentScore, 'detectedAt' | 'leadMinutes'>> = [];
+  const sustained = new Map(Object.entries(none.services).map(([s, g]) => [s, sustainedBreaches(g.breaches, none.now)]));
   for (const i of none.incidents) {
+    // The first sustained breach that the incident overlaps (as the simulator's firstBreachAt
+    // takes the first breached step), from the incident's start at the earliest.
+    const hit = (sustained.get(i.service) ?? []).find((b) => (b.end === null || b.end > i.start) && (i.end === null || b.start < i.end));
+    const breachAt = hit ? Math.max(hit.start, i.start) : null;
     // The format's rule is a ramp of at least 20 minutes; what counts is that much warning
     // before this breach, so an incident that bites sooner is not held against the forecaster.
-    const warning = i.firstBreachAt === null || i.firstBreachAt - i.start >= predictableLeadMs;
-    out.push({ kind: i.kind, service: i.service, start: i.start, predictable: i.predictable && warning, declaredPredictable: i.predictable, breachAt: i.firstBreachAt });
+    const warning = breachAt === null || breachAt - i.start >= predictableLeadMs;
+    out.push({ kind: i.kind, service: i.service, start: i.start, predictable: i.predictable && warning, declaredPredictable: i.predictable, breachAt });
   }
-  for (const [service, g] of Object.entries(none.services)) {
-    for (const e of breachEpisodes(g.breaches, none.startTime, none.now, predictableLeadMs)) {
+  for (const [service, list] of sustained) {
+    for (const e of breachEpisodes(list, none.startTime, none.now, predictableLeadMs)) {
       const first = e.breaches[0] as BreachInterval;
       const explained = none.incidents.some((i) => i.service === service && first.start >= i.start && (i.end === null || first.start <= i.end + horizonMs));
-      if (explained || e.breachedMs < MIN_LOAD_BREACH_MS) continue;
+      if (explained) continue;
       const start = Math.max(e.quietSince, first.start - 2 * horizonMs);
       const predictable = first.start - e.quietSince >= predictableLeadMs;
       out.push({ kind: 'load', service, start, predictable, declaredPredictable: predictable, breachAt: first.start });
@@ -92,8 +119,6 @@ export function incidentsOf(none: GroundTruth, horizonMs: number, predictableLea
 
 interface BreachEpisode {
   breaches: BreachInterval[];
-  /** Time breached in total, ms (an open breach runs to `now`). */
-  breachedMs: number;
   /** End of the previous episode (or the start of the run): how long it was quiet before. */
   quietSince: number;
 }
@@ -108,11 +133,10 @@ function breachEpisodes(breaches: readonly BreachInterval[], startTime: number, 
     const joins = cur !== undefined && (lastEnd === null || b.start - lastEnd < gapMs);
     if (!joins) {
       if (cur) quietSince = lastEnd ?? now;
-      cur = { breaches: [], breachedMs: 0, quietSince };
+      cur = { breaches: [], quietSince };
       out.push(cur);
     }
     (cur as BreachEpisode).breaches.push(b);
-    (cur as BreachEpisode).breachedMs += (b.end ?? now) - b.start;
     lastEnd = b.end;
   }
   return out;
@@ -127,13 +151,13 @@ export function scoreScenario(run: ScenarioRun): ScenarioScore {
     return { ...i, detectedAt: hit?.emittedAt ?? null, leadMinutes: hit ? (i.breachAt - hit.emittedAt) / MINUTE : null };
   });
   let falseAlarms = 0;
+  const sustained = new Map(Object.entries(none.services).map(([s, g]) => [s, sustainedBreaches(g.breaches, none.now)]));
   for (const d of breaches) {
-    const truth = none.services[d.detection.service];
     // The claim is about the detection's window onwards: an observed breach reported when
     // its window closed (minutes later, after the allowed lateness) is not false because the
     // breach ended meanwhile.
     const from = Math.min(d.detection.at, d.emittedAt);
-    const real = truth?.breaches.some((b) => overlaps(b, from, d.emittedAt + run.horizonMs)) ?? false;
+    const real = sustained.get(d.detection.service)?.some((b) => overlaps(b, from, d.emittedAt + run.horizonMs)) ?? false;
     if (!real) falseAlarms++;
   }
   const sum = (g: GroundTruth, k: 'breachMinutes' | 'replicaMinutes'): number => Object.values(g.services).reduce((a, s) => a + s[k], 0);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { BreachInterval, GroundTruth, IncidentTruth } from '../../../ingest/sources/simulator/index.ts';
 import type { TimedDetection } from '../../../daemon/eval/arms.ts';
 import type { Detection } from '../../../detector/types.ts';
-import { incidentsOf, quantile, scoreScenario, summarise } from '../../../daemon/eval/score.ts';
+import { incidentsOf, quantile, scoreScenario, summarise, sustainedBreaches } from '../../../daemon/eval/score.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const MIN = 60_000;
@@ -97,4 +97,30 @@ test('quantiles interpolate between order statistics', () => {
   assert.equal(quantile([4, 1, 3, 2], 0.5), 2.5);
   assert.equal(Number(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 0.1)?.toFixed(6)), 2);
   assert.equal(Number(quantile([0.2, 4.7, 5.7, 6.5, 12.2], 0.1)?.toFixed(6)), 2);
+});
+
+test('a breach is sustained: flickers under a minute apart merge, and a stretch needs a minute breached in total', () => {
+  const s = (x: number): number => at(0) + x * 1000;
+  const got = sustainedBreaches([
+    { start: s(100), end: s(110) }, // a 10 s blip, alone: not a breach
+    { start: s(300), end: s(320) }, { start: s(330), end: s(350) }, { start: s(380), end: s(400) }, // 60 s with gaps of 10 and 30 s
+    { start: s(1000), end: null }, // open to the end of the run
+  ], s(1030));
+  assert.deepEqual(got, [{ start: s(300), end: s(400) }]);
+  assert.deepEqual(sustainedBreaches([{ start: s(1000), end: null }], s(1100)), [{ start: s(1000), end: null }]);
+});
+
+test('a declared incident breaches at its first sustained breach, not at an earlier blip; a detection before a lone blip is a false alarm', () => {
+  const none = truth({ a: [{ start: at(90), end: at(90) + 10_000 }, { start: at(111), end: at(140) }], b: [{ start: at(300), end: at(300) + 20_000 }] }, [leak('a', 60, 90)], 1440);
+  const inc = incidentsOf(none, H);
+  assert.deepEqual(inc.map((i) => [i.service, i.breachAt, i.predictable]), [['a', at(111), true]]);
+  const score = scoreScenario({
+    name: 's', durationMinutes: 1440, services: ['a', 'b'], horizonMs: H,
+    truth: { none, reactive: none, foresight: none },
+    detections: [detection('a', 95), detection('b', 290)],
+    seconds: 1,
+  });
+  // Predicted at 95, after the blip at 90 but 16 minutes before the breach at 111.
+  assert.deepEqual(score.incidents.map((i) => i.leadMinutes), [16]);
+  assert.equal(score.falseAlarms, 1, 'b only blipped');
 });
