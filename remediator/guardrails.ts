@@ -2,7 +2,11 @@
  * Guardrails: pure checks on a planned action, in a fixed order so the recorded reason is
  * stable. The first failing check suppresses the action:
  *
- *   cooldown → hourly_cap → hourly_cap_target → max_replicas / min_replicas → max_step → no_change
+ *   capacity_ineffective → cooldown → hourly_cap → hourly_cap_target → max_replicas / min_replicas → max_step → no_change
+ *
+ * capacity_ineffective holds scale-outs on a target whose last scale-out was rolled back with
+ * p95 still above the SLO: more replicas did not bring latency down (a slow dependency, an
+ * outage), so adding more would only cost, until p95 is back within the target.
  *
  * The mode (dry_run / approval) is read first but never suppresses: it decides only whether
  * a passing action is executed or held as `planned`. Dry run therefore runs every other
@@ -15,7 +19,7 @@ import type { RemediatorConfig } from './config.ts';
 import type { PlannedAction, ResolvedPolicy } from './policy.ts';
 import type { ActionMode } from './types.ts';
 
-export const GUARDRAILS = ['cooldown', 'hourly_cap', 'hourly_cap_target', 'max_replicas', 'min_replicas', 'max_step', 'no_change'] as const;
+export const GUARDRAILS = ['capacity_ineffective', 'cooldown', 'hourly_cap', 'hourly_cap_target', 'max_replicas', 'min_replicas', 'max_step', 'no_change'] as const;
 export type GuardrailName = (typeof GUARDRAILS)[number];
 
 export type GuardrailVerdict =
@@ -34,6 +38,8 @@ export interface GuardrailContext {
   recentActions: readonly number[];
   recentTargetActions: readonly number[];
   policy: ResolvedPolicy | undefined;
+  /** A scale-out on this target failed to bring p95 under the SLO, and p95 has not recovered since. */
+  capacityIneffective?: boolean;
 }
 
 type Limits = Pick<RemediatorConfig, 'cooldownMs' | 'maxActionsPerHour' | 'maxActionsPerHourPerTarget' | 'maxStepReplicas'>;
@@ -61,6 +67,7 @@ function modeHold(mode: ActionMode, kind: PlannedAction['kind']): 'dry_run' | 'a
 export function checkGuardrails(a: PlannedAction, ctx: GuardrailContext, limits: Limits): GuardrailVerdict {
   const hold = modeHold(ctx.mode, a.kind);
   if (a.kind === 'alert') return { pass: true, hold };
+  if (a.kind === 'scale_out' && ctx.capacityIneffective) return { pass: false, suppressed: 'capacity_ineffective' };
 
   if (a.kind !== 'rollback') {
     if (ctx.lastActionAt !== undefined && ctx.now - ctx.lastActionAt < limits.cooldownMs) return { pass: false, suppressed: 'cooldown' };

@@ -187,6 +187,7 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
       recentActions: ledger.actionTimes,
       recentTargetActions: t.actionTimes,
       policy,
+      capacityIneffective: t.capacityIneffectiveSince !== undefined,
     }, config);
   }
 
@@ -239,6 +240,8 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
       return;
     }
     emit(out, { ...orig, status: 'rolled_back', verification: checked }, warmup);
+    // Capacity that was ready and still left p95 above the SLO is not what this breach needs.
+    if (orig.kind === 'scale_out' && v.p95 !== undefined && v.p95 > slo) t.capacityIneffectiveSince = now;
     const p = orig.params;
     const plan: PlannedAction = {
       kind: 'rollback', service: orig.service, target: name, at: now,
@@ -333,6 +336,7 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
       const room = shrinking
         ? hasHeadroom(p95, policy.sloP95Ms, config.targetUtilisation, t.replicas, step) && belowBreachLoad(rate, t.replicas! - step, t.breachLoadPerReplica)
         : hasHeadroom(p95, policy.sloP95Ms, config.targetUtilisation);
+      if (t.capacityIneffectiveSince !== undefined && hasHeadroom(p.latency.p95, policy.sloP95Ms, config.targetUtilisation)) t.capacityIneffectiveSince = undefined;
       if (!room) t.lowSince = undefined;
       else if (t.lowSince === undefined && (t.lastActionAt === undefined || end > t.lastActionAt)) t.lowSince = end;
     }

@@ -33,6 +33,12 @@ export interface TargetState {
    * (capacity did not help, so load was not the cause).
    */
   breachLoadPerReplica?: number;
+  /**
+   * Since when scale-outs are held: the last one was rolled back with p95 still above the
+   * SLO. Cleared once an observed p95 is back within the scale-out target. Not restored
+   * after a restart (the next failed verification sets it again).
+   */
+  capacityIneffectiveSince?: number;
 }
 
 /** Whether a record changed the target (as the remediator sees it). */

@@ -29,7 +29,7 @@ export interface VerifyInput {
   lastBreachAt: number | undefined;
 }
 
-export type Verdict = { outcome: 'wait' } | { outcome: 'verified' | 'failed'; detail: string };
+export type Verdict = { outcome: 'wait' } | { outcome: 'verified' | 'failed'; detail: string; /** Median p95 judged, when any was measured. */ p95?: number };
 
 /**
  * Verified as soon as a full evidence window after warmup shows the median p95 under the
@@ -49,8 +49,8 @@ export function judge(v: VerifyInput): Verdict {
   if (evidenceComplete && window.length > 0) {
     const p95 = median(window);
     const fmt = `median p95 ${+p95.toFixed(1)} ms over ${window.length} windows vs SLO ${v.sloP95Ms} ms`;
-    if (p95 <= v.sloP95Ms && !breachPredicted) return { outcome: 'verified', detail: fmt };
-    if (v.now >= dueAt) return { outcome: 'failed', detail: breachPredicted && p95 <= v.sloP95Ms ? `${fmt}; breach still predicted` : fmt };
+    if (p95 <= v.sloP95Ms && !breachPredicted) return { outcome: 'verified', detail: fmt, p95 };
+    if (v.now >= dueAt) return { outcome: 'failed', detail: breachPredicted && p95 <= v.sloP95Ms ? `${fmt}; breach still predicted` : fmt, p95 };
     return { outcome: 'wait' };
   }
   if (v.now >= dueAt) return { outcome: 'failed', detail: `no latency measured in the ${v.verifyWindowMs} ms before verification` };

@@ -66,3 +66,10 @@ test('a traffic shift to the weights already in place changes nothing', () => {
   const p: PlannedAction = { ...plan('traffic_shift'), params: { fromWeights: { primary: 0.5, standby: 0.5 }, toWeights: { primary: 0.5, standby: 0.5 } } };
   assert.deepEqual(checkGuardrails(p, ctx(), limits), { pass: false, suppressed: 'no_change' });
 });
+
+test('capacity_ineffective holds scale-outs only, before every other guardrail', () => {
+  const held = ctx({ capacityIneffective: true, lastActionAt: NOW });
+  assert.deepEqual(checkGuardrails(plan('scale_out', 2, 4), held, limits), { pass: false, suppressed: 'capacity_ineffective' });
+  assert.equal(checkGuardrails(plan('scale_in', 4, 3), ctx({ capacityIneffective: true }), limits).pass, true);
+  assert.equal(checkGuardrails(plan('scale_out', 2, 4), ctx(), limits).pass, true);
+});

@@ -247,3 +247,19 @@ test('the ledger remembers the breach load from a scale-out record, also after a
   l.restore([{ ...base, '@timestamp': '2026-01-01T12:10:00.000Z', actionId: 'a2', kind: 'rollback', params: { fromReplicas: 6, toReplicas: 2 } }]);
   assert.equal(l.targets.get('checkout')?.breachLoadPerReplica, undefined);
 });
+
+test('after a scale-out that left p95 above the SLO is rolled back, scale-outs are held until p95 is back within the target', async () => {
+  const h = harness();
+  await h.rem.handle({ detections: [breach('checkout', T0)], points: [] });
+  // A slow dependency: more replicas change nothing; p95 stays at 800 ms (SLO 500).
+  const out = await minutes(h, 0, 30, (m) => (m < 20 ? 800 : 200), (m) => (m === 15 || m === 25 ? [breach('checkout', T0 + m * MIN)] : []));
+  assert.deepEqual(out.map(brief), [
+    '12:00 scale_out rolled_back 2->6',
+    '12:10 rollback planned 6->2',
+    '12:15 scale_out suppressed(capacity_ineffective) 2->6',
+    // p95 200 at 12:20 is within the target (350): capacity may be tried again.
+    '12:25 scale_out planned 2->6',
+    '12:25 scale_out verified 2->6',
+  ]);
+  assert.deepEqual(h.sim.calls, ['scale checkout 6', 'scale checkout 2', 'scale checkout 6']);
+});
