@@ -119,6 +119,17 @@ export const modelsConfigSchema = z.object({
    * (0.087 → 0.436 per service-day; docs/leadtime.md).
    */
   detectionForecasters: z.array(z.enum(FORECASTER_NAMES)).default(['saturation']),
+  /**
+   * Online calibration of every forecaster's p10–p90 band (models/calibration.ts): its width
+   * follows the misses at the coverage horizon so that it covers the nominal share. The
+   * median is never changed.
+   */
+  calibration: z.object({
+    /** Step of the width update per scored band; 0 turns calibration off. */
+    rate: z.number().min(0).max(1).default(0.05),
+    minScale: z.number().gt(0).max(1).default(1),
+    maxScale: z.number().min(1).default(5),
+  }).strict().prefault({}),
   selection: selectionConfigSchema.prefault({}),
   tfjs: tfjsConfigSchema.prefault({}),
 }).strict().superRefine((c, ctx) => {

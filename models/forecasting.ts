@@ -4,6 +4,7 @@ import type { Telemetry } from '../core/telemetry.ts';
 import { ForesightError } from '../core/errors.ts';
 import type { MetricPoint } from '../ingest/types.ts';
 import { baselineFactories, detectionFactories } from './baselines.ts';
+import { calibrated } from './calibration.ts';
 import { coverageHorizon, horizonSteps, type ModelsConfig } from './config.ts';
 import { CoverageStat, CoverageTracker } from './coverage.ts';
 import { choose, SkillTracker } from './selection.ts';
@@ -112,7 +113,7 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
 
   function tfMember(model: LoadedModel, name: string, history: readonly SeriesPoint[]): Member | undefined {
     if (!tf) return undefined;
-    const f = new TfForecaster(tf, model, { stepMs: config.stepMs, name });
+    const f = calibrated(new TfForecaster(tf, model, { stepMs: config.stepMs, name }), config);
     // Warm it on recent history so it forecasts at once instead of after `window` windows.
     for (const p of history.slice(-model.meta.window)) f.observe(p);
     return newMember(f);
