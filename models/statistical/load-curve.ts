@@ -1,7 +1,7 @@
 import type { Forecast, Forecaster, SeriesPoint } from '../types.ts';
 import { RingBuffer, TransformedWindow } from './ring.ts';
-import { buildForecast, normalQuantile } from './quantiles.ts';
-import { getTransform, RECIPROCAL_MAX_FACTOR } from './transform.ts';
+import { reciprocalLineForecast } from './reciprocal-line.ts';
+import { getTransform } from './transform.ts';
 import { DEFAULT_LEVEL_SHIFT, levelShifts } from './level-shift.ts';
 
 export interface LoadCurveOptions {
@@ -117,29 +117,16 @@ export class LoadCurveForecaster implements Forecaster {
     const c = curve.residuals.length;
     const recent = Float64Array.from(curve.residuals.subarray(c - Math.min(RECENT_POINTS, c)));
     const fitted = curve.intercept + curve.slope * lam0 + selectMedian(recent);
-    // At or below 0 the curve says the service is already past saturation; anchor at the
-    // last observation then, so the path starts where the service is.
-    const anchorY = fitted > 0 ? fitted : this.w.lastZ;
-    const dz = curve.slope * trend.slope;
-    const z = quantiles.map((q) => (q === 0.5 ? 0 : normalQuantile(q)));
-    const floorY = anchorY / RECIPROCAL_MAX_FACTOR;
-    return buildForecast({
-      origin: this.w.lastT,
-      stepMs: this.opts.stepMs,
-      steps,
-      quantiles,
-      forecaster: this.name,
-      modelVersion: `${this.name}@${this.version}`,
-      transform: this.w.transform,
-      anchorRaw: this.w.rawOf(anchorY),
-      anchorZ: anchorY,
-      // Clamped at the cap so the bands around a saturated median stay ordered.
-      point: (h) => Math.max(anchorY + dz * h, floorY),
-      offset: (h, k) => {
+    // At or below 0 the curve says the service is already past saturation; the path then
+    // starts at the last observation, where the service is.
+    return reciprocalLineForecast(this, this.w, {
+      level: fitted,
+      slopePerStep: curve.slope * trend.slope,
+      sd: (h) => {
         const dx = lam0 + trend.slope * h - curve.meanLoad;
-        return (z[k] ?? 0) * curve.sigma * Math.sqrt(1 + 1 / c + (dx * dx) / curve.sxx);
+        return curve.sigma * Math.sqrt(1 + 1 / c + (dx * dx) / curve.sxx);
       },
-    });
+    }, this.opts.stepMs, steps, quantiles);
   }
 }
 

@@ -1,8 +1,9 @@
 import type { Forecast, Forecaster, SeriesPoint } from '../types.ts';
 import { TransformedWindow } from './ring.ts';
-import { buildForecast, mad, normalQuantile } from './quantiles.ts';
+import { mad } from './quantiles.ts';
 import { DEFAULT_LEVEL_SHIFT, levelShifts, segmentedTheilSen } from './level-shift.ts';
-import { getTransform, RECIPROCAL_MAX_FACTOR } from './transform.ts';
+import { reciprocalLineForecast } from './reciprocal-line.ts';
+import { getTransform } from './transform.ts';
 
 export interface SaturationOptions {
   stepMs: number;
@@ -83,31 +84,14 @@ export class SaturationForecaster implements Forecaster {
     const segSxx = (m * (m * m - 1)) / 12;
     const tStat = sigma > 0 && segSxx > 0 ? Math.abs(fit.slope) * Math.sqrt(segSxx) / sigma : Infinity;
     const slope = tStat >= (this.opts.minSlopeT ?? DEFAULT_MIN_SLOPE_T) ? fit.slope : 0;
-    // The fitted level can only be at or below 0 if the window already saturated; anchor
-    // at the last observation then, so the path starts where the service is.
-    const fitted = fit.level;
-    const anchorY = fitted > 0 ? fitted : this.w.lastZ;
-    const anchorRaw = this.w.rawOf(anchorY);
+    // The fitted level can only be at or below 0 if the window already saturated; the path
+    // then starts at the last observation, where the service is.
     const xMean = (n - 1) / 2;
     const sxx = (n * (n * n - 1)) / 12;
-    const z = quantiles.map((q) => (q === 0.5 ? 0 : normalQuantile(q)));
-    const floorY = anchorY / RECIPROCAL_MAX_FACTOR;
-    return buildForecast({
-      origin: this.w.lastT,
-      stepMs: this.opts.stepMs,
-      steps,
-      quantiles,
-      forecaster: this.name,
-      modelVersion: `${this.name}@${this.version}`,
-      transform: this.w.transform,
-      anchorRaw,
-      anchorZ: anchorY,
-      // Clamped at the cap so the bands around a saturated median stay ordered.
-      point: (h) => Math.max(anchorY + slope * h, floorY),
-      offset: (h, k) => {
-        const x = n - 1 + h;
-        return (z[k] ?? 0) * sigma * Math.sqrt(1 + 1 / n + ((x - xMean) ** 2) / sxx);
-      },
-    });
+    return reciprocalLineForecast(this, this.w, {
+      level: fit.level,
+      slopePerStep: slope,
+      sd: (h) => sigma * Math.sqrt(1 + 1 / n + ((n - 1 + h - xMean) ** 2) / sxx),
+    }, this.opts.stepMs, steps, quantiles);
   }
 }
