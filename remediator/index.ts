@@ -37,7 +37,7 @@ import { Ledger, tookEffect, type TargetState } from './ledger.ts';
 import { planAction, PRIMARY_ONLY, resolvePolicy, type PlannedAction, type ResolvedPolicy } from './policy.ts';
 import { actionId, buildRecord, decisionWindow, rollbackId, suppressedId, type DaemonInfo } from './records.ts';
 import type { ActionRecord, ActionStatus, Actuator, RecordStore } from './types.ts';
-import { hasHeadroom, judge } from './verify.ts';
+import { hasHeadroom, judge, median } from './verify.ts';
 import { stableId } from '../core/ids.ts';
 
 export interface RemediatorDeps {
@@ -204,6 +204,7 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
     if (plan.kind === 'scale_out' && view.replicas > 0) {
       const rate = rateAt(d.service, d.at);
       if (rate !== undefined) plan.params.loadPerReplica = round3(rate / view.replicas);
+      if (policy && t.capacityIneffectiveSince === undefined && escalationUseless(t, plan.at, policy.sloP95Ms)) t.capacityIneffectiveSince = plan.at;
     }
     const id = actionId(plan.service, plan.kind, plan.at, config.decisionWindowMs);
     if (ledger.known.has(id)) return;
@@ -299,6 +300,34 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
       if (Number.isFinite(peak)) peaks.set(u.service, peak);
     }
     return peaks;
+  }
+
+  /**
+   * Whether the last scale-out has already shown that capacity is not what is missing
+   * (verified or not: a p95 still under the SLO passes verification while it climbs): its
+   * replicas have been ready for a full evidence window, p95 is above the scale-out target
+   * (there is latency to win back), each replica now
+   * carries less load than before it, and p95 is no lower. Then escalating again (a
+   * re-raised breach) would only add replicas that change nothing, as with a slow
+   * dependency; a surge that outgrew the added capacity raises the load per replica and
+   * a leak's fresh replicas lower p95, so neither is held. Windows are keyed by their end.
+   */
+  function escalationUseless(t: TargetState, now: number, slo: number): boolean {
+    const last = t.lastScaleOut;
+    if (!last || last.from <= 0 || last.to <= last.from) return false;
+    const { at, from, to } = last;
+    if (now - config.verifyWindowMs < at + config.warmupMs) return false;
+    const before = evidence(t.service, at - config.verifyWindowMs, at);
+    const after = evidence(t.service, now - config.verifyWindowMs, now);
+    if (!before || !after) return false;
+    return after.p95 > slo * config.targetUtilisation && after.rate / to < before.rate / from && after.p95 >= before.p95;
+  }
+
+  /** Median p95 and request rate of the service's windows ending in (from, to]. */
+  function evidence(service: string, from: number, to: number): { p95: number; rate: number } | undefined {
+    const xs = ledger.samplesOf(service).filter((s) => s.t > from && s.t <= to && s.rate !== undefined);
+    if (xs.length === 0) return undefined;
+    return { p95: median(xs.map((s) => s.p95)), rate: median(xs.map((s) => s.rate as number)) };
   }
 
   /**

@@ -39,6 +39,8 @@ export interface TargetState {
    * after a restart (the next failed verification sets it again).
    */
   capacityIneffectiveSince?: number;
+  /** The last scale-out that took effect: when it was decided, and the replicas before and after. */
+  lastScaleOut?: { at: number; from: number; to: number };
 }
 
 /** Whether a record changed the target (as the remediator sees it). */
@@ -88,6 +90,7 @@ export class Ledger {
       t.replicas = p.toReplicas;
     }
     if (r.kind === 'scale_out' && p.loadPerReplica !== undefined) t.breachLoadPerReplica = p.loadPerReplica;
+    if (r.kind === 'scale_out' && p.fromReplicas !== undefined && p.toReplicas !== undefined) t.lastScaleOut = { at: Date.parse(r['@timestamp']), from: p.fromReplicas, to: p.toReplicas };
     if (r.kind === 'rollback') t.breachLoadPerReplica = undefined;
     if (p.toWeights) {
       if (t.baselineWeights === undefined && p.fromWeights) t.baselineWeights = { ...p.fromWeights };

@@ -263,3 +263,33 @@ test('after a scale-out that left p95 above the SLO is rolled back, scale-outs a
   ]);
   assert.deepEqual(h.sim.calls, ['scale checkout 6', 'scale checkout 2', 'scale checkout 6']);
 });
+
+test('a re-raised breach does not escalate when the last scale-out lowered the load per replica but not p95', async () => {
+  const h = harness();
+  const at = (m: number, p95: number, count = 400): MetricPoint => ({ ...point('checkout', T0 + m * MIN, p95), count });
+  const out: ActionRecord[] = [];
+  // p95 climbs 10 ms a minute from 400 whatever the replicas (a slowing dependency); load is flat.
+  for (let m = -5; m < 21; m++) {
+    h.clock.advanceTo(T0 + (m + 1) * MIN);
+    const detections = m === 0 || m === 12 ? [breach('checkout', T0 + m * MIN)] : [];
+    out.push(...(await h.rem.handle({ detections, points: [at(m, 400 + 10 * m)] })));
+  }
+  // At 12:12 the 4 new replicas have served for 10 minutes, each replica carries a third of
+  // the load it did, and p95 went from ~390 to ~500: no escalation.
+  // Verification passed (p95 was still under the SLO of 500 and no breach was predicted in
+  // its evidence window), which is why the escalation itself has to look.
+  assert.deepEqual(out.map(brief), ['12:00 scale_out planned 2->6', '12:00 scale_out verified 2->6', '12:12 scale_out suppressed(capacity_ineffective) 6->10']);
+});
+
+test('a re-raised breach does escalate when the load per replica grew past what was added (a surge)', async () => {
+  const h = harness();
+  const at = (m: number, p95: number, count: number): MetricPoint => ({ ...point('checkout', T0 + m * MIN, p95), count });
+  const out: ActionRecord[] = [];
+  for (let m = -5; m < 13; m++) {
+    h.clock.advanceTo(T0 + (m + 1) * MIN);
+    const detections = m === 0 || m === 12 ? [breach('checkout', T0 + m * MIN)] : [];
+    // Load quadruples after 12:00: 2 -> 6 replicas was not enough, p95 keeps climbing.
+    out.push(...(await h.rem.handle({ detections, points: [at(m, 400 + 10 * m, m <= 0 ? 400 : 1600)] })));
+  }
+  assert.deepEqual(out.map(brief), ['12:00 scale_out planned 2->6', '12:00 scale_out verified 2->6', '12:12 scale_out planned 6->10']);
+});
