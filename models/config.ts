@@ -71,7 +71,7 @@ export const modelsConfigSchema = z.object({
    * 30: a prediction is known about 4 minutes after its window starts (window, allowed
    * lateness, persistence), and trend forecasts cross the SLO late on a blow-up that is
    * convex in time, so a 30-minute horizon gave a median lead of 9 minutes on the leadtime
-   * suite and 40 gives 15–18 (docs/leadtime.md, "Horizon").
+   * suite and 40 gave 15–18 (docs/leadtime.md, "The horizon").
    */
   horizonMinutes: z.number().int().min(5).default(40),
   /** One forecast step; equal to the aggregation window. */

@@ -306,11 +306,11 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
    * Whether the last scale-out has already shown that capacity is not what is missing
    * (verified or not: a p95 still under the SLO passes verification while it climbs): its
    * replicas have been ready for a full evidence window, p95 is above the scale-out target
-   * (there is latency to win back), each replica now
-   * carries less load than before it, and p95 is no lower. Then escalating again (a
-   * re-raised breach) would only add replicas that change nothing, as with a slow
-   * dependency; a surge that outgrew the added capacity raises the load per replica and
-   * a leak's fresh replicas lower p95, so neither is held. Windows are keyed by their end.
+   * (there is latency to win back), each replica carries less load than before it, and p95
+   * is no lower. Escalating again on a re-raised breach would then only add replicas that
+   * change nothing, as with a slow dependency; a surge that outgrew the added capacity
+   * raises the load per replica and a leak's fresh replicas lower p95, so neither is held.
+   * Windows are keyed by their end.
    */
   function escalationUseless(t: TargetState, now: number, slo: number): boolean {
     const last = t.lastScaleOut;
@@ -506,8 +506,9 @@ const round3 = (x: number): number => Number(x.toFixed(3));
  * Whether `replicas` would carry the current request rate below the per-replica load at
  * which a breach was last predicted. The p95 headroom check scales latency linearly with
  * load per replica, which is optimistic near a queue's knee (p95 stays flat, then climbs
- * steeply): a diurnal peak looked fine at 5 replicas and breached at 4. The load at the
- * last capacity-driven scale-out is measured, not modelled, so scale-in stops short of it.
+ * steeply): on the leadtime suite a slow leak gave a replica back into a 4.7-minute breach.
+ * The load at the last capacity-driven scale-out is measured, not modelled, so scale-in
+ * stops short of it.
  */
 export function belowBreachLoad(rate: number | undefined, replicas: number, breachLoadPerReplica: number | undefined): boolean {
   if (rate === undefined || breachLoadPerReplica === undefined) return true;
