@@ -4,7 +4,7 @@ import type { Telemetry } from '../core/telemetry.ts';
 import { ForesightError } from '../core/errors.ts';
 import type { MetricPoint } from '../ingest/types.ts';
 import { baselineFactories, detectionFactories } from './baselines.ts';
-import { calibrated } from './calibration.ts';
+import { CalibratedForecaster, calibrated } from './calibration.ts';
 import { coverageHorizon, horizonSteps, type ModelsConfig } from './config.ts';
 import { CoverageStat, CoverageTracker } from './coverage.ts';
 import { choose, SkillTracker } from './selection.ts';
@@ -304,6 +304,22 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     return checking;
   }
 
+  /** Mean and largest band-width factor of each forecaster over services (1 = its own bands). */
+  function calibrationScales(): Record<string, { mean: number | null; max: number | null }> {
+    const acc = new Map<string, { sum: number; n: number; max: number }>();
+    for (const s of services.values()) {
+      for (const m of s.members) {
+        if (!(m.forecaster instanceof CalibratedForecaster)) continue;
+        const a = acc.get(m.forecaster.name) ?? { sum: 0, n: 0, max: 0 };
+        a.sum += m.forecaster.scale;
+        a.n++;
+        a.max = Math.max(a.max, m.forecaster.scale);
+        acc.set(m.forecaster.name, a);
+      }
+    }
+    return Object.fromEntries([...acc].map(([name, a]) => [name, { mean: round(a.sum / a.n), max: round(a.max) }]));
+  }
+
   function history(): Map<string, SeriesPoint[]> {
     const out = new Map<string, SeriesPoint[]>();
     for (const [name, s] of services) if (s.history.length > 0) out.set(name, s.history.slice());
@@ -359,7 +375,7 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
       for (const [name, c] of coverage) cov[name] = { recent: round(c.recent), overall: round(c.overall), n: c.total };
       return {
         ok: !stopped,
-        detail: { services: services.size, updates, chosen, tfjs, coverage: { horizon: covH, band: [lower, upper], nominal: round(upper - lower), byForecaster: cov }, retrain: retrainer?.status() ?? null },
+        detail: { services: services.size, updates, chosen, tfjs, coverage: { horizon: covH, band: [lower, upper], nominal: round(upper - lower), byForecaster: cov, calibration: calibrationScales() }, retrain: retrainer?.status() ?? null },
       };
     },
     checkForModel,

@@ -155,6 +155,10 @@ test('interval coverage at the coverage horizon is in health() and the Prometheu
   // minHistory 10: first forecasts at window 9, scored from window 19 to 39.
   assert.deepEqual(cov.byForecaster.seasonal_naive, { recent: 1, overall: 1, n: 21 });
   assert.deepEqual(cov.byForecaster.published, { recent: 1, overall: 1, n: 21 });
+  // Every band covered: calibration never narrows below the forecasters' own bands (minScale 1).
+  const calib = (f.health().detail?.coverage as { calibration: Record<string, { mean: number; max: number }> }).calibration;
+  assert.deepEqual(calib.seasonal_naive, { mean: 1, max: 1 });
+  assert.deepEqual(Object.keys(calib).sort(), ['damped_trend', 'saturation', 'seasonal_naive', 'theil_sen']);
   const g = await telemetry.registry.getSingleMetricAsString('foresight_forecast_interval_coverage');
   assert.match(g, /forecaster="published"} 1/);
   await f.stop();
@@ -188,4 +192,17 @@ test('retrain in a worker thread: trains on the stage history and saves a versio
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('calibration widens the bands of a forecaster that misses, and health() says by how much', async () => {
+  const cfg = modelsConfigSchema.parse({ horizonMinutes: 10, selection: { horizons: [5] }, tfjs: { enabled: false } });
+  const f = createForecasting(cfg, { telemetry: new Telemetry(), clock: new ManualClock(0) });
+  await f.start();
+  // A level that jumps between 100 and 400 every 7 windows: trend lines and last values both miss.
+  for (let i = 0; i < 120; i++) f.handle([point('a', i, Math.floor(i / 7) % 2 === 0 ? 100 : 400)]);
+  const calib = (f.health().detail?.coverage as { calibration: Record<string, { mean: number; max: number }> }).calibration;
+  const widest = Math.max(...Object.values(calib).map((c) => c.max));
+  assert.ok(widest > 1.5, JSON.stringify(calib));
+  for (const c of Object.values(calib)) assert.ok(c.mean >= 1 && c.max <= 5, JSON.stringify(c));
+  await f.stop();
 });
