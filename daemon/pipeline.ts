@@ -22,6 +22,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../core/clock.ts';
 import { ManualClock } from '../core/clock.ts';
+import type { StageHealth } from '../core/stage.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { DeadLetterSink, LogEvent, LogSource, MetricPoint, RawInput } from '../ingest/types.ts';
 import { createIngest } from '../ingest/index.ts';
@@ -92,6 +93,12 @@ export interface PipelineStatus {
   serviceList: ServiceStatus[];
   recentDetections: Detection[];
   recentActions: ActionRecord[];
+  /**
+   * Each stage's own health: ingest (watermark, open windows), models (forecaster chosen per
+   * service, TF.js status, interval coverage and calibration), the two detectors, the
+   * remediator (pending verifications, store errors).
+   */
+  stages: Record<'ingest' | 'models' | 'breach' | 'anomaly' | 'remediator', StageHealth>;
 }
 
 const RECENT = 50;
@@ -262,6 +269,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         serviceList: [...services.values()].sort((a, b) => a.service.localeCompare(b.service)),
         recentDetections: detections.slice(-RECENT).reverse(),
         recentActions: latest.reverse(),
+        stages: { ingest: ingest.health(), models: forecasting.health(), breach: breach.health(), anomaly: anomaly.health(), remediator: remediator.health() },
       };
     },
   };

@@ -14,11 +14,20 @@ test('the embedded default serves health, finds a breach, acts, and stops cleanl
     const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);
     const status = await until('a detection and an action', 90_000, async () => {
-      const s = await (await fetch(`${url}/api/status`)).json() as { detections: number; actions: number; services: number; deadLetters: number };
+      const s = await (await fetch(`${url}/api/status`)).json() as {
+        detections: number; actions: number; services: number; deadLetters: number;
+        stages: Record<string, { ok: boolean; detail?: { services?: number; coverage?: { nominal: number; calibration: Record<string, { mean: number }> } } }>;
+      };
       return s.detections >= 1 && s.actions >= 1 ? s : undefined;
     });
     assert.equal(status.services, 3);
     assert.equal(status.deadLetters, 0);
+    // Each stage's health is served too; the models stage reports its interval calibration.
+    assert.deepEqual(Object.keys(status.stages).sort(), ['anomaly', 'breach', 'ingest', 'models', 'remediator']);
+    assert.equal(status.stages.models?.ok, true);
+    assert.equal(status.stages.models?.detail?.services, 3);
+    assert.equal(status.stages.models?.detail?.coverage?.nominal, 0.8);
+    assert.ok((status.stages.models?.detail?.coverage?.calibration.seasonal_naive?.mean ?? 0) >= 1);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     assert.match(metrics, /^foresight_windows_closed_total\{service="checkout"\} \d+/m);
     assert.equal((await fetch(`${url}/readyz`)).status, 200);
