@@ -79,7 +79,7 @@ export class SaturationForecaster implements Forecaster {
     const sigma = MAD_TO_SIGMA * mad(fit.residuals);
     // Evidence for the trend: the slope over its standard error on the last segment's points
     // (Theil–Sen's is close to least squares' for Gaussian noise). A slope within noise of 0
-    // is no ramp, and extrapolating it 30 minutes ahead turns noise into a saturation.
+    // is no ramp, and extrapolating it a horizon ahead turns noise into a saturation.
     const m = n - fit.lastStart;
     const segSxx = (m * (m * m - 1)) / 12;
     const tStat = sigma > 0 && segSxx > 0 ? Math.abs(fit.slope) * Math.sqrt(segSxx) / sigma : Infinity;
