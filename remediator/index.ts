@@ -241,14 +241,17 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
       return;
     }
     emit(out, { ...orig, status: 'rolled_back', verification: checked }, warmup);
-    // Capacity that was ready and still left p95 above the SLO is not what this breach needs.
-    if (orig.kind === 'scale_out' && v.p95 !== undefined && v.p95 > slo) t.capacityIneffectiveSince = now;
+    // Capacity that was ready and still left p95 above the SLO is not what this breach needs;
+    // the rollback record says so, which is how a restart learns it again.
+    const ineffective = orig.kind === 'scale_out' && v.p95 !== undefined && v.p95 > slo;
+    if (ineffective) t.capacityIneffectiveSince = now;
     const p = orig.params;
     const plan: PlannedAction = {
       kind: 'rollback', service: orig.service, target: name, at: now,
       params: {
         ...(p.toReplicas !== undefined && p.fromReplicas !== undefined ? { fromReplicas: p.toReplicas, toReplicas: p.fromReplicas } : {}),
         ...(p.toWeights && p.fromWeights ? { fromWeights: p.toWeights, toWeights: p.fromWeights } : {}),
+        ...(ineffective ? { capacityIneffective: true } : {}),
       },
       reason: { ...orig.reason, evidence: `verification of ${orig.actionId} failed: ${v.detail}` },
     };

@@ -34,9 +34,10 @@ export interface TargetState {
    */
   breachLoadPerReplica?: number;
   /**
-   * Since when scale-outs are held: the last one was rolled back with p95 still above the
-   * SLO. Cleared once an observed p95 is back within the scale-out target. Not restored
-   * after a restart (the next failed verification sets it again).
+   * Since when scale-outs are held (`capacity_ineffective`): the last one was rolled back with
+   * p95 still above the SLO (restored from that rollback record after a restart), or a
+   * re-raise found it changed nothing. Cleared once an observed p95 is back within the
+   * scale-out target.
    */
   capacityIneffectiveSince?: number;
   /** The last scale-out that took effect: when it was decided, and the replicas before and after. */
@@ -91,7 +92,10 @@ export class Ledger {
     }
     if (r.kind === 'scale_out' && p.loadPerReplica !== undefined) t.breachLoadPerReplica = p.loadPerReplica;
     if (r.kind === 'scale_out' && p.fromReplicas !== undefined && p.toReplicas !== undefined) t.lastScaleOut = { at: Date.parse(r['@timestamp']), from: p.fromReplicas, to: p.toReplicas };
-    if (r.kind === 'rollback') t.breachLoadPerReplica = undefined;
+    if (r.kind === 'rollback') {
+      t.breachLoadPerReplica = undefined;
+      if (p.capacityIneffective) t.capacityIneffectiveSince = Date.parse(r['@timestamp']);
+    }
     if (p.toWeights) {
       if (t.baselineWeights === undefined && p.fromWeights) t.baselineWeights = { ...p.fromWeights };
       t.weights = { ...p.toWeights };

@@ -17,6 +17,11 @@ export interface ActionParams {
    * to it (see `TargetState.breachLoadPerReplica`).
    */
   loadPerReplica?: number;
+  /**
+   * Rollback only: the scale-out it undoes left p95 above the SLO although its replicas were
+   * ready, so capacity is not what the breach needs (see the `capacity_ineffective` guardrail).
+   */
+  capacityIneffective?: boolean;
 }
 
 export interface ActionReason {

@@ -246,6 +246,10 @@ test('the ledger remembers the breach load from a scale-out record, also after a
   assert.equal(l.targets.get('checkout')?.breachLoadPerReplica, 150);
   l.restore([{ ...base, '@timestamp': '2026-01-01T12:10:00.000Z', actionId: 'a2', kind: 'rollback', params: { fromReplicas: 6, toReplicas: 2 } }]);
   assert.equal(l.targets.get('checkout')?.breachLoadPerReplica, undefined);
+  assert.equal(l.targets.get('checkout')?.capacityIneffectiveSince, undefined);
+  // A rollback of capacity that did not help holds scale-outs again after a restart.
+  l.restore([{ ...base, '@timestamp': '2026-01-01T12:20:00.000Z', actionId: 'a3', kind: 'rollback', params: { fromReplicas: 6, toReplicas: 2, capacityIneffective: true } }]);
+  assert.equal(l.targets.get('checkout')?.capacityIneffectiveSince, Date.parse('2026-01-01T12:20:00.000Z'));
 });
 
 test('after a scale-out that left p95 above the SLO is rolled back, scale-outs are held until p95 is back within the target', async () => {
@@ -261,6 +265,7 @@ test('after a scale-out that left p95 above the SLO is rolled back, scale-outs a
     '12:25 scale_out planned 2->6',
     '12:25 scale_out verified 2->6',
   ]);
+  assert.equal(out[1]!.params.capacityIneffective, true, 'the rollback record says why, for a restart');
   assert.deepEqual(h.sim.calls, ['scale checkout 6', 'scale checkout 2', 'scale checkout 6']);
 });
 
