@@ -1,4 +1,3 @@
-import { calibrated } from './calibration.ts';
 import type { ModelsConfig } from './config.ts';
 import type { ForecasterFactory } from './evaluate.ts';
 import { DampedTrendForecaster } from './statistical/damped-trend.ts';
@@ -11,10 +10,10 @@ import { TheilSenForecaster } from './statistical/theil-sen.ts';
 export function baselineFactories(config: ModelsConfig): ForecasterFactory[] {
   const base = { stepMs: config.stepMs, minHistory: config.minHistory };
   return [
-    { name: 'damped_trend', create: () => calibrated(new DampedTrendForecaster({ ...base, ...config.dampedTrend, residualWindow: config.residualWindow }), config) },
-    { name: 'seasonal_naive', create: () => calibrated(new SeasonalNaiveForecaster({ ...base, residualWindow: config.residualWindow }), config) },
-    { name: 'theil_sen', create: () => calibrated(new TheilSenForecaster({ ...base, window: config.theilSen.window }), config) },
-    { name: 'saturation', create: () => calibrated(new SaturationForecaster({ ...base, window: config.saturation.window, levelShiftSigmas: config.saturation.levelShiftSigmas }), config) },
+    { name: 'damped_trend', create: () => new DampedTrendForecaster({ ...base, ...config.dampedTrend, residualWindow: config.residualWindow }) },
+    { name: 'seasonal_naive', create: () => new SeasonalNaiveForecaster({ ...base, residualWindow: config.residualWindow }) },
+    { name: 'theil_sen', create: () => new TheilSenForecaster({ ...base, window: config.theilSen.window }) },
+    { name: 'saturation', create: () => new SaturationForecaster({ ...base, window: config.saturation.window, levelShiftSigmas: config.saturation.levelShiftSigmas }) },
   ];
 }
 
@@ -29,14 +28,14 @@ export function detectionFactories(config: ModelsConfig): ForecasterFactory[] {
   return [
     {
       name: 'load_curve',
-      create: () => calibrated(new LoadCurveForecaster({
+      create: () => new LoadCurveForecaster({
         stepMs: config.stepMs,
         minHistory: Math.max(config.minHistory, LOAD_CURVE_MIN_HISTORY),
         curveWindow: lc.curveWindow,
         trendWindow: lc.trendWindow,
         minTrendT: lc.minTrendT,
         minCurveT: lc.minCurveT,
-      }), config),
+      }),
     },
   ];
 }

@@ -1,3 +1,4 @@
+import { CalibratedForecaster, type CalibrationOptions } from './calibration.ts';
 import type { Forecaster, SeriesPoint } from './types.ts';
 import { quantileKey } from './types.ts';
 
@@ -66,6 +67,8 @@ export interface EvalOptions {
   baseline: string;
   lower?: number;
   upper?: number;
+  /** Calibrate every forecaster's bands online as the daemon does (calibrationOf(config)); none when absent. */
+  calibration?: CalibrationOptions | null;
 }
 
 interface Acc { abs: number; covered: number; n: number }
@@ -84,7 +87,7 @@ export function evaluateForecasters(series: readonly EvalSeries[], factories: re
   const bySeries: EvalResult['bySeries'] = [];
 
   for (const s of series) {
-    const fcs = factories.map((f) => f.create());
+    const fcs = factories.map((f) => (opts.calibration ? new CalibratedForecaster(f.create(), opts.calibration) : f.create()));
     const acc: Acc[][] = names.map(() => H.map(() => ({ abs: 0, covered: 0, n: 0 })));
     const index = new Map<number, number>();
     s.points.forEach((p, i) => index.set(p.t, i));

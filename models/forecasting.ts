@@ -105,15 +105,16 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
   let capWarned = false;
   let updates = 0;
 
+  // Every member's bands are calibrated online (calibration.ts); the forecasters stay raw.
   const newMember = (forecaster: Forecaster): Member => ({
-    forecaster,
+    forecaster: calibrated(forecaster, config),
     skill: new SkillTracker(config.selection.horizons, config.selection.alpha),
     coverage: new CoverageTracker(covH, lower, upper),
   });
 
   function tfMember(model: LoadedModel, name: string, history: readonly SeriesPoint[]): Member | undefined {
     if (!tf) return undefined;
-    const f = calibrated(new TfForecaster(tf, model, { stepMs: config.stepMs, name }), config);
+    const f = new TfForecaster(tf, model, { stepMs: config.stepMs, name });
     // Warm it on recent history so it forecasts at once instead of after `window` windows.
     for (const p of history.slice(-model.meta.window)) f.observe(p);
     return newMember(f);

@@ -6,7 +6,7 @@ import { silentLogger } from '../../core/log.ts';
 import type { RawInput } from '../../ingest/types.ts';
 import { builtinScenarioNames, createSimulator, loadScenario } from '../../ingest/sources/simulator/index.ts';
 import { baselineFactories, MASE_BASELINE } from '../../models/baselines.ts';
-import { calibrated } from '../../models/calibration.ts';
+import { calibrationOf } from '../../models/calibration.ts';
 import { horizonSteps, type ModelsConfig } from '../../models/config.ts';
 import { evaluateForecasters, type EvalResult, type EvalSeries, type ForecasterFactory } from '../../models/evaluate.ts';
 import { collectSeries } from '../../models/series.ts';
@@ -126,8 +126,8 @@ export async function evalForecast(opts: ForecastEvalOptions): Promise<ForecastE
   if (opts.model) {
     const loaded = await loadModel(tf, createFileModelStore(opts.model), models.tfjs.modelName, { stepMs: models.stepMs, horizon: horizonSteps(models), quantiles: models.quantiles });
     const evalSeries: EvalSeries[] = [...series].map(([id, points]) => ({ id, points, testFrom: Math.floor(points.length * trainFraction) }));
-    const factories: ForecasterFactory[] = [...baselineFactories(models), { name: 'tfjs_mlp', create: () => calibrated(new TfForecaster(tf, loaded, { stepMs: models.stepMs }), models) }];
-    result = evaluateForecasters(evalSeries, factories, { stepMs: models.stepMs, horizons: HORIZONS, baseline: MASE_BASELINE });
+    const factories: ForecasterFactory[] = [...baselineFactories(models), { name: 'tfjs_mlp', create: () => new TfForecaster(tf, loaded, { stepMs: models.stepMs }) }];
+    result = evaluateForecasters(evalSeries, factories, { stepMs: models.stepMs, horizons: HORIZONS, baseline: MASE_BASELINE, calibration: calibrationOf(models) });
     tfjs = { source: 'loaded', version: loaded.meta.version, backend, epochs: null, trainSeconds: null };
     loaded.model.dispose();
   } else {

@@ -5,6 +5,7 @@
  * Breach start is always the `none` arm's (the world without remediation): that is the
  * breach a prediction had to see coming, whatever the foresight arm then prevented.
  */
+import { quantileSeq } from 'mathjs';
 import type { BreachInterval, GroundTruth, IncidentKind } from '../../ingest/sources/simulator/index.ts';
 import type { ArmName, TimedDetection } from './arms.ts';
 
@@ -64,6 +65,11 @@ function overlaps(b: BreachInterval, from: number, to: number): boolean {
 export const MIN_BREACH_MS = MINUTE;
 export const MERGE_GAP_MS = MINUTE;
 
+/** Each service's sustained breaches in the `none` arm. */
+export function sustainedByService(none: GroundTruth): Map<string, BreachInterval[]> {
+  return new Map(Object.entries(none.services).map(([s, g]) => [s, sustainedBreaches(g.breaches, none.now)]));
+}
+
 /** Sustained breaches (see MIN_BREACH_MS) among a service's breach intervals, in order. */
 export function sustainedBreaches(breaches: readonly BreachInterval[], now: number): BreachInterval[] {
   const out: BreachInterval[] = [];
@@ -91,9 +97,10 @@ export function sustainedBreaches(breaches: readonly BreachInterval[], now: numb
  * `predictableLeadMs` without a sustained breach (the same 20 minutes of ramp the scenario
  * format asks of an incident).
  */
-export function incidentsOf(none: GroundTruth, horizonMs: number, predictableLeadMs = 20 * MINUTE): Array<Omit<IncidentScore, 'detectedAt' | 'leadMinutes'>> {
+export function incidentsOf(
+  none: GroundTruth, horizonMs: number, predictableLeadMs = 20 * MINUTE, sustained = sustainedByService(none),
+): Array<Omit<IncidentScore, 'detectedAt' | 'leadMinutes'>> {
   const out: Array<Omit<IncidentScore, 'detectedAt' | 'leadMinutes'>> = [];
-  const sustained = new Map(Object.entries(none.services).map(([s, g]) => [s, sustainedBreaches(g.breaches, none.now)]));
   for (const i of none.incidents) {
     // The first sustained breach that the incident overlaps (as the simulator's firstBreachAt
     // takes the first breached step), from the incident's start at the earliest.
@@ -145,13 +152,13 @@ function breachEpisodes(breaches: readonly BreachInterval[], startTime: number, 
 export function scoreScenario(run: ScenarioRun): ScenarioScore {
   const none = run.truth.none;
   const breaches = run.detections.filter((d) => d.detection.kind === 'predicted_breach');
-  const incidents: IncidentScore[] = incidentsOf(none, run.horizonMs).map((i) => {
+  const sustained = sustainedByService(none);
+  const incidents: IncidentScore[] = incidentsOf(none, run.horizonMs, undefined, sustained).map((i) => {
     if (i.breachAt === null) return { ...i, detectedAt: null, leadMinutes: null };
     const hit = breaches.find((d) => d.detection.service === i.service && d.emittedAt >= i.start && d.emittedAt < i.breachAt!);
     return { ...i, detectedAt: hit?.emittedAt ?? null, leadMinutes: hit ? (i.breachAt - hit.emittedAt) / MINUTE : null };
   });
   let falseAlarms = 0;
-  const sustained = new Map(Object.entries(none.services).map(([s, g]) => [s, sustainedBreaches(g.breaches, none.now)]));
   for (const d of breaches) {
     // The claim is about the detection's window onwards: an observed breach reported when
     // its window closed (minutes later, after the allowed lateness) is not false because the
@@ -175,14 +182,9 @@ export function scoreScenario(run: ScenarioRun): ScenarioScore {
   };
 }
 
-/** Linear interpolation between order statistics (R's type 7). */
+/** Linear interpolation between order statistics (R's type 7, as mathjs's quantileSeq). */
 export function quantile(xs: readonly number[], q: number): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+  return xs.length === 0 ? null : (quantileSeq([...xs], q) as number);
 }
 
 const round = (x: number, d = 2): number => Number(x.toFixed(d));

@@ -1,7 +1,7 @@
 import type { Forecast, Forecaster, SeriesPoint } from '../types.ts';
-import { RingBuffer } from './ring.ts';
+import { RingBuffer, TransformedWindow } from './ring.ts';
 import { buildForecast, centredResidualQuantiles } from './quantiles.ts';
-import { getTransform, type Transform, type TransformName } from './transform.ts';
+import { getTransform, type TransformName } from './transform.ts';
 
 export interface DampedTrendOptions {
   alpha: number;
@@ -26,28 +26,27 @@ export interface DampedTrendOptions {
 export class DampedTrendForecaster implements Forecaster {
   readonly name = 'damped_trend';
   readonly version = '1';
-  private readonly tf: Transform;
+  /** The newest observation (raw and transformed) and how many were seen. */
+  private readonly last: TransformedWindow;
   private readonly residuals: RingBuffer;
   private level = 0;
   private trend = 0;
-  private seen = 0;
-  private lastT = 0;
-  private lastRaw = 0;
-  private lastZ = 0;
 
   constructor(private readonly opts: DampedTrendOptions) {
-    this.tf = getTransform(opts.transform ?? 'log');
+    this.last = new TransformedWindow(getTransform(opts.transform ?? 'log'), 1);
     this.residuals = new RingBuffer(opts.residualWindow);
   }
 
   observe(point: SeriesPoint): void {
     if (!Number.isFinite(point.value)) return;
-    const z = this.tf.forward(point.value);
+    const seen = this.last.seen;
+    this.last.observe(point);
+    const z = this.last.lastZ;
     const { alpha, beta, phi } = this.opts;
-    if (this.seen === 0) {
+    if (seen === 0) {
       this.level = z;
       this.trend = 0;
-    } else if (this.seen === 1) {
+    } else if (seen === 1) {
       // Start the trend from the first difference so a clean ramp is tracked at once.
       this.trend = z - this.level;
       this.level = z;
@@ -58,14 +57,10 @@ export class DampedTrendForecaster implements Forecaster {
       this.level = predicted + alpha * e;
       this.trend = phi * this.trend + alpha * beta * e;
     }
-    this.seen++;
-    this.lastT = point.t;
-    this.lastRaw = point.value;
-    this.lastZ = z;
   }
 
   forecast(steps: number, quantiles: readonly number[]): Forecast | null {
-    if (this.seen < this.opts.minHistory || steps < 1) return null;
+    if (this.last.seen < this.opts.minHistory || steps < 1) return null;
     const { alpha, beta, phi } = this.opts;
     const offsets = centredResidualQuantiles(this.residuals.toArray(), quantiles);
     // Cumulative damping sum and variance multiplier per step, built incrementally.
@@ -83,15 +78,15 @@ export class DampedTrendForecaster implements Forecaster {
     }
     // A flat level at the last observation must map back to it exactly.
     const anchorZ = this.level;
-    const anchorRaw = this.level === this.lastZ ? this.lastRaw : this.tf.inverse(this.level, this.lastRaw, this.lastZ);
+    const anchorRaw = this.last.rawOf(this.level);
     return buildForecast({
-      origin: this.lastT,
+      origin: this.last.lastT,
       stepMs: this.opts.stepMs,
       steps,
       quantiles,
       forecaster: this.name,
       modelVersion: `${this.name}@${this.version}`,
-      transform: this.tf,
+      transform: this.last.transform,
       anchorRaw,
       anchorZ,
       point: (h) => this.level + (damp[h] ?? 0) * this.trend,

@@ -1,7 +1,4 @@
-import { mad, median } from './quantiles.ts';
-
-/** MAD of a normal sample is 0.6745 sigma. */
-const MAD_TO_SIGMA = 1.482602218505602;
+import { MAD_TO_SIGMA, mad, median } from './quantiles.ts';
 
 export interface LevelShiftOptions {
   /** Points on each side whose medians are compared; a shift needs this many after it to be seen. */

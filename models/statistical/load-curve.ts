@@ -1,5 +1,6 @@
 import type { Forecast, Forecaster, SeriesPoint } from '../types.ts';
 import { RingBuffer, TransformedWindow } from './ring.ts';
+import { MAD_TO_SIGMA } from './quantiles.ts';
 import { reciprocalLineForecast } from './reciprocal-line.ts';
 import { getTransform } from './transform.ts';
 import { DEFAULT_LEVEL_SHIFT, levelShifts } from './level-shift.ts';
@@ -30,9 +31,6 @@ export const LOAD_CURVE_MIN_HISTORY = 30;
  * the median of the last few residuals says where the service sits on it now.
  */
 const RECENT_POINTS = 10;
-
-/** MAD of a normal sample is 0.6745 sigma. */
-const MAD_TO_SIGMA = 1.482602218505602;
 
 /**
  * Load-driven saturation forecast, for breach detection only: it predicts p95 from where
@@ -98,7 +96,8 @@ export class LoadCurveForecaster implements Forecaster {
     const lam = this.load.toArray();
     const zs = this.w.values.toArray();
 
-    const trend = theilSen(lam.slice(n - this.opts.trendWindow));
+    const trend = trendFit(lam.slice(n - this.opts.trendWindow));
+    if (!trend) return null;
     const m = this.opts.trendWindow;
     const trendT = tRatio(trend.slope, trend.sigma, (m * (m * m - 1)) / 12);
     if (!(trend.slope > 0) || trendT < this.opts.minTrendT) return null;
@@ -136,70 +135,56 @@ function tRatio(slope: number, sigma: number, sxx: number): number {
   return sigma > 0 ? (slope * Math.sqrt(sxx)) / sigma : slope > 0 ? Infinity : 0;
 }
 
-interface TrendFit {
-  slope: number;
-  /** Fitted value at the newest point. */
-  level: number;
-  sigma: number;
-}
-
-/** Theil–Sen line on the observation index. */
-function theilSen(ys: readonly number[]): TrendFit {
-  const m = ys.length;
-  const slopes = new Float64Array((m * (m - 1)) / 2);
-  let k = 0;
-  for (let i = 0; i < m; i++) {
-    const yi = ys[i] as number;
-    for (let j = i + 1; j < m; j++) slopes[k++] = ((ys[j] as number) - yi) / (j - i);
-  }
-  const slope = selectMedian(slopes);
-  const shifted = new Float64Array(m);
-  for (let i = 0; i < m; i++) shifted[i] = (ys[i] as number) - slope * i;
-  const intercept = selectMedian(shifted);
-  const res = new Float64Array(m);
-  for (let i = 0; i < m; i++) res[i] = (ys[i] as number) - intercept - slope * i;
-  return { slope, level: intercept + slope * (m - 1), sigma: MAD_TO_SIGMA * madInPlace(res) };
-}
-
-interface CurveFit {
+interface LineFit {
   intercept: number;
   slope: number;
   /** Residuals in observation order. */
   residuals: Float64Array;
   sigma: number;
-  meanLoad: number;
-  sxx: number;
 }
 
-/** Theil–Sen line of z on load; null when the load never varied. */
-function curveFit(lam: readonly number[], zs: readonly number[]): CurveFit | null {
-  const n = lam.length;
+/**
+ * Theil–Sen line of `ys` on `xs`; null when x never varies. Pairs with equal x (a load count
+ * that repeats) carry no slope information and are skipped.
+ */
+function lineFit(xs: ArrayLike<number>, ys: ArrayLike<number>): LineFit | null {
+  const n = xs.length;
   const slopes = new Float64Array((n * (n - 1)) / 2);
   let k = 0;
   for (let i = 0; i < n; i++) {
-    const li = lam[i] as number;
-    const zi = zs[i] as number;
+    const xi = xs[i] as number;
+    const yi = ys[i] as number;
     for (let j = i + 1; j < n; j++) {
-      // Equal loads (counts repeat) carry no slope information.
-      const dx = (lam[j] as number) - li;
-      if (Math.abs(dx) > 1e-9) slopes[k++] = ((zs[j] as number) - zi) / dx;
+      const dx = (xs[j] as number) - xi;
+      if (Math.abs(dx) > 1e-9) slopes[k++] = ((ys[j] as number) - yi) / dx;
     }
   }
   if (k === 0) return null;
   const slope = selectMedian(slopes.subarray(0, k));
   const shifted = new Float64Array(n);
-  for (let i = 0; i < n; i++) shifted[i] = (zs[i] as number) - slope * (lam[i] as number);
+  for (let i = 0; i < n; i++) shifted[i] = (ys[i] as number) - slope * (xs[i] as number);
   const intercept = selectMedian(shifted);
   const residuals = new Float64Array(n);
+  for (let i = 0; i < n; i++) residuals[i] = (ys[i] as number) - intercept - slope * (xs[i] as number);
+  return { intercept, slope, residuals, sigma: MAD_TO_SIGMA * madInPlace(Float64Array.from(residuals)) };
+}
+
+/** The load's trend on the observation index, with its fitted value at the newest point. */
+function trendFit(ys: readonly number[]): (LineFit & { level: number }) | null {
+  const fit = lineFit(Float64Array.from(ys, (_, i) => i), ys);
+  return fit && { ...fit, level: fit.intercept + fit.slope * (ys.length - 1) };
+}
+
+/** The load→latency line (1/p95 on load), with the load's mean and spread for its intervals. */
+function curveFit(lam: readonly number[], zs: readonly number[]): (LineFit & { meanLoad: number; sxx: number }) | null {
+  const fit = lineFit(lam, zs);
+  if (!fit) return null;
   let mean = 0;
-  for (let i = 0; i < n; i++) {
-    residuals[i] = (zs[i] as number) - intercept - slope * (lam[i] as number);
-    mean += lam[i] as number;
-  }
-  mean /= n;
+  for (const x of lam) mean += x;
+  mean /= lam.length;
   let sxx = 0;
   for (const x of lam) sxx += (x - mean) ** 2;
-  return { intercept, slope, residuals, sigma: MAD_TO_SIGMA * madInPlace(Float64Array.from(residuals)), meanLoad: mean, sxx };
+  return { ...fit, meanLoad: mean, sxx };
 }
 
 /** Median absolute deviation from the median; reorders `a`. */

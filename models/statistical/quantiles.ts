@@ -49,6 +49,9 @@ export function centredResidualQuantiles(residuals: readonly number[], quantiles
   return quantiles.map((q) => (quantileSeq(sorted, q, true) as number) - med);
 }
 
+/** MAD of a normal sample is 0.6745 sigma: sigma = MAD_TO_SIGMA × MAD. */
+export const MAD_TO_SIGMA = 1.482602218505602;
+
 /** Median absolute deviation from the median. */
 export function mad(values: readonly number[]): number {
   if (values.length === 0) return 0;

@@ -1,6 +1,6 @@
 import type { Forecast, Forecaster, SeriesPoint } from '../types.ts';
 import { TransformedWindow } from './ring.ts';
-import { mad } from './quantiles.ts';
+import { MAD_TO_SIGMA, mad } from './quantiles.ts';
 import { DEFAULT_LEVEL_SHIFT, levelShifts, segmentedTheilSen } from './level-shift.ts';
 import { reciprocalLineForecast } from './reciprocal-line.ts';
 import { getTransform } from './transform.ts';
@@ -30,9 +30,6 @@ export interface SaturationOptions {
  * a detection or a minute of median lead; real ramps here score far above it.
  */
 export const DEFAULT_MIN_SLOPE_T = 5;
-
-/** MAD of a normal sample is 0.6745 sigma. */
-const MAD_TO_SIGMA = 1.482602218505602;
 
 /**
  * Saturation-aware trend: a robust straight line through 1/p95 rather than log p95.

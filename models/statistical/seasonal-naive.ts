@@ -1,7 +1,7 @@
 import type { Forecast, Forecaster, SeriesPoint } from '../types.ts';
-import { RingBuffer } from './ring.ts';
+import { RingBuffer, TransformedWindow } from './ring.ts';
 import { buildForecast, centredResidualQuantiles } from './quantiles.ts';
-import { getTransform, type Transform, type TransformName } from './transform.ts';
+import { getTransform, type TransformName } from './transform.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -25,7 +25,8 @@ export interface SeasonalNaiveOptions {
 export class SeasonalNaiveForecaster implements Forecaster {
   readonly name = 'seasonal_naive';
   readonly version = '1';
-  private readonly tf: Transform;
+  /** The newest observation (raw and transformed) and how many were seen. */
+  private readonly last: TransformedWindow;
   private readonly seasonMs: number;
   private readonly slots: number;
   private readonly slotZ: Float64Array;
@@ -35,14 +36,10 @@ export class SeasonalNaiveForecaster implements Forecaster {
   private readonly seasonalResiduals: RingBuffer;
   /** z_t - z_(previous): the error of a one-step last-value forecast. */
   private readonly naiveResiduals: RingBuffer;
-  private seen = 0;
   private firstT = 0;
-  private lastT = 0;
-  private lastRaw = 0;
-  private lastZ = 0;
 
   constructor(private readonly opts: SeasonalNaiveOptions) {
-    this.tf = getTransform(opts.transform ?? 'log');
+    this.last = new TransformedWindow(getTransform(opts.transform ?? 'log'), 1);
     this.seasonMs = opts.seasonMs ?? DAY_MS;
     if (this.seasonMs % opts.stepMs !== 0) throw new RangeError(`season ${this.seasonMs} ms is not a whole number of ${opts.stepMs} ms steps`);
     this.slots = this.seasonMs / opts.stepMs;
@@ -72,37 +69,36 @@ export class SeasonalNaiveForecaster implements Forecaster {
 
   observe(point: SeriesPoint): void {
     if (!Number.isFinite(point.value)) return;
-    const z = this.tf.forward(point.value);
-    if (this.seen === 0) this.firstT = point.t;
-    else this.naiveResiduals.push(z - this.lastZ);
+    const prevZ = this.last.lastZ;
+    const first = this.last.seen === 0;
+    this.last.observe(point);
+    const z = this.last.lastZ;
+    if (first) this.firstT = point.t;
+    else this.naiveResiduals.push(z - prevZ);
     const prev = this.seasonAgo(point.t);
     if (prev !== undefined) this.seasonalResiduals.push(z - prev);
     const i = this.slotOf(point.t);
     this.slotZ[i] = z;
     this.slotT[i] = point.t;
     this.slotRaw[i] = point.value;
-    this.seen++;
-    this.lastT = point.t;
-    this.lastRaw = point.value;
-    this.lastZ = z;
   }
 
   /** Whether forecasts use last season (a full season of history) or the last value. */
   get seasonal(): boolean {
-    return this.seen > 0 && this.lastT - this.firstT + this.opts.stepMs >= this.seasonMs && this.seasonalResiduals.length >= this.opts.minHistory;
+    return this.last.seen > 0 && this.last.lastT - this.firstT + this.opts.stepMs >= this.seasonMs && this.seasonalResiduals.length >= this.opts.minHistory;
   }
 
   forecast(steps: number, quantiles: readonly number[]): Forecast | null {
-    if (this.seen < this.opts.minHistory || steps < 1) return null;
+    if (this.last.seen < this.opts.minHistory || steps < 1) return null;
     const seasonal = this.seasonal;
     const offsets = centredResidualQuantiles((seasonal ? this.seasonalResiduals : this.naiveResiduals).toArray(), quantiles);
     const stepMs = this.opts.stepMs;
     // Beyond one season ahead, the slot for "a season before the target" is itself a
     // forecast; reuse the last season's value, as seasonal-naive does.
-    const sourceSlot = (h: number): number | undefined => (seasonal ? this.seasonAgoSlot(this.lastT + (((h - 1) % this.slots) + 1) * stepMs) : undefined);
+    const sourceSlot = (h: number): number | undefined => (seasonal ? this.seasonAgoSlot(this.last.lastT + (((h - 1) % this.slots) + 1) * stepMs) : undefined);
     const point = (h: number): number => {
       const i = sourceSlot(h);
-      return i === undefined ? this.lastZ : (this.slotZ[i] as number);
+      return i === undefined ? this.last.lastZ : (this.slotZ[i] as number);
     };
     // Back-transform relative to the copied observation, so a copy is exact.
     const anchorAt = (h: number): readonly [number, number] | undefined => {
@@ -113,15 +109,15 @@ export class SeasonalNaiveForecaster implements Forecaster {
     // forecast's does not grow within the season.
     const scale = (h: number): number => (seasonal ? Math.sqrt(Math.ceil(h / this.slots)) : Math.sqrt(h));
     return buildForecast({
-      origin: this.lastT,
+      origin: this.last.lastT,
       stepMs,
       steps,
       quantiles,
       forecaster: this.name,
       modelVersion: `${this.name}@${this.version}`,
-      transform: this.tf,
-      anchorRaw: this.lastRaw,
-      anchorZ: this.lastZ,
+      transform: this.last.transform,
+      anchorRaw: this.last.lastRaw,
+      anchorZ: this.last.lastZ,
       anchorAt,
       point,
       offset: (h, k) => (offsets[k] ?? 0) * scale(h),

@@ -1,6 +1,7 @@
 import type { Forecast, Forecaster, SeriesPoint } from '../types.ts';
 import { TransformedWindow } from './ring.ts';
-import { buildForecast, mad, median, normalQuantile } from './quantiles.ts';
+import { buildForecast, MAD_TO_SIGMA, mad, normalQuantile } from './quantiles.ts';
+import { segmentedTheilSen } from './level-shift.ts';
 import { getTransform, type TransformName } from './transform.ts';
 
 export interface TheilSenOptions {
@@ -10,9 +11,6 @@ export interface TheilSenOptions {
   window: number;
   transform?: TransformName;
 }
-
-/** MAD of a normal sample is 0.6745 sigma. */
-const MAD_TO_SIGMA = 1.482602218505602;
 
 /**
  * Robust short-window trend: the Theil–Sen slope (median of pairwise slopes) over the last
@@ -37,31 +35,18 @@ export class TheilSenForecaster implements Forecaster {
     this.w.observe(point);
   }
 
-  /** Slope and intercept on x = 0..n-1 (the window, oldest first). */
-  fit(): { slope: number; intercept: number; residuals: number[] } {
-    const ys = this.w.values.toArray();
-    const n = ys.length;
-    const slopes: number[] = [];
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) slopes.push(((ys[j] as number) - (ys[i] as number)) / (j - i));
-    }
-    const slope = slopes.length > 0 ? median(slopes) : 0;
-    const intercept = median(ys.map((y, i) => y - slope * i));
-    const residuals = ys.map((y, i) => y - (intercept + slope * i));
-    return { slope, intercept, residuals };
-  }
-
   forecast(steps: number, quantiles: readonly number[]): Forecast | null {
     if (this.w.seen < this.opts.minHistory || steps < 1) return null;
-    const { slope, intercept, residuals } = this.fit();
-    const n = this.w.values.length;
+    // The window, oldest first, on x = 0..n-1; one segment (no level-shift split here).
+    const ys = this.w.values.toArray();
+    const { slope, level: fitLast, residuals } = segmentedTheilSen(ys, []);
+    const n = ys.length;
     const sigma = MAD_TO_SIGMA * mad(residuals);
     const xMean = (n - 1) / 2;
     const sxx = (n * (n * n - 1)) / 12;
     const z = quantiles.map((q) => (q === 0.5 ? 0 : normalQuantile(q)));
     // Anchor the path at the fitted value of the last point: on an exact line that is the
     // last observation, so a constant series forecasts its value exactly.
-    const fitLast = intercept + slope * (n - 1);
     const anchorZ = fitLast;
     const anchorRaw = this.w.rawOf(fitLast);
     return buildForecast({

@@ -1,7 +1,7 @@
 import type { ModelsConfig } from '../config.ts';
 import { horizonSteps } from '../config.ts';
 import { baselineFactories, MASE_BASELINE } from '../baselines.ts';
-import { calibrated } from '../calibration.ts';
+import { calibrationOf } from '../calibration.ts';
 import { evaluateForecasters, maseAt, type EvalResult, type EvalSeries } from '../evaluate.ts';
 import { contiguousRuns } from '../series.ts';
 import type { SeriesPoint } from '../types.ts';
@@ -43,9 +43,9 @@ export async function fitAndValidate(tf: Tf, series: ReadonlyMap<string, readonl
     for (const run of contiguousRuns(s.slice(0, testFrom), config.stepMs)) trainRuns.push(run);
   }
   const trained = await trainModel(trainRuns, { ...opts, tf, horizon: steps, quantiles: config.quantiles, stepMs: config.stepMs, services: series.size });
-  const factories = [...baselineFactories(config), { name: 'tfjs_mlp', create: () => calibrated(new TfForecaster(tf, trained, { stepMs: config.stepMs }), config) }];
+  const factories = [...baselineFactories(config), { name: 'tfjs_mlp', create: () => new TfForecaster(tf, trained, { stepMs: config.stepMs }) }];
   const horizons = [...new Set([5, decision, 15, 30].filter((h) => h <= steps))].sort((a, b) => a - b);
-  const evaluation = evaluateForecasters(evalSeries, factories, { stepMs: config.stepMs, horizons, baseline: MASE_BASELINE });
+  const evaluation = evaluateForecasters(evalSeries, factories, { stepMs: config.stepMs, horizons, baseline: MASE_BASELINE, calibration: calibrationOf(config) });
   const { mase, best, bestMase } = maseAt(evaluation, decision, 'tfjs_mlp');
   const tfMase = mase.tfjs_mlp ?? null;
   const promote = tfMase !== null && (bestMase === null || tfMase <= bestMase);
