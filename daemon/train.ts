@@ -16,7 +16,6 @@ import { loadTf } from '../models/tfjs/backend.ts';
 import { fitAndValidate, type FitResult } from '../models/tfjs/fit.ts';
 import { saveModel } from '../models/tfjs/artifacts.ts';
 import { createFileModelStore } from '../models/tfjs/store.ts';
-import { intFlag, parseArgs } from './args.ts';
 import { loadConfig } from './config.ts';
 
 /**
@@ -163,18 +162,22 @@ interface Io {
   stderr: NodeJS.WritableStream;
 }
 
-export async function runTrainCli(args: string[], io: Io): Promise<number> {
-  const { positional, flags } = parseArgs(args, { out: 'string', epochs: 'string', seed: 'string', config: 'string', json: 'boolean' }, 'train');
-  const path = positional[0];
-  if (!path || positional.length > 1) throw new ForesightError('USAGE', 'foresight train needs exactly one PATH (an NDJSON file, .gz, or a directory of them)');
-  const epochs = flags.epochs === undefined ? undefined : intFlag(flags.epochs, 'epochs', 60);
-  if (epochs !== undefined && epochs < 1) throw new ForesightError('USAGE', '--epochs must be at least 1');
+export interface TrainCliOptions {
+  path: string;
+  out?: string;
+  epochs?: number;
+  seed?: number;
+  config?: string;
+  json: boolean;
+}
+
+/** `foresight train PATH` (options parsed in daemon/cli/commands/train.ts). */
+export async function runTrainCli(opts: TrainCliOptions, io: Io): Promise<number> {
   const r = await train({
-    path, configFile: flags.config as string | undefined, out: flags.out as string | undefined, epochs,
-    seed: flags.seed === undefined ? undefined : intFlag(flags.seed, 'seed', 42),
+    path: opts.path, configFile: opts.config, out: opts.out, epochs: opts.epochs, seed: opts.seed,
     log: (line) => io.stderr.write(`${line}\n`),
   });
-  const out = flags.json === true ? io.stderr : io.stdout;
+  const out = opts.json ? io.stderr : io.stdout;
   const fmt = (m: number | null): string => (m === null ? 'n/a' : m.toFixed(3));
   out.write(`model ${r.model} version ${r.version} in ${r.dir} (${r.training.epochs} epochs, best ${r.training.bestEpoch ?? '-'}, ${r.training.seconds}s on ${r.backend})\n`);
   out.write(`validation MASE at ${r.validation.horizon} min (held-out last 20% of each series, vs seasonal naive):\n`);
@@ -182,6 +185,6 @@ export async function runTrainCli(args: string[], io: Io): Promise<number> {
   out.write(r.promoted
     ? `promoted: tfjs_mlp ${fmt(r.validation.tfjs)} <= best baseline ${r.validation.bestBaseline} ${fmt(r.validation.bestBaselineMase)}; current version is ${r.current}\n`
     : `NOT promoted: tfjs_mlp ${fmt(r.validation.tfjs)} is worse than the best baseline ${r.validation.bestBaseline} ${fmt(r.validation.bestBaselineMase)}; saved as a candidate, current stays ${r.current ?? '(none)'}\n`);
-  if (flags.json === true) io.stdout.write(`${JSON.stringify(r)}\n`);
+  if (opts.json) io.stdout.write(`${JSON.stringify(r)}\n`);
   return 0;
 }

@@ -16,7 +16,6 @@ import { loadTf } from '../../models/tfjs/backend.ts';
 import { fitAndValidate } from '../../models/tfjs/fit.ts';
 import { TfForecaster } from '../../models/tfjs/forecaster.ts';
 import { createFileModelStore } from '../../models/tfjs/store.ts';
-import { intFlag, parseArgs } from '../args.ts';
 import { loadConfig } from '../config.ts';
 import { createSeriesCollector, readHistory } from '../train.ts';
 
@@ -188,21 +187,26 @@ interface Io {
   stderr: NodeJS.WritableStream;
 }
 
-export async function runEvalForecastCli(args: string[], io: Io): Promise<number> {
-  const { positional, flags } = parseArgs(args, { scenarios: 'string', logs: 'string', model: 'string', config: 'string', epochs: 'string', seed: 'string', 'train-fraction': 'string', json: 'boolean' }, 'eval forecast');
-  if (positional.length) throw new ForesightError('USAGE', `foresight eval forecast takes no arguments, got ${positional.join(' ')}`);
-  const tfRaw = flags['train-fraction'];
-  const trainFraction = tfRaw === undefined ? undefined : Number(tfRaw);
-  if (trainFraction !== undefined && !(trainFraction > 0 && trainFraction < 1)) throw new ForesightError('USAGE', '--train-fraction must be in (0, 1)');
+export interface ForecastCliOptions {
+  scenarios?: string;
+  logs?: string;
+  model?: string;
+  config?: string;
+  epochs?: number;
+  seed?: number;
+  trainFraction?: number;
+  json: boolean;
+}
+
+/** `foresight eval forecast` (options parsed in daemon/cli/commands/eval/forecast.ts). */
+export async function runEvalForecastCli(opts: ForecastCliOptions, io: Io): Promise<number> {
   const r = await evalForecast({
-    scenarios: flags.scenarios as string | undefined, logs: flags.logs as string | undefined, model: flags.model as string | undefined,
-    configFile: flags.config as string | undefined, trainFraction,
-    epochs: flags.epochs === undefined ? undefined : intFlag(flags.epochs, 'epochs', 60),
-    seed: flags.seed === undefined ? undefined : intFlag(flags.seed, 'seed', 42),
+    scenarios: opts.scenarios, logs: opts.logs, model: opts.model, configFile: opts.config, trainFraction: opts.trainFraction,
+    epochs: opts.epochs, seed: opts.seed,
     log: (line) => io.stderr.write(`${line}\n`),
   });
   const table = formatForecastTable(r);
-  if (flags.json === true) {
+  if (opts.json) {
     io.stderr.write(`${table}\n`);
     io.stdout.write(`${JSON.stringify(r)}\n`);
   } else {

@@ -5,9 +5,7 @@
  *                                                        └──── ground truth, detections
  *                          ─► score (score.ts) ─► table on stderr, JSON on stdout's last line
  */
-import { ForesightError } from '../../core/errors.ts';
 import { loadConfig, type Config } from '../config.ts';
-import { parseArgs, intFlag } from '../args.ts';
 import { simulatorOptionsSchema } from '../../ingest/sources/simulator/index.ts';
 import { reactiveConfigSchema, type ReactiveConfig } from '../../remediator/reactive.ts';
 import { evalConfig, runForesight, runNone, runReactive } from './arms.ts';
@@ -90,18 +88,24 @@ interface Io {
   stderr: NodeJS.WritableStream;
 }
 
-export async function runEvalLeadtimeCli(argv: string[], io: Io): Promise<number> {
-  const { positional, flags } = parseArgs(argv, { scenarios: 'string', json: 'boolean', seed: 'string', config: 'string' }, 'eval leadtime');
-  if (positional.length) throw new ForesightError('USAGE', `foresight eval leadtime takes no arguments, got ${positional.join(' ')}`);
-  const { config } = loadConfig(flags.config as string | undefined);
+export interface LeadtimeCliOptions {
+  scenarios?: string;
+  seed?: number;
+  config?: string;
+  json: boolean;
+}
+
+/** `foresight eval leadtime` (options parsed in daemon/cli/commands/eval/leadtime.ts). */
+export async function runEvalLeadtimeCli(opts: LeadtimeCliOptions, io: Io): Promise<number> {
+  const { config } = loadConfig(opts.config);
   const result = await evaluateLeadtime({
-    scenariosDir: flags.scenarios as string | undefined,
-    seed: flags.seed === undefined ? undefined : intFlag(flags.seed, 'seed', 1),
+    scenariosDir: opts.scenarios,
+    seed: opts.seed,
     config,
     progress: (l) => io.stderr.write(l + '\n'),
   });
   io.stderr.write(formatTable(result.perScenario, result.summary));
-  if (flags.json === true) io.stdout.write(JSON.stringify({ ...result.summary, perScenario: result.perScenario.map(brief) }) + '\n');
+  if (opts.json) io.stdout.write(JSON.stringify({ ...result.summary, perScenario: result.perScenario.map(brief) }) + '\n');
   else io.stdout.write(`recall ${result.summary.recall ?? '-'}, lead median ${num(result.summary.leadMinutes.median)} min, false alarms ${result.summary.falseAlarmsPerServiceDay}/service-day, SLO-breach minutes none ${result.summary.sloBreachMinutes.none} reactive ${result.summary.sloBreachMinutes.reactive} foresight ${result.summary.sloBreachMinutes.foresight}\n`);
   return 0;
 }

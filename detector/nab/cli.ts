@@ -1,6 +1,4 @@
 /** `foresight eval nab NAB_ROOT [--json] [--out DIR] [--score-only RESULTS_DIR]` */
-import { parseArgs } from 'node:util';
-import { ForesightError } from '../../core/errors.ts';
 import { evalNab, scoreOnly } from './run.ts';
 import type { NabSummary } from './run.ts';
 import { PROFILE_NAMES } from './profiles.ts';
@@ -26,27 +24,23 @@ function table(s: NabSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runEvalNabCli(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { json: { type: 'boolean' }, out: { type: 'string' }, 'score-only': { type: 'string' } },
-    });
-  } catch (cause) {
-    throw new ForesightError('USAGE', `foresight eval nab: ${(cause as Error).message}`, { cause });
-  }
-  const [nabRoot, ...extra] = parsed.positionals;
-  if (nabRoot === undefined || extra.length > 0) throw new ForesightError('USAGE', 'foresight eval nab needs exactly one NAB_ROOT');
+export interface NabCliOptions {
+  nabRoot: string;
+  json: boolean;
+  out?: string;
+  scoreOnly?: string;
+}
+
+/** `foresight eval nab NAB_ROOT` (options parsed in daemon/cli/commands/eval/nab.ts). */
+export async function runEvalNabCli(opts: NabCliOptions, io: CliIo): Promise<number> {
+  const nabRoot = opts.nabRoot;
   const progress = (msg: string): void => { io.stderr.write(`${msg}\n`); };
-  const scoreDir = parsed.values['score-only'];
+  const scoreDir = opts.scoreOnly;
   const summary = scoreDir !== undefined
     ? scoreOnly(scoreDir, nabRoot, progress)
-    : evalNab(nabRoot, { outDir: parsed.values.out ?? DEFAULT_OUT, progress });
-  if (scoreDir === undefined) progress(`results written to ${parsed.values.out ?? DEFAULT_OUT}/${summary.detector}`);
-  if (parsed.values.json === true) io.stdout.write(`${JSON.stringify(summary)}\n`);
+    : evalNab(nabRoot, { outDir: opts.out ?? DEFAULT_OUT, progress });
+  if (scoreDir === undefined) progress(`results written to ${opts.out ?? DEFAULT_OUT}/${summary.detector}`);
+  if (opts.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
   else io.stdout.write(table(summary));
   return 0;
 }

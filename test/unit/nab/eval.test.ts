@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { evalNab, scoreOnly } from '../../../detector/nab/run.ts';
-import { runEvalNabCli } from '../../../detector/nab/cli.ts';
+import { main } from '../../../daemon/cli.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const nabRoot = process.env.NAB_ROOT ?? join(repo, '..', 'shared', 'data', 'nab');
@@ -34,11 +34,14 @@ test('cli --score-only --json prints one JSON object on the last line', { skip }
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let text = '';
+  let err = '';
   stdout.on('data', (b: Buffer) => { text += b.toString(); });
-  const code = await runEvalNabCli([nabRoot, '--json', '--score-only', join(nabRoot, 'results', 'numenta')], { stdout, stderr });
+  stderr.on('data', (b: Buffer) => { err += b.toString(); });
+  const code = await main(['eval', 'nab', nabRoot, '--json', '--score-only', join(nabRoot, 'results', 'numenta')], { stdout, stderr });
   assert.equal(code, 0);
   const last = JSON.parse(text.trim().split('\n').pop() ?? '') as Record<string, unknown>;
   assert.equal(last.standard, 71.3569076273764);
   assert.equal(last.files, 44);
-  await assert.rejects(runEvalNabCli([nabRoot, '--bogus'], { stdout, stderr }), /unknown option|Unknown option/i);
+  assert.equal(await main(['eval', 'nab', nabRoot, '--bogus'], { stdout, stderr }), 2);
+  assert.match(err, /unknown option '--bogus'/);
 });

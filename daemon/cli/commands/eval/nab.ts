@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { examples, type CliContext } from '../../context.ts';
+
+export default function register(group: Command, ctx: CliContext): void {
+  group.command('nab')
+    .description('run and score the anomaly detector on NAB (data/ + labels/combined_windows.json)')
+    .argument('<nab-root>', 'a checkout of the Numenta Anomaly Benchmark')
+    .option('--json', 'print one JSON summary on the last line of stdout')
+    .option('--out <dir>', 'where NAB-format results go', 'var/nab-results')
+    .option('--score-only <results-dir>', 'score existing NAB-format results instead of running the detector')
+    .addHelpText('after', examples([
+      ['foresight eval nab ~/NAB --json', 'run and score, JSON on the last line'],
+      ['foresight eval nab ~/NAB --score-only ~/NAB/results/numenta', "score another detector's results"],
+    ]))
+    .action(ctx.action(async (nabRoot: string, opts: { json?: boolean; out: string; scoreOnly?: string }) => {
+      const { runEvalNabCli } = await import('../../../../detector/nab/cli.ts');
+      return runEvalNabCli({ nabRoot, json: opts.json === true, out: opts.out, scoreOnly: opts.scoreOnly }, ctx.io);
+    }));
+}

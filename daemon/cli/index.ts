@@ -1,0 +1,82 @@
+import { Command, CommanderError } from 'commander';
+import { ForesightError } from '../../core/errors.ts';
+import { VERSION } from '../version.ts';
+import { EXIT, type CliContext, type CliIo } from './context.ts';
+import { COMMANDS } from './commands/index.ts';
+
+/**
+ * The `foresight` command line, on commander: per-command --help with examples,
+ * --version, did-you-mean suggestions, and one exit-code rule for every command:
+ *
+ *   0  done
+ *   1  the work failed (a store, broker or actuator error, a failed check, a bug)
+ *   2  the command cannot run as given: unknown command or option, bad value, or a
+ *      config, scenario or input named on the command line that is missing or invalid
+ *
+ * Each command group registers itself from its own file in ./commands (see the README
+ * there); this file only wires them and maps errors to exit codes.
+ */
+
+const USAGE_CODES = new Set(['USAGE', 'CONFIG_INVALID', 'CONFIG_NOT_FOUND', 'SCENARIO_INVALID', 'INPUT_INVALID']);
+const MISSING_PATH = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+
+/** The exit code for an error that ended a command (see the table above). */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  if (!(err instanceof ForesightError)) return EXIT.FAILURE;
+  if (USAGE_CODES.has(err.code)) return EXIT.USAGE;
+  // A file named on the command line that is not there is a usage error, not a failure.
+  const cause = err.cause as NodeJS.ErrnoException | undefined;
+  if (err.code === 'SOURCE_FAILED' && cause?.code !== undefined && MISSING_PATH.has(cause.code)) return EXIT.USAGE;
+  return EXIT.FAILURE;
+}
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('foresight')
+    .description('Predictive AIOps daemon: structured logs in, SLO-breach predictions and guarded remediation out')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .helpCommand('help [command]', 'show help for a command')
+    .configureOutput({
+      writeOut: (s) => { ctx.io.stdout.write(s); },
+      writeErr: (s) => { ctx.io.stderr.write(s); },
+      outputError: (s, write) => write(`foresight: ${s.replace(/^error: /, '')}`),
+    })
+    .showHelpAfterError('(add --help for usage and examples)')
+    .exitOverride()
+    .addHelpText('after', `
+Exit codes: 0 done, 1 the work failed, 2 the command cannot run as given (usage, config or input).
+Environment: KAFKA_BROKERS, ELASTICSEARCH_URL, FORESIGHT_CONFIG, FORESIGHT_<SECTION>__<KEY> (see README).
+Run 'foresight <command> --help' for a command's options and examples.
+`);
+  for (const register of COMMANDS) register(program, ctx);
+  return program;
+}
+
+/** CLI entry: returns the exit code; errors become one clear line on stderr. */
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let code: number = EXIT.OK;
+  const ctx: CliContext = {
+    io,
+    action: (fn) => async (...args) => { code = await fn(...args); },
+  };
+  const program = buildProgram(ctx);
+  if (argv.length === 0) {
+    program.outputHelp();
+    return EXIT.USAGE;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    // commander has already printed its own message (usage errors, --help, --version).
+    if (err instanceof CommanderError) return exitCodeOf(err);
+    if (err instanceof ForesightError) {
+      io.stderr.write(`foresight: ${err.message}\n`);
+      if (err.code === 'USAGE') io.stderr.write(`(add --help for usage and examples)\n`);
+      return exitCodeOf(err);
+    }
+    io.stderr.write(`foresight: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    return EXIT.FAILURE;
+  }
+}
