@@ -13,8 +13,8 @@ import { COMMANDS } from './commands/index.ts';
  *   2  the command cannot run as given: unknown command or option, bad value, or a
  *      config, scenario or input named on the command line that is missing or invalid
  *
- * Each command group registers itself from its own file in ./commands (see the README
- * there); this file only wires them and maps errors to exit codes.
+ * Each command group registers itself from its own file in ./commands (how to add one:
+ * ./commands/index.ts); this file only wires them and maps errors to exit codes.
  */
 
 const USAGE_CODES = new Set(['USAGE', 'CONFIG_INVALID', 'CONFIG_NOT_FOUND', 'SCENARIO_INVALID', 'INPUT_INVALID']);
