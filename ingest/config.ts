@@ -84,6 +84,40 @@ export const ingestConfigSchema = z
     fields: fieldsSchema.prefault({}),
     /** Lines larger than this (bytes, before decoding) are dead-lettered as `too_large`. */
     maxLineBytes: z.number().int().min(256).default(65_536),
+    /** Deepest nesting of objects and arrays in a line; deeper is dead-lettered as `too_deep`. */
+    maxDepth: z.number().int().min(2).max(10_000).default(32),
+    /** Most keys in a line, counted over every nested object; more is `too_many_keys`. */
+    maxKeys: z.number().int().min(8).default(1000),
+    /**
+     * Longest message kept (characters); longer ones are cut (ending in `…`) before any
+     * regular expression (redaction, template masking) sees them, so a custom pattern that
+     * backtracks is bounded too.
+     */
+    maxMessageChars: z.number().int().min(64).default(8192),
+    /** Latencies above this (ms) are dead-lettered as `bad_field_type`; the default is 1 h. */
+    maxLatencyMs: z.number().positive().default(3_600_000),
+    /**
+     * Positive latencies below this (ms) enter the quantile sketch as this value (and are
+     * counted): the sketch's buckets span [sketchMinMs, maxLatencyMs], so one 1e-300 cannot
+     * make a window's sketch tens of thousands of buckets wide.
+     */
+    sketchMinMs: z.number().positive().default(0.001),
+    /** Accepted HTTP status range; a status outside it is `bad_field_type`. */
+    minStatus: z.number().int().min(0).default(100),
+    maxStatus: z.number().int().default(599),
+    /**
+     * An event more than this ahead of the watermark is dead-lettered as
+     * `timestamp_out_of_range` and does not move the watermark.
+     */
+    maxFutureSkewMs: z.number().int().positive().default(86_400_000),
+    /** An event more than this behind the watermark is `timestamp_out_of_range` (not `too_late`). */
+    maxPastAgeMs: z.number().int().positive().default(7 * 86_400_000),
+    /**
+     * A stream that really jumps ahead (a topic quiet for days) would otherwise be refused
+     * forever: this many consecutive out-of-range lines agreeing with each other (within
+     * maxFutureSkewMs) are believed, and the next one is accepted. One bad line never is.
+     */
+    timestampJumpLines: z.number().int().min(2).default(1000),
     /** How much of a rejected input a dead letter keeps. */
     deadLetterPrefixBytes: z.number().int().min(64).default(4096),
     redaction: redactionSchema.prefault({}),
@@ -104,6 +138,10 @@ export const ingestConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.minStatus > c.maxStatus) ctx.addIssue({ code: 'custom', path: ['minStatus'], message: 'must not exceed maxStatus' });
+    // Ordinary events run up to allowedLatenessMs ahead of the watermark.
+    if (c.maxFutureSkewMs <= c.allowedLatenessMs) ctx.addIssue({ code: 'custom', path: ['maxFutureSkewMs'], message: 'must exceed allowedLatenessMs' });
+    if (c.sketchMinMs >= c.maxLatencyMs) ctx.addIssue({ code: 'custom', path: ['sketchMinMs'], message: 'must be below maxLatencyMs' });
     if (c.deadLetterPrefixBytes > c.maxLineBytes) {
       ctx.addIssue({ code: 'custom', path: ['deadLetterPrefixBytes'], message: 'must not exceed maxLineBytes' });
     }

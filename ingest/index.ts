@@ -3,6 +3,7 @@ import type { StageHealth } from '../core/stage.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { IngestConfig } from './config.ts';
 import { createCleaner, deadLetter } from './clean/clean.ts';
+import { createTimestampGuard } from './clean/timerange.ts';
 import { DrainMiner, type DrainSnapshot } from './templates/drain.ts';
 import type { DeadLetter, DeadLetterReason, DeadLetterSink, LogEvent, MetricPoint, RawInput } from './types.ts';
 import { WindowAggregator } from './window/aggregator.ts';
@@ -66,7 +67,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     idleWindows: config.idleWindows,
     topTemplates: config.topTemplates,
     sketchAccuracy: config.sketchAccuracy,
+    sketchMinMs: config.sketchMinMs,
+    sketchMaxMs: config.maxLatencyMs,
   });
+  const inRange = createTimestampGuard(config);
   const counts = { lines: 0, events: 0, points: 0, deadLetters: 0 };
   const byReason: Partial<Record<DeadLetterReason, number>> = {};
   let stopped = false;
@@ -104,6 +108,8 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
         const r = clean(raw, now);
         if (!r.ok) { reject(r.letter, letters); continue; }
         const e = r.event;
+        const range = inRange(e.ts, windows.watermark);
+        if (!range.ok) { reject(deadLetter(raw, 'timestamp_out_of_range', range.detail, now, config.maxLineBytes), letters); continue; }
         // Lateness first: a refused event must not teach the miner.
         if (windows.isLate(e.ts)) {
           reject(deadLetter(raw, 'too_late', `window ${new Date(windows.windowStartOf(e.ts)).toISOString()} of ${e.service} closed at watermark ${new Date(windows.watermark).toISOString()}`, now, config.maxLineBytes), letters);
@@ -149,6 +155,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
           openWindows: windows.openWindows,
           watermark: Number.isFinite(windows.watermark) ? windows.watermark : null,
           templates: miner.size,
+          latencyClamped: windows.latencyClamped,
         },
       };
     },

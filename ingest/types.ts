@@ -16,6 +16,12 @@ export interface RawInput {
   position: SourcePosition;
   /** When the source received it (processing time, epoch ms). */
   receivedAt: number;
+  /**
+   * Set by sources that decode bytes when they were not valid UTF-8: `text` then holds
+   * U+FFFD replacements, so the line is dead-lettered (`bad_encoding`) rather than
+   * accepted with silently altered content.
+   */
+  invalidUtf8?: boolean;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -54,6 +60,10 @@ export const DEAD_LETTER_REASONS = [
   'no_service',
   'bad_field_type',
   'too_late',
+  'timestamp_out_of_range',
+  'too_deep',
+  'too_many_keys',
+  'bad_encoding',
 ] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 

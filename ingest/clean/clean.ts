@@ -33,12 +33,50 @@ export function deadLetter(raw: RawInput, reason: DeadLetterReason, detail: stri
   };
 }
 
-export function createCleaner(cfg: Pick<IngestConfig, 'fields' | 'redaction' | 'maxLineBytes' | 'deadLetterPrefixBytes' | 'maxAttrs' | 'maxAttrChars'>): Cleaner {
+export type CleanerConfig = Pick<IngestConfig, 'fields' | 'redaction' | 'maxLineBytes' | 'deadLetterPrefixBytes' | 'maxAttrs' | 'maxAttrChars'
+  | 'maxMessageChars' | 'maxLatencyMs' | 'minStatus' | 'maxStatus' | 'maxDepth' | 'maxKeys'>;
+
+/**
+ * Whether a parsed value nests deeper than `maxDepth` or holds more than `maxKeys` keys in
+ * all. Iterative, and it stops at the first excess, so a 10,000-deep line costs no stack.
+ */
+export function structureProblem(root: unknown, maxDepth: number, maxKeys: number): { reason: 'too_deep' | 'too_many_keys'; detail: string } | undefined {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  let keys = 0;
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > maxDepth) return { reason: 'too_deep', detail: `nesting deeper than ${maxDepth} levels` };
+    if (Array.isArray(v)) { for (const x of v) if (typeof x === 'object' && x !== null) stack.push([x, depth + 1]); continue; }
+    for (const k in v) {
+      if (++keys > maxKeys) return { reason: 'too_many_keys', detail: `more than ${maxKeys} keys` };
+      const x = (v as Record<string, unknown>)[k];
+      if (typeof x === 'object' && x !== null) stack.push([x, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/** JSON.parse's message, without the excerpt of the input that V8 puts in it. */
+function jsonError(err: unknown): string {
+  const m = err instanceof Error ? err.message : '';
+  const pos = /position (\d+)/.exec(m);
+  if (/Unexpected end of JSON input/.test(m)) return 'invalid JSON: unexpected end of input';
+  return pos ? `invalid JSON at position ${pos[1]}` : 'invalid JSON';
+}
+
+const BOM = 0xfeff;
+
+export function createCleaner(cfg: CleanerConfig): Cleaner {
   const opts: NormalizeOptions = {
     fields: compileFields(cfg.fields),
     redact: createRedactor(cfg.redaction),
     maxAttrs: cfg.maxAttrs,
     maxAttrChars: cfg.maxAttrChars,
+    maxMessageChars: cfg.maxMessageChars,
+    maxLatencyMs: cfg.maxLatencyMs,
+    minStatus: cfg.minStatus,
+    maxStatus: cfg.maxStatus,
   };
   // Rejected lines are kept whole unless huge, so an operator can replay them after a fix.
   const reject = (raw: RawInput, reason: DeadLetterReason, detail: string, now: number): CleanResult =>
@@ -46,15 +84,19 @@ export function createCleaner(cfg: Pick<IngestConfig, 'fields' | 'redaction' | '
 
   return (raw, now) => {
     if (raw.bytes > cfg.maxLineBytes) return reject(raw, 'too_large', `line is ${raw.bytes} bytes, limit is ${cfg.maxLineBytes}`, now);
+    if (raw.invalidUtf8) return reject(raw, 'bad_encoding', 'line is not valid UTF-8', now);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(raw.text);
+      // A byte-order mark at the start of a line (Windows tools write one) is not content.
+      parsed = JSON.parse(raw.text.charCodeAt(0) === BOM ? raw.text.slice(1) : raw.text);
     } catch (err) {
-      return reject(raw, 'not_json', err instanceof Error ? err.message : 'invalid JSON', now);
+      return reject(raw, 'not_json', jsonError(err), now);
     }
     if (!isPlainObject(parsed)) {
       return reject(raw, 'not_object', `expected a JSON object, got ${Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed}`, now);
     }
+    const shape = structureProblem(parsed, cfg.maxDepth, cfg.maxKeys);
+    if (shape) return reject(raw, shape.reason, shape.detail, now);
     const r = normalize(parsed, opts);
     return r.ok ? r : reject(raw, r.reason, r.detail, now);
   };

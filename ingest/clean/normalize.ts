@@ -52,6 +52,10 @@ export interface NormalizeOptions {
   redact: Redactor;
   maxAttrs: number;
   maxAttrChars: number;
+  maxMessageChars: number;
+  maxLatencyMs: number;
+  minStatus: number;
+  maxStatus: number;
 }
 
 export type NormalizeResult =
@@ -62,12 +66,35 @@ const MAX_SERVICE_CHARS = 200;
 const ATTR_DEPTH = 3;
 
 const typeName = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+/**
+ * What a bad value was, without repeating it: details end up in dead letters and logs,
+ * and a field's value may be a secret or personal data.
+ */
+export const describe = (v: unknown): string =>
+  typeof v === 'string' ? `a string of ${v.length} characters` : typeof v === 'number' ? (Number.isFinite(v) ? 'a number out of range' : 'a non-finite number') : typeName(v);
 const fail = (reason: DeadLetterReason, detail: string): NormalizeResult => ({ ok: false, reason, detail });
 
+/**
+ * A finite number from a JSON number or a decimal string. `Number("1000…0")` of 400 digits
+ * is Infinity, which once crashed the latency sketch (issue #10), hence the finiteness check
+ * after conversion too.
+ */
 function numeric(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+  if (typeof v === 'string' && v.length <= 64 && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
   return undefined;
+}
+
+/** Cut at `max` characters, never between the halves of a surrogate pair, marked with `…`. */
+function cutText(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let end = max - 1;
+  const c = s.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return s.slice(0, end) + '…';
 }
 
 /** Optional short text field (host, route, trace id): strings and numbers accepted. */
@@ -103,8 +130,11 @@ export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeRes
   const st = take(f.status);
   if (st) {
     const n = numeric(st.value);
-    if (n === undefined || !Number.isInteger(n) || n < 100 || n > 599) return fail('bad_field_type', `${st.alias} must be an HTTP status 100..599, got ${JSON.stringify(st.value)}`);
+    if (n === undefined || !Number.isInteger(n) || n < opts.minStatus || n > opts.maxStatus) return fail('bad_field_type', `${st.alias} must be an HTTP status ${opts.minStatus}..${opts.maxStatus}, got ${describe(st.value)}`);
     status = n;
+  } else {
+    const o = objectAt(obj, f.status);
+    if (o) return fail('bad_field_type', `${o} must be an HTTP status, got object`);
   }
 
   let level: LogLevel;
@@ -127,8 +157,13 @@ export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeRes
   if (latAlias) {
     used.push(latAlias.alias);
     const n = numeric(raw);
-    if (n === undefined || n < 0) return fail('bad_field_type', `${latAlias.alias} must be a non-negative number, got ${JSON.stringify(raw)}`);
-    latencyMs = n * latAlias.toMs;
+    const ms = n === undefined ? NaN : n * latAlias.toMs;
+    if (!(ms >= 0 && ms <= opts.maxLatencyMs)) return fail('bad_field_type', `${latAlias.alias} must be a number of 0..${opts.maxLatencyMs} ms, got ${describe(raw)}`);
+    latencyMs = ms;
+  } else {
+    // `"latency_ms": {…}` used to mean "no latency" without a word.
+    const o = objectAt(obj, f.latency);
+    if (o) return fail('bad_field_type', `${o} must be a number, got object`);
   }
 
   let message = '';
@@ -139,7 +174,7 @@ export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeRes
     else return fail('bad_field_type', `${msg.alias} must be a string, got ${typeName(msg.value)}`);
   }
 
-  const event: LogEvent = { ts: ts.ms, service, level, message: opts.redact(message), attrs: {} };
+  const event: LogEvent = { ts: ts.ms, service, level, message: opts.redact(cutText(message, opts.maxMessageChars)), attrs: {} };
   if (latencyMs !== undefined) event.latencyMs = latencyMs;
   if (status !== undefined) event.status = status;
   for (const [key, aliases] of [['host', f.host], ['route', f.route], ['traceId', f.traceId]] as const) {
@@ -155,6 +190,19 @@ export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeRes
 }
 
 /**
+ * The first alias holding an object although no configured alias reaches inside it (so it
+ * is not a container like `service` in `{"service":{"name":…}}`): a value of the wrong type.
+ */
+function objectAt(obj: JsonObject, aliases: readonly Alias[]): string | undefined {
+  for (const a of aliases) {
+    if (!isPlainObject(lookupPath(obj, a))) continue;
+    if (aliases.some((b) => b.alias.startsWith(`${a.alias}.`))) continue;
+    return a.alias;
+  }
+  return undefined;
+}
+
+/**
  * Scalars from the `context` object (under their own names) and then every other scalar not
  * consumed above (under dotted paths), until `maxAttrs`. Strings are cut and redacted.
  */
@@ -164,9 +212,13 @@ function collectAttrs(obj: JsonObject, used: string[], opts: NormalizeOptions): 
   const put = (key: string, v: unknown): boolean => {
     if (n >= opts.maxAttrs) return false;
     if (Object.hasOwn(attrs, key)) return true;
-    if (typeof v === 'string') attrs[key] = opts.redact(v.length > opts.maxAttrChars ? v.slice(0, opts.maxAttrChars) : v);
-    else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') attrs[key] = v;
+    let value: AttrValue;
+    if (typeof v === 'string') value = opts.redact(v.length > opts.maxAttrChars ? v.slice(0, opts.maxAttrChars) : v);
+    else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') value = v;
     else return true;
+    // A key named `__proto__` from input must become a key, not a prototype assignment.
+    if (key === '__proto__') Object.defineProperty(attrs, key, { value, enumerable: true, writable: true, configurable: true });
+    else attrs[key] = value;
     n++;
     return true;
   };

@@ -23,7 +23,9 @@ export async function* lineBatches(
   for await (const lines of splitLines(stream, opts.maxLineBytes, signal, onBlank)) {
     const now = opts.clock.now();
     for (const l of lines) {
-      batch.push({ text: l.text, bytes: l.bytes, position: position(l.line), receivedAt: now });
+      const input: RawInput = { text: l.text, bytes: l.bytes, position: position(l.line), receivedAt: now };
+      if (l.invalidUtf8) input.invalidUtf8 = true;
+      batch.push(input);
       if (batch.length >= opts.batchSize) { yield batch; batch = []; }
     }
     // Hand over what has arrived rather than wait for a full batch: a trickling stdin or a

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 
 /**
@@ -12,6 +13,8 @@ export interface Line {
   text: string;
   /** True size of the line in bytes, without the line ending. */
   bytes: number;
+  /** The bytes were not valid UTF-8 (`text` holds U+FFFD where they were not). */
+  invalidUtf8?: boolean;
 }
 
 const NL = 0x0a;
@@ -41,7 +44,9 @@ export async function* splitLines(
     parts = []; kept = 0; size = 0;
     const text = buf.toString('utf8');
     if (bytes === 0 || (bytes <= 64 && text.trim() === '')) { onBlank(); return; }
-    out.push({ line: lineNo, text, bytes });
+    const l: Line = { line: lineNo, text, bytes };
+    if (buf.length === bytes && !isUtf8(buf)) l.invalidUtf8 = true;
+    out.push(l);
   };
   const keep = (piece: Buffer): void => {
     size += piece.length;

@@ -2,6 +2,11 @@ import { DDSketch } from '@datadog/sketches-js';
 import type { LogEvent, LogLevel, MetricPoint } from '../types.ts';
 import { LEVEL_RANK } from '../clean/level.ts';
 
+export interface SketchRange {
+  min: number;
+  max: number;
+}
+
 /** The running aggregate of one service's one window. */
 export class WindowAccumulator {
   readonly service: string;
@@ -16,19 +21,28 @@ export class WindowAccumulator {
   private readonly levels: Partial<Record<LogLevel, number>> = {};
   private readonly templates = new Map<string, { text: string; count: number }>();
 
-  constructor(service: string, windowStart: number, private readonly accuracy: number) {
+  /**
+   * `range` bounds what the sketch is fed: its dense store spans every bucket between the
+   * smallest and largest value, so 1e-300 and 1.7e308 in one window took ~70,000 buckets
+   * (1,500 such services: +1.5 GB RSS, issue #10). Zero stays zero (its own counter).
+   */
+  constructor(service: string, windowStart: number, private readonly accuracy: number, private readonly range: SketchRange = { min: 0, max: Infinity }) {
     this.service = service;
     this.windowStart = windowStart;
   }
 
-  add(e: LogEvent): void {
+  /** Adds the event; returns true when its latency had to be clamped into the sketch's range. */
+  add(e: LogEvent): boolean {
+    let clamped = false;
     this.count++;
     if (LEVEL_RANK[e.level] >= LEVEL_RANK.error || (e.status !== undefined && e.status >= 500)) this.errors++;
     this.levels[e.level] = (this.levels[e.level] ?? 0) + 1;
     if (e.latencyMs !== undefined) {
       // The sketch is made on first use: most windows of log-only services never need one.
       this.sketch ??= new DDSketch({ relativeAccuracy: this.accuracy });
-      this.sketch.accept(e.latencyMs);
+      let v = e.latencyMs;
+      if (v > 0 && v < this.range.min) { v = this.range.min; clamped = true; } else if (v > this.range.max) { v = this.range.max; clamped = true; }
+      this.sketch.accept(v);
       this.latencyCount++;
       this.latencySum += e.latencyMs;
       if (e.latencyMs > this.latencyMax) this.latencyMax = e.latencyMs;
@@ -39,6 +53,7 @@ export class WindowAccumulator {
       // Keep the newest text: the cluster may have generalised since the window opened.
       if (t) { t.count++; t.text = e.template.text; } else this.templates.set(e.template.id, { text: e.template.text, count: 1 });
     }
+    return clamped;
   }
 
   /** Sketch buckets can land up to the relative accuracy outside the seen range; clamp. */

@@ -1,5 +1,5 @@
 import type { LogEvent, MetricPoint } from '../types.ts';
-import { emptyPoint, WindowAccumulator } from './accumulator.ts';
+import { emptyPoint, WindowAccumulator, type SketchRange } from './accumulator.ts';
 
 /**
  * Event-time tumbling windows per service.
@@ -22,6 +22,9 @@ export interface WindowOptions {
   idleWindows: number;
   topTemplates: number;
   sketchAccuracy: number;
+  /** Latencies fed to the quantile sketches are clamped into this range (see accumulator). */
+  sketchMinMs?: number;
+  sketchMaxMs?: number;
 }
 
 interface ServiceWindows {
@@ -40,9 +43,13 @@ export class WindowAggregator {
   private maxTs = -Infinity;
   /** Windows ending at or before this are closed, for every service. */
   private closedThrough = -Infinity;
+  private readonly range: SketchRange;
+  /** Latencies clamped into the sketch range so far. */
+  latencyClamped = 0;
 
   constructor(opts: WindowOptions) {
     this.o = opts;
+    this.range = { min: opts.sketchMinMs ?? 0, max: opts.sketchMaxMs ?? Infinity };
   }
 
   get watermark(): number {
@@ -74,10 +81,10 @@ export class WindowAggregator {
     }
     let acc = s.open.get(start);
     if (!acc) {
-      acc = new WindowAccumulator(e.service, start, this.o.sketchAccuracy);
+      acc = new WindowAccumulator(e.service, start, this.o.sketchAccuracy, this.range);
       s.open.set(start, acc);
     }
-    acc.add(e);
+    if (acc.add(e)) this.latencyClamped++;
     if (e.ts > this.maxTs) this.maxTs = e.ts;
     return 'ok';
   }

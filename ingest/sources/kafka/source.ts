@@ -30,6 +30,7 @@
  * nothing, and end at the offsets captured when they start (the high-water marks, or the
  * first offsets at or after `to`).
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Clock } from '../../../core/clock.ts';
@@ -204,7 +205,9 @@ export class KafkaSource implements LogSource {
     // Huge messages are cut here so a 100 MB value never becomes a string; the cleaner
     // dead-letters them as too_large by `bytes`.
     const text = (bytes > this.opts.maxLineBytes ? value.subarray(0, this.opts.maxLineBytes) : value).toString('utf8');
-    return { text, bytes, position: { kind: 'kafka', topic, partition, offset: m.offset }, receivedAt: now };
+    const input: RawInput = { text, bytes, position: { kind: 'kafka', topic, partition, offset: m.offset }, receivedAt: now };
+    if (bytes <= this.opts.maxLineBytes && !isUtf8(value)) input.invalidUtf8 = true;
+    return input;
   }
 
   /** Whether a batch yielded by `batches()` is re-read history (warm start) rather than new input. */
