@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   SCENARIO_INVALID: 'A simulator scenario file failed validation.',
   USAGE: 'The command line was not understood.',
   INPUT_INVALID: 'An input file for an evaluation or replay is malformed.',
+  SERVICE_CAP: 'Every forecasting slot (models.maxServices) is held by a service with recent events; a new service waits until one is idle (warning, logged once per episode).',
   INTERNAL: 'A bug: an invariant did not hold.',
 } as const;
 

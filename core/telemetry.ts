@@ -30,6 +30,11 @@ export class Telemetry {
   private readonly coverage = new Gauge({ name: 'foresight_forecast_interval_coverage', help: 'Recent share of observations inside the forecast p10-p90 band (nominal 0.8), by forecaster; "published" is what the detector received', labelNames: ['forecaster'], registers: [this.registry] });
   private readonly modelEvents = new Counter({ name: 'foresight_model_events_total', help: 'TF.js model lifecycle: loaded, trial, promoted, rolled_back, load_failed, retrained, retrain_rejected, retrain_failed', labelNames: ['event'], registers: [this.registry] });
 
+  private readonly slotsUsed = new Gauge({ name: 'foresight_forecast_services', help: 'Services holding a forecasting slot', registers: [this.registry] });
+  private readonly slotsCap = new Gauge({ name: 'foresight_forecast_service_cap', help: 'Forecasting slots (models.maxServices)', registers: [this.registry] });
+  private readonly slotsWaiting = new Gauge({ name: 'foresight_forecast_services_waiting', help: 'Services seen but not (yet) given a forecasting slot', registers: [this.registry] });
+  private readonly slotEvents = new Counter({ name: 'foresight_forecast_slot_events_total', help: 'Forecasting slot admissions, evictions of idle services, and refusals at the cap', labelNames: ['event'], registers: [this.registry] });
+
   constructor(log: Logger = silentLogger, opts: { defaultMetrics?: boolean } = {}) {
     this.log = log;
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'foresight_process_' });
@@ -57,6 +62,20 @@ export class Telemetry {
     if (previous) this.forecaster.set({ service: s, forecaster: previous }, 0);
     this.forecaster.set({ service: s, forecaster: name }, 1);
     if (previous && previous !== name) this.log.info({ service, forecaster: name, previous }, 'forecaster switched');
+  }
+
+  /** A service was given a forecasting slot, or refused one because every slot is busy. */
+  serviceSlots(used: number, cap: number, waiting: number, event: 'admitted' | 'refused'): void {
+    this.slotsUsed.set(used);
+    this.slotsCap.set(cap);
+    this.slotsWaiting.set(waiting);
+    this.slotEvents.inc({ event });
+  }
+
+  /** An idle service gave its forecasting slot up to a new one. */
+  serviceEvicted(service: string, by: string, lastActive: number): void {
+    this.slotEvents.inc({ event: 'evicted' });
+    this.log.info({ stage: 'models', service, by, lastActive: new Date(lastActive).toISOString() }, 'idle service evicted from its forecasting slot');
   }
 
   intervalCoverage(forecaster: string, share: number): void { this.coverage.set({ forecaster }, share); }

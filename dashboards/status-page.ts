@@ -16,7 +16,7 @@ th{background:#eef1f5}.breach{color:#b3261e;font-weight:600}.ok{color:#1e7b34}
 </style></head><body>
 <h1>Foresight <span id="mode"></span></h1>
 <div class="cards" id="cards"></div>
-<h2>Services</h2><table id="services"><thead><tr><th>service</th><th>last window</th><th>events</th><th>p95 ms</th><th>SLO p95 ms</th><th>error rate</th><th>forecaster</th></tr></thead><tbody></tbody></table>
+<h2>Services</h2><p id="slots"></p><table id="services"><thead><tr><th>service</th><th>last window</th><th>events</th><th>p95 ms</th><th>SLO p95 ms</th><th>error rate</th><th>forecaster</th></tr></thead><tbody></tbody></table>
 <h2>Recent detections</h2><table id="detections"><thead><tr><th>at</th><th>service</th><th>kind</th><th>metric</th><th>score</th><th>lead (min)</th></tr></thead><tbody></tbody></table>
 <h2>Recent actions</h2><table id="actions"><thead><tr><th>at</th><th>service</th><th>kind</th><th>status</th><th>mode</th><th>params</th><th>guardrail</th></tr></thead><tbody></tbody></table>
 <script>
@@ -27,6 +27,7 @@ async function refresh(){
   document.getElementById('mode').textContent='— '+s.mode+(s.source?' · '+s.source:'');
   const cards=document.getElementById('cards');cards.textContent='';
   for(const k of ['services','windows','detections','actions','deadLetters']){const d=document.createElement('div');d.className='card';const b=document.createElement('b');b.textContent=s[k];d.appendChild(b);d.appendChild(document.createTextNode(k));cards.appendChild(d);}
+  const sl=s.stages&&s.stages.models&&s.stages.models.detail&&s.stages.models.detail.slots;document.getElementById('slots').textContent=sl?'Forecasting slots: '+sl.used+' of '+sl.cap+' in use, '+sl.waiting+' waiting, '+sl.evictions+' idle evicted, '+sl.refusals+' refused at the cap':'';
   const sv=document.querySelector('#services tbody');sv.textContent='';
   for(const x of s.serviceList||[]){const tr=row(sv,[x.service,iso(x.windowStart),x.count,x.p95==null?'':x.p95.toFixed(1),x.sloP95Ms,(x.errorRate*100).toFixed(2)+'%',x.forecaster]);tr.className=x.p95!=null&&x.sloP95Ms&&x.p95>x.sloP95Ms?'breach':'ok';}
   const dt=document.querySelector('#detections tbody');dt.textContent='';

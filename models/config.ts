@@ -83,6 +83,14 @@ export const modelsConfigSchema = z.object({
   residualWindow: z.number().int().min(10).max(10_000).default(240),
   /** Services with forecasting state; each costs ~30 KB (a day of seasonal slots). */
   maxServices: z.number().int().positive().default(1000),
+  /**
+   * Windows with events a service must show before it gets one of the maxServices slots,
+   * so one-line junk names cannot take them (models/admission.ts). Its points meanwhile are
+   * kept and replayed on admission; at most minHistory, so no forecast is lost.
+   */
+  minWindowsForSlot: z.number().int().min(1).default(3),
+  /** When the slots are full, a service without events for this many windows gives its slot up. */
+  evictIdleWindows: z.number().int().min(1).default(60),
   dampedTrend: dampedTrendConfigSchema.prefault({}),
   theilSen: z.object({ window: z.number().int().min(5).max(200).default(20) }).strict().prefault({}),
   /** The saturation-aware trend (a line through 1/p95): points it is fitted on. */
@@ -142,6 +150,7 @@ export const modelsConfigSchema = z.object({
   for (const h of c.selection.horizons) {
     if (h > steps) ctx.addIssue({ code: 'custom', path: ['selection', 'horizons'], message: `horizon ${h} is beyond the forecast horizon of ${steps} steps` });
   }
+  if (c.minWindowsForSlot > c.minHistory) ctx.addIssue({ code: 'custom', path: ['minWindowsForSlot'], message: `must not exceed minHistory (${c.minHistory}): a candidate's early updates carry no forecast` });
   if (c.loadCurve.trendWindow > c.loadCurve.curveWindow) ctx.addIssue({ code: 'custom', path: ['loadCurve', 'trendWindow'], message: `trendWindow (${c.loadCurve.trendWindow}) must not exceed curveWindow (${c.loadCurve.curveWindow})` });
   if (!c.quantiles.includes(0.5)) ctx.addIssue({ code: 'custom', path: ['quantiles'], message: 'quantiles must include 0.5 (the median path)' });
   for (let i = 1; i < c.quantiles.length; i++) {

@@ -3,6 +3,7 @@ import type { StageHealth } from '../core/stage.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import { ForesightError } from '../core/errors.ts';
 import type { MetricPoint } from '../ingest/types.ts';
+import { ServiceAdmission } from './admission.ts';
 import { baselineFactories, detectionFactories } from './baselines.ts';
 import { CalibratedForecaster, calibrated } from './calibration.ts';
 import { coverageHorizon, horizonSteps, type ModelsConfig } from './config.ts';
@@ -47,6 +48,8 @@ interface ServiceState {
   members: Member[];
   chosen: string | undefined;
   lastWindow: number;
+  /** Start of the latest window with events: who is idle when the slots are full. */
+  lastActive: number;
   /** Recent points: warm-up for a newly loaded model, and the retrain worker's history. */
   history: SeriesPoint[];
   published: CoverageTracker;
@@ -102,8 +105,12 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
   let timer: NodeJS.Timeout | undefined;
   let retrainer: Retrainer | undefined;
   let stopped = false;
-  let capWarned = false;
+  let capFull = false;
   let updates = 0;
+  const admission = new ServiceAdmission(config, {
+    get size() { return services.size; },
+    *lastActive() { for (const [name, s] of services) yield [name, s.lastActive]; },
+  });
 
   // Every member's bands are calibrated online (calibration.ts); the forecasters stay raw.
   const newMember = (forecaster: Forecaster): Member => ({
@@ -124,23 +131,37 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     // A detection-only forecaster costs a fit per window; it runs only where it is listed.
     const detection = detectionFactories(config).filter((f) => detectionNames.has(f.name));
     const members = [...baselineFactories(config), ...detection].map((f) => newMember(f.create()));
-    const s: ServiceState = { members, chosen: undefined, lastWindow: Number.NEGATIVE_INFINITY, history: [], published: new CoverageTracker(covH, lower, upper) };
+    const s: ServiceState = { members, chosen: undefined, lastWindow: Number.NEGATIVE_INFINITY, lastActive: Number.NEGATIVE_INFINITY, history: [], published: new CoverageTracker(covH, lower, upper) };
     if (active) { const m = tfMember(active, ACTIVE, []); if (m) members.push(m); }
     if (trial) { const m = tfMember(trial.model, TRIAL, []); if (m) members.push(m); }
     return s;
   }
 
-  function stateFor(service: string): ServiceState | undefined {
-    let s = services.get(service);
-    if (!s) {
-      if (services.size >= config.maxServices) {
-        if (!capWarned) telemetry.warn('models', 'SERVICE_CAP', { cap: config.maxServices }, 'too many services; new ones are not forecast');
-        capWarned = true;
-        return undefined;
-      }
-      s = newService();
-      services.set(service, s);
+  /**
+   * The state of a point's service, admitting it when it has earned a slot (admission.ts).
+   * `null`: a candidate, whose update carries no forecast yet; undefined: refused at the cap.
+   */
+  function stateFor(point: MetricPoint): ServiceState | null | undefined {
+    const known = services.get(point.service);
+    if (known) return known;
+    const a = admission.offer(point);
+    if (a.kind === 'candidate') return null;
+    if (a.kind === 'refused') {
+      if (!capFull) telemetry.warn('models', 'SERVICE_CAP', { cap: config.maxServices, evictIdleWindows: config.evictIdleWindows }, 'forecasting slots full and none idle; new services wait');
+      capFull = true;
+      telemetry.serviceSlots(services.size, config.maxServices, admission.waiting, 'refused');
+      return undefined;
     }
+    capFull = false;
+    if (a.evicted) {
+      services.delete(a.evicted.service);
+      telemetry.serviceEvicted(a.evicted.service, point.service, a.evicted.lastActive);
+    }
+    const s = newService();
+    services.set(point.service, s);
+    // Its forecasters see the history they would have seen with a slot from the start.
+    for (const p of a.history) advance(s, p);
+    telemetry.serviceSlots(services.size, config.maxServices, admission.waiting, 'admitted');
     return s;
   }
 
@@ -154,12 +175,21 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
   }
 
   function step(point: MetricPoint): ForecastUpdate | undefined {
-    const s = stateFor(point.service);
-    if (!s) return undefined;
+    const s = stateFor(point);
+    if (s === undefined) return undefined;
+    if (s === null) {
+      const sp = toSeriesPoint(point);
+      return { service: point.service, metric: 'latency_p95', windowStart: point.windowStart, observed: sp ? sp.value : null, forecast: null, forecaster: config.selection.preferred };
+    }
+    return advance(s, point);
+  }
+
+  function advance(s: ServiceState, point: MetricPoint): ForecastUpdate | undefined {
     const base = { service: point.service, metric: 'latency_p95' as const, windowStart: point.windowStart };
     // Forecasters assume time moves forward; a replayed or duplicated window is ignored.
     if (point.windowStart <= s.lastWindow) return undefined;
     s.lastWindow = point.windowStart;
+    if (point.count > 0) s.lastActive = point.windowStart;
     const sp = toSeriesPoint(point);
     if (!sp) return { ...base, observed: null, forecast: null, forecaster: s.chosen ?? config.selection.preferred };
     s.history.push(sp);
@@ -376,7 +406,7 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
       for (const [name, c] of coverage) cov[name] = { recent: round(c.recent), overall: round(c.overall), n: c.total };
       return {
         ok: !stopped,
-        detail: { services: services.size, updates, chosen, tfjs, coverage: { horizon: covH, band: [lower, upper], nominal: round(upper - lower), byForecaster: cov, calibration: calibrationScales() }, retrain: retrainer?.status() ?? null },
+        detail: { services: services.size, slots: { cap: config.maxServices, used: services.size, waiting: admission.waiting, evictions: admission.evictions, refusals: admission.refusals }, updates, chosen, tfjs, coverage: { horizon: covH, band: [lower, upper], nominal: round(upper - lower), byForecaster: cov, calibration: calibrationScales() }, retrain: retrainer?.status() ?? null },
       };
     },
     checkForModel,

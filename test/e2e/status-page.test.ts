@@ -26,6 +26,7 @@ test('the status page renders services, detections and actions from the running 
     await page.waitForSelector('#actions tbody tr', { timeout: 90_000 });
     const services = await page.$$eval('#services tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
     assert.deepEqual(services, ['checkout', 'orders', 'payments']);
+    assert.match(await page.textContent('#slots') ?? '', /^Forecasting slots: 3 of 1000 in use, 0 waiting, 0 idle evicted, 0 refused at the cap$/);
     const detections = await page.$$eval('#detections tbody tr', (rows) => rows.length);
     assert.ok(detections > 0);
     const mode = await page.textContent('#mode');
