@@ -204,7 +204,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const warmup = isWarmup?.(batch) ?? false;
     if (warmup) warmupLines += batch.length;
     else lines += batch.length;
-    const out = ingest.handle(batch);
+    const out = ingest.handle(batch, deps.source.partitions?.());
     await pace(out.events, signal);
     // History's dead letters were written when it was first read (the topic is not idempotent).
     if (out.deadLetters.length > 0 && !warmup) {

@@ -7,6 +7,7 @@ import { createTimestampGuard } from './clean/timerange.ts';
 import { DrainMiner, type DrainSnapshot } from './templates/drain.ts';
 import type { DeadLetter, DeadLetterReason, DeadLetterSink, LogEvent, MetricPoint, RawInput } from './types.ts';
 import { WindowAggregator } from './window/aggregator.ts';
+import { partitionKey, type PartitionState, type WatermarkView } from './window/watermark.ts';
 
 /**
  * The ingest stage.
@@ -39,7 +40,13 @@ export interface Ingest {
   start(): Promise<void>;
   /** Idempotent. Closes the dead-letter sink; open windows are left to `flush()`. */
   stop(): Promise<void>;
-  handle(batch: RawInput[]): IngestOutput;
+  /**
+   * `partitions`: the source's assigned partitions and which are idle (partitioned sources
+   * only); windows then close on the minimum of the active partitions' watermarks.
+   */
+  handle(batch: RawInput[], partitions?: readonly PartitionState[]): IngestOutput;
+  /** Per-partition and instance watermarks (read-only), for checks against event time. */
+  readonly watermarks: WatermarkView;
   /** Closes every open window: end of a replay, or shutdown. */
   flush(): MetricPoint[];
   /**
@@ -97,8 +104,11 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
       await deps.deadLetters.close();
     },
 
-    handle(batch) {
+    watermarks: windows.watermarks,
+
+    handle(batch, partitions) {
       const t0 = performance.now();
+      if (partitions) windows.assign(partitions);
       const now = clock.now();
       const events: LogEvent[] = [];
       const letters: DeadLetter[] = [];
@@ -116,7 +126,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
           continue;
         }
         if (e.message !== '') e.template = miner.add(e.message);
-        windows.add(e);
+        windows.add(e, partitionKey(raw.position));
         counts.events++;
         telemetry.eventAccepted();
         events.push(e);
@@ -154,6 +164,8 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
           deadLettersByReason: { ...byReason },
           openWindows: windows.openWindows,
           watermark: Number.isFinite(windows.watermark) ? windows.watermark : null,
+          partitions: windows.watermarks.size.partitions,
+          idlePartitions: windows.watermarks.size.idle,
           templates: miner.size,
           latencyClamped: windows.latencyClamped,
         },
@@ -169,4 +181,5 @@ export { FileDeadLetterSink } from './deadletter/file.ts';
 export { MemoryDeadLetterSink } from './deadletter/memory.ts';
 export { DrainMiner, type DrainSnapshot } from './templates/drain.ts';
 export type * from './types.ts';
+export { PartitionWatermarks, partitionKey, type PartitionState, type WatermarkView } from './window/watermark.ts';
 export { DEAD_LETTER_REASONS } from './types.ts';

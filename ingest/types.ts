@@ -114,6 +114,12 @@ export interface LogSource {
    */
   batches(signal: AbortSignal): AsyncIterable<RawInput[]>;
   ack?(batch: RawInput[]): Promise<void>;
+  /**
+   * Partitioned sources (Kafka): the partitions assigned now, keyed as `partitionKey`
+   * keys positions, and which are idle. A source may yield an empty batch when only this
+   * changed, so windows held back by a partition that went idle can close.
+   */
+  partitions?(): ReadonlyArray<{ key: string; idle: boolean }>;
   close(): Promise<void>;
 }
 

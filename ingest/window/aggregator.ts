@@ -1,13 +1,16 @@
 import type { LogEvent, MetricPoint } from '../types.ts';
 import { emptyPoint, WindowAccumulator, type SketchRange } from './accumulator.ts';
+import { PartitionWatermarks, type PartitionState, type WatermarkView } from './watermark.ts';
 
 /**
  * Event-time tumbling windows per service.
  *
- * The watermark is the largest event time seen minus the allowed lateness; a window
- * [start, start + windowMs) closes once its end is at or below the watermark, and an event
- * for a closed window is refused (`too_late`). Whether an event is late depends only on the
- * events before it, never on how they were batched, so replays give the same points.
+ * The watermark is kept per source partition (its largest event time minus the allowed
+ * lateness) and the windows close on the minimum over active partitions (see
+ * watermark.ts); a window [start, start + windowMs) closes once its end is at or below the
+ * watermark, and an event for a closed window is refused (`too_late`). Whether an event is
+ * late depends only on the events before it, never on how they were batched, so replays
+ * give the same points.
  *
  * Empty windows: for up to `idleWindows` windows after a service's last window with events,
  * a closed window with no events still yields a point with count 0, so downstream sees the
@@ -40,8 +43,8 @@ export type AddOutcome = 'ok' | 'too_late';
 export class WindowAggregator {
   private readonly o: WindowOptions;
   private readonly services = new Map<string, ServiceWindows>();
-  private maxTs = -Infinity;
-  /** Windows ending at or before this are closed, for every service. */
+  private readonly marks: PartitionWatermarks;
+  /** Windows ending at or before this are closed, for every service (the watermark never goes back). */
   private closedThrough = -Infinity;
   private readonly range: SketchRange;
   /** Latencies clamped into the sketch range so far. */
@@ -50,10 +53,21 @@ export class WindowAggregator {
   constructor(opts: WindowOptions) {
     this.o = opts;
     this.range = { min: opts.sketchMinMs ?? 0, max: opts.sketchMaxMs ?? Infinity };
+    this.marks = new PartitionWatermarks(opts.allowedLatenessMs);
   }
 
   get watermark(): number {
-    return Math.max(this.maxTs - this.o.allowedLatenessMs, this.closedThrough);
+    return Math.max(this.marks.current, this.closedThrough);
+  }
+
+  /** The per-partition watermarks, read-only. */
+  get watermarks(): WatermarkView & { readonly size: { partitions: number; idle: number } } {
+    return this.marks;
+  }
+
+  /** The source's partitions and their idleness (sources with partitions only). */
+  assign(states: readonly PartitionState[]): void {
+    this.marks.assign(states);
   }
 
   get openWindows(): number {
@@ -71,7 +85,8 @@ export class WindowAggregator {
     return this.windowStartOf(ts) + this.o.windowMs <= this.watermark;
   }
 
-  add(e: LogEvent): AddOutcome {
+  /** `partition` as from `partitionKey(position)`; sources without partitions use one name throughout. */
+  add(e: LogEvent, partition = 'default'): AddOutcome {
     const start = this.windowStartOf(e.ts);
     if (this.isLate(e.ts)) return 'too_late';
     let s = this.services.get(e.service);
@@ -85,7 +100,7 @@ export class WindowAggregator {
       s.open.set(start, acc);
     }
     if (acc.add(e)) this.latencyClamped++;
-    if (e.ts > this.maxTs) this.maxTs = e.ts;
+    this.marks.observe(partition, e.ts);
     return 'ok';
   }
 
@@ -93,6 +108,7 @@ export class WindowAggregator {
   collect(): MetricPoint[] {
     const wm = this.watermark;
     if (!Number.isFinite(wm)) return [];
+    this.closedThrough = wm;
     return this.closeThrough(this.windowStartOf(wm) - this.o.windowMs);
   }
 

@@ -55,6 +55,13 @@ export const kafkaSourceConfigSchema = z.object({
    * not repeated. 0 disables it (a restart then starts the models cold). Replays never rewind.
    */
   warmupMs: z.number().int().min(0).default(7_200_000),
+  /**
+   * A partition with no data for this long (wall time) and nothing left to fetch stops
+   * holding the event-time watermark back, so one quiet partition does not stall every
+   * window; its next data makes it count again (events for windows closed meanwhile are
+   * dead-lettered `too_late`).
+   */
+  idleMs: z.number().int().min(100).default(30_000),
 }).strict();
 
 export type KafkaSourceConfig = z.infer<typeof kafkaSourceConfigSchema>;

@@ -25,6 +25,10 @@
  * and their acknowledgements are no-ops: commits start from the group's committed offsets
  * and only move forward.
  *
+ * Partitions: the consumer reports which partitions it holds and which are idle
+ * (partitions.ts) through `partitions()`; when only idleness changed it yields an empty
+ * batch, so windows a partition that went quiet was holding back can close.
+ *
  * `start` applies only to partitions the group has no committed offset for; a daemon
  * restart never silently jumps. Replays (`replay` option) use a throwaway group, commit
  * nothing, and end at the offsets captured when they start (the high-water marks, or the
@@ -40,6 +44,7 @@ import { retry } from '../../../core/retry.ts';
 import type { LogSource, RawInput } from '../../types.ts';
 import { createKafka } from './client.ts';
 import type { KafkaSourceConfig } from './config.ts';
+import { PartitionTracker } from './partitions.ts';
 
 export interface KafkaReplayRange {
   /** Epoch ms; default the earliest retained message. */
@@ -69,6 +74,14 @@ const HEARTBEAT_MS = 3000;
 /** Errors after which a commit is pointless but harmless to skip: the partition moved, its records will be redelivered. */
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR']);
 
+/** The broker's error type, also when kafkajs wrapped it (retries exhausted, non-retriable): it keeps the original as `cause`. */
+function protocolErrorType(err: unknown): string | undefined {
+  for (let e = err as { type?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.type === 'string') return e.type;
+  }
+  return undefined;
+}
+
 export class KafkaSource implements LogSource {
   readonly name: string;
   private readonly cfg: KafkaSourceConfig;
@@ -96,6 +109,9 @@ export class KafkaSource implements LogSource {
   private readonly seeking = new Map<string, bigint>();
   /** Chunks handed over that are re-read history, not new input. */
   private readonly warmChunks = new WeakSet<RawInput[]>();
+  /** Assigned partitions and their idleness; an empty chunk is queued when that alone changed. */
+  private readonly tracker: PartitionTracker;
+  private idleTimer: NodeJS.Timeout | undefined;
   /** Counters for status and tests. */
   readonly stats = { messages: 0, warmupMessages: 0, redelivered: 0, commits: 0, firstOffsets: new Map<string, string>(), warmupFrom: new Map<string, string>() };
 
@@ -105,6 +121,18 @@ export class KafkaSource implements LogSource {
     this.kafka = opts.kafka ?? createKafka(cfg, opts.log);
     this.groupId = opts.replay ? `${cfg.groupId}-replay-${randomUUID()}` : cfg.groupId;
     this.name = `kafka:${cfg.topics.join(',')}`;
+    this.tracker = new PartitionTracker(cfg.idleMs);
+  }
+
+  partitions(): ReturnType<PartitionTracker['states']> {
+    return this.tracker.states();
+  }
+
+  /** Queues an empty chunk (unless a chunk is waiting, which carries the news): partition state changed without data. */
+  private tick(): void {
+    if (this.closed || this.draining || this.queue.length > 0) return;
+    this.queue.push({ inputs: [], done: () => undefined });
+    this.signal();
   }
 
   private get log(): Logger | undefined { return this.opts.log; }
@@ -183,6 +211,15 @@ export class KafkaSource implements LogSource {
       maxWaitTimeInMs: this.opts.replay ? 100 : 1000,
     });
     this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const { gained, lost } = this.tracker.assign(e.payload.memberAssignment, Date.now());
+      this.log?.info({ gained, lost, assignment: e.payload.memberAssignment }, 'partitions assigned');
+      void this.lookUpEnds(gained);
+      this.tick();
+    });
+    // Idleness is wall time: checked a few times per idleMs, never slower than once a second.
+    this.idleTimer = setInterval(() => { if (this.tracker.tick(Date.now())) this.tick(); }, Math.max(50, Math.min(1000, this.cfg.idleMs / 4)));
+    this.idleTimer.unref();
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) this.fail(new ForesightError('SOURCE_FAILED', `Kafka consumer crashed: ${e.payload.error.message}`, { cause: e.payload.error }));
     });
@@ -208,6 +245,37 @@ export class KafkaSource implements LogSource {
     const input: RawInput = { text, bytes, position: { kind: 'kafka', topic, partition, offset: m.offset }, receivedAt: now };
     if (bytes <= this.opts.maxLineBytes && !isUtf8(value)) input.invalidUtf8 = true;
     return input;
+  }
+
+  /**
+   * Whether each gained partition has anything to fetch from where this consumer starts
+   * (its committed offset, else the log start): an empty one may go idle at once, one with
+   * a backlog only after delivering it. Unknown (lookup failed) counts as nothing to fetch,
+   * so an unreachable answer cannot stall every window; data, when it comes, counts again.
+   */
+  private async lookUpEnds(gained: string[]): Promise<void> {
+    if (gained.length === 0) return;
+    const admin = this.kafka.admin();
+    const wanted = gained.map((k) => { const i = k.lastIndexOf(':'); return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)) }; });
+    try {
+      await admin.connect();
+      for (const topic of new Set(wanted.map((w) => w.topic))) {
+        const water = await admin.fetchTopicOffsets(topic);
+        const done = this.opts.replay ? [] : (await admin.fetchOffsets({ groupId: this.groupId, topics: [topic] }))[0]?.partitions ?? [];
+        for (const w of wanted.filter((x) => x.topic === topic)) {
+          const wm = water.find((o) => o.partition === w.partition);
+          if (!wm) continue;
+          const committed = BigInt(done.find((d) => d.partition === w.partition)?.offset ?? '-1');
+          const from = this.opts.replay ? (this.pendingEnds.has(tp(topic, w.partition)) ? -1n : BigInt(wm.high)) : committed >= 0n ? committed : this.cfg.start === 'latest' ? BigInt(wm.high) : BigInt(wm.low);
+          this.tracker.atEnd(topic, w.partition, from >= BigInt(wm.high));
+        }
+      }
+    } catch (err) {
+      this.log?.warn({ partitions: gained, err: (err as Error).message }, 'could not look up partition ends; they may go idle before delivering');
+      for (const w of wanted) this.tracker.atEnd(w.topic, w.partition, true);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   /** Whether a batch yielded by `batches()` is re-read history (warm start) rather than new input. */
@@ -270,6 +338,8 @@ export class KafkaSource implements LogSource {
       const inputs = chunk;
       chunk = [];
       if (chunkWarm) this.warmChunks.add(inputs);
+      // Active before the pipeline sees the chunk, so it is never judged idle while its data is in flight.
+      this.tracker.delivered(topic, partition, (inputs[inputs.length - 1]!.position as { offset: string }).offset, batch.highWatermark, Date.now());
       const processed = await this.handOff(inputs, heartbeat, () => isRunning() && !isStale());
       if (!processed) return false;
       const last = inputs[inputs.length - 1]!.position as { offset: string };
@@ -370,7 +440,7 @@ export class KafkaSource implements LogSource {
     try {
       await retry(() => consumer.commitOffsets(commits), { retries: 3, initialMs: 200, maxMs: 2000 });
     } catch (err) {
-      const type = (err as { type?: string }).type;
+      const type = protocolErrorType(err);
       if (type && REBALANCE_ERRORS.has(type)) {
         this.log?.warn({ type, commits }, 'offset commit skipped during a rebalance; those records will be read again');
         return;
@@ -384,6 +454,7 @@ export class KafkaSource implements LogSource {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.idleTimer);
     for (const h of this.queue.splice(0)) h.done(false);
     const consumer = this.consumer;
     this.consumer = undefined;

@@ -70,10 +70,10 @@ export interface Reference {
 }
 
 /** What `foresight replay FILE` reports for the same services and remediation settings. */
-export async function replayReference(ds: Dataset): Promise<Reference> {
+export async function replayReference(ds: Pick<Dataset, 'file'>, ingest?: Record<string, unknown>): Promise<Reference> {
   const dir = tempDir('ref');
   const cfg = join(dir, 'replay.yaml');
-  writeFileSync(cfg, YAML.stringify({ log: { level: 'warn' }, remediator: { mode: 'dry_run', actuators: ['log'] }, services: POLICIES, stores: { kind: 'file', dir: join(dir, 'var') } }));
+  writeFileSync(cfg, YAML.stringify({ log: { level: 'warn' }, ...(ingest ? { ingest } : {}), remediator: { mode: 'dry_run', actuators: ['log'] }, services: POLICIES, stores: { kind: 'file', dir: join(dir, 'var') } }));
   const report = join(dir, 'report.json');
   const r = await runCli(['replay', ds.file, '--config', cfg, '--report', report], { cwd: dir, env: { KAFKA_BROKERS: '', ELASTICSEARCH_URL: '' } });
   if (r.code !== 0) throw new Error(`replay failed: ${r.stderr}`);
@@ -90,6 +90,9 @@ export interface DaemonSetup {
   config: string;
   batchSize?: number;
   esUrl?: string;
+  /** Extra `source.kafka` and `ingest` settings. */
+  kafka?: Record<string, unknown>;
+  ingest?: Record<string, unknown>;
 }
 
 export function writeDaemonConfig(s: Omit<DaemonSetup, 'config' | 'dir'> & { dir?: string }): DaemonSetup {
@@ -101,8 +104,9 @@ export function writeDaemonConfig(s: Omit<DaemonSetup, 'config' | 'dir'> & { dir
     http: { port: 0 },
     source: {
       kind: 'kafka', batchSize: s.batchSize ?? 500,
-      kafka: { brokers: s.rig.kafkaBrokers, topics: [s.topic], groupId: s.group, deadLetterTopic: `${s.topic}.dlq`, sessionTimeoutMs: 6000 },
+      kafka: { brokers: s.rig.kafkaBrokers, topics: [s.topic], groupId: s.group, deadLetterTopic: `${s.topic}.dlq`, sessionTimeoutMs: 6000, ...s.kafka },
     },
+    ...(s.ingest ? { ingest: s.ingest } : {}),
     remediator: { mode: 'dry_run', actuators: ['log'] },
     services: POLICIES,
     stores: { kind: 'elasticsearch', dir: join(dir, 'var'), elasticsearch: { url: s.esUrl ?? s.rig.elasticsearchUrl, indexPrefix: s.prefix, spoolRetryMs: 500, retries: 1 } },
@@ -110,7 +114,7 @@ export function writeDaemonConfig(s: Omit<DaemonSetup, 'config' | 'dir'> & { dir
   return { ...s, dir, config };
 }
 
-export interface Status { lines: number; warmupLines: number; actions: number; detections: number; deadLetters: number; deadLettersByReason: Record<string, number> }
+export interface Status { watermark: number; lines: number; warmupLines: number; actions: number; detections: number; deadLetters: number; deadLettersByReason: Record<string, number> }
 
 export class Daemon {
   readonly child: ChildProcess;
@@ -122,8 +126,11 @@ export class Daemon {
     this.child = spawn(process.execPath, [CLI, 'run', '--config', setup.config], {
       cwd: setup.dir, env: { ...process.env, KAFKA_BROKERS: '', ELASTICSEARCH_URL: '' }, stdio: ['ignore', 'ignore', 'pipe'],
     });
+    // The whole log, for a failure's post-mortem; assertions quote only its tail.
+    const logFile = join(setup.dir, `daemon-${Date.now()}.log`);
     this.child.stderr?.on('data', (b: Buffer) => {
       this.err += b.toString();
+      appendFileSync(logFile, b);
       if (!this.url) {
         const m = /"url":"(http:[^"]+)"[^\n]*status page/.exec(this.err);
         if (m) this.url = m[1];

@@ -1,0 +1,136 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RigEndpoints } from '../../scripts/rig/index.ts';
+import { createRng } from '../../ingest/sources/simulator/rng.ts';
+import {
+  Daemon, dropIndices, dropTopics, ensureRig, kafkaClient, makeDataset, readEs, replayReference, uniqueName, writeDaemonConfig,
+  type Reference,
+} from './support/stack.ts';
+
+// A real deployment's log topic: 6 partitions, producers keyed by host (so each service is
+// spread over several partitions), and some hosts' lines out of order by up to 30 s. One
+// daemon must make exactly what `foresight replay` makes of the same lines.
+
+const PARTITIONS = 6;
+const DISORDER_MS = 30_000;
+// Per-partition lateness covers the disorder inside a partition; skew between partitions
+// costs nothing. Idle partitions are let go after 2 s so the test's end of input (two
+// sentinel lines on one partition) closes the last windows quickly. One daemon, no rebalance
+// wanted: a session long enough for a loaded machine.
+const INGEST = { allowedLatenessMs: DISORDER_MS };
+const KAFKA = { idleMs: 2000, sessionTimeoutMs: 30_000 };
+
+let rig: RigEndpoints;
+let file: string;
+let lines: string[];
+let ref: Reference;
+let sentinelWindowEnd: number;
+const topics: string[] = [];
+const prefixes: string[] = [];
+
+interface Line { ts: number; host: string | undefined; text: string }
+
+before(async () => {
+  rig = await ensureRig();
+  const data = await makeDataset();
+  const parsed: Line[] = readFileSync(data.file, 'utf8').trimEnd().split('\n').map((text) => {
+    const o = JSON.parse(text) as { timestamp: string; host?: string };
+    return { ts: Date.parse(o.timestamp), host: o.host, text };
+  });
+  // Every other host's lines are moved up to 30 s later in the stream (a shipper's buffer);
+  // the rest stay in time order.
+  const hosts = [...new Set(parsed.map((l) => l.host).filter((h): h is string => h !== undefined))].sort();
+  const jittered = new Set(hosts.filter((_, i) => i % 2 === 1));
+  const rng = createRng(11);
+  const keyed = parsed.map((l, i) => ({ l, i, key: l.ts + (l.host !== undefined && jittered.has(l.host) ? rng.next() * DISORDER_MS : 0) }));
+  keyed.sort((a, b) => a.key - b.key || a.i - b.i);
+  lines = keyed.map((k) => k.l.text);
+  file = join(data.dir, 'by-host.ndjson');
+  writeFileSync(file, lines.join('\n') + '\n');
+  const sentinels = parsed.filter((l) => l.host === undefined).map((l) => l.ts);
+  sentinelWindowEnd = Math.floor(Math.min(...sentinels) / 60_000) * 60_000 + 60_000;
+  ref = await replayReference({ file }, INGEST);
+  console.error(`[it] ${lines.length} lines, ${hosts.length} hosts (${jittered.size} out of order by up to ${DISORDER_MS / 1000} s); replay: ${ref.detections.length} detections, ${ref.actions.size} actions`);
+  assert.ok(ref.actions.size >= 3, 'the scenario leads to actions');
+}, { timeout: 300_000 });
+
+after(async () => {
+  if (!rig) return;
+  await dropTopics(rig, topics.flatMap((t) => [t, `${t}.dlq`]));
+  for (const p of prefixes) await dropIndices(rig.elasticsearchUrl, p);
+});
+
+/** Produces the lines keyed by host (Kafka's default partitioner), returning where each partition's lines went. */
+async function produceByHost(topic: string): Promise<Map<number, { lines: number; services: Set<string> }>> {
+  const kafka = kafkaClient(rig);
+  const admin = kafka.admin();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+  await producer.connect();
+  const spread = new Map<number, { lines: number; services: Set<string> }>();
+  try {
+    for (let i = 0; i < lines.length; i += 1000) {
+      const messages = lines.slice(i, i + 1000).map((text) => {
+        const o = JSON.parse(text) as { host?: string };
+        return { key: o.host ?? null, value: text };
+      });
+      await producer.send({ topic, acks: -1, messages });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  // Where the lines landed, read back from the topic's offsets per partition.
+  const offsets = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const consumer = kafka.consumer({ groupId: `${topic}-census` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const total = offsets.reduce((a, o) => a + Number(o.high), 0);
+  let seen = 0;
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const o = JSON.parse(message.value!.toString()) as { service: string };
+        const s = spread.get(partition) ?? { lines: 0, services: new Set<string>() };
+        s.lines++;
+        s.services.add(o.service);
+        spread.set(partition, s);
+        if (++seen === total) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return spread;
+}
+
+test('one daemon on 6 partitions keyed by host, out of order within 30 s: the same detections and action ids as a replay of the file, nothing too late', { timeout: 240_000 }, async () => {
+  const topic = uniqueName('parts');
+  topics.push(topic);
+  prefixes.push(topic);
+  const spread = await produceByHost(topic);
+  const bySvc = new Map<string, number>();
+  for (const s of spread.values()) for (const svc of s.services) bySvc.set(svc, (bySvc.get(svc) ?? 0) + 1);
+  console.error(`[it] lines per partition ${JSON.stringify(Object.fromEntries([...spread].map(([p, s]) => [p, s.lines])))}; partitions per service ${JSON.stringify(Object.fromEntries(bySvc))}`);
+  assert.ok(spread.size >= 4, 'the hosts spread over the partitions');
+  assert.ok([...bySvc.values()].some((n) => n >= 2), 'a service spans several partitions');
+
+  const setup = writeDaemonConfig({ rig, topic, group: `${topic}-g`, prefix: topic, kafka: KAFKA, ingest: INGEST });
+  const daemon = new Daemon(setup);
+  const t0 = performance.now();
+  try {
+    const s = await daemon.until('every line consumed and the last real window closed', (st) => st.lines === lines.length && st.watermark >= sentinelWindowEnd, 150_000, 100);
+    console.error(`[it] one daemon consumed ${s.lines} lines from ${PARTITIONS} partitions in ${((performance.now() - t0) / 1000).toFixed(2)} s; dead letters ${JSON.stringify(s.deadLettersByReason)}`);
+    assert.equal(s.deadLettersByReason.too_late ?? 0, 0, 'no event is too late: per-partition watermarks absorb the skew between partitions');
+    assert.equal(s.deadLetters, 0);
+  } finally {
+    assert.equal(await daemon.stop(), 0, daemon.stderr.slice(-2000));
+  }
+  const es = await readEs(rig.elasticsearchUrl, topic);
+  assert.deepEqual(es.detections, ref.detections, 'detections equal the replay\'s (same ids)');
+  assert.deepEqual([...es.actions.keys()].sort(), [...ref.actions.keys()].sort(), 'action ids equal the replay\'s');
+  assert.deepEqual(new Map([...es.actions].sort()), new Map([...ref.actions].sort()), 'and their final states');
+  assert.equal(es.actionDocs, ref.actions.size, 'one document per action');
+});

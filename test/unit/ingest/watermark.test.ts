@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PartitionWatermarks, partitionKey } from '../../../ingest/window/watermark.ts';
+import { WindowAggregator, type WindowOptions } from '../../../ingest/window/aggregator.ts';
+import { PartitionTracker } from '../../../ingest/sources/kafka/partitions.ts';
+import type { MetricPoint } from '../../../ingest/types.ts';
+import { event } from './helpers.ts';
+
+const W = 60_000;
+const brief = (ps: MetricPoint[]) => ps.map((p) => `${p.service}@${p.windowStart / W}:${p.count}`);
+
+test('the instance watermark is the minimum over active partitions, each its own max minus lateness', () => {
+  const m = new PartitionWatermarks(10_000);
+  assert.equal(m.current, -Infinity);
+  m.observe('t:0', 100_000);
+  m.observe('t:1', 40_000);
+  assert.equal(m.current, 30_000);
+  assert.equal(m.of('t:0'), 90_000);
+  assert.equal(m.maxEventTime, 100_000);
+  m.observe('t:1', 20_000); // out of order inside t:1: its watermark does not go back
+  assert.equal(m.of('t:1'), 30_000);
+});
+
+test('an assigned partition without data holds the watermark back until it delivers or goes idle; revoked ones drop out', () => {
+  const m = new PartitionWatermarks(0);
+  m.observe('t:0', 100_000);
+  m.assign([{ key: 't:0', idle: false }, { key: 't:1', idle: false }]);
+  assert.equal(m.current, -Infinity);
+  m.assign([{ key: 't:0', idle: false }, { key: 't:1', idle: true }]);
+  assert.equal(m.current, 100_000);
+  m.observe('t:1', 50_000); // data: active again, and it is behind
+  assert.equal(m.current, 50_000);
+  m.assign([{ key: 't:0', idle: false }]);
+  assert.equal(m.current, 100_000);
+  assert.deepEqual(m.size, { partitions: 1, idle: 0 });
+});
+
+test('when every partition is idle the furthest one rules: nothing is pending anywhere', () => {
+  const m = new PartitionWatermarks(0);
+  m.observe('a', 10);
+  m.observe('b', 20);
+  m.assign([{ key: 'a', idle: true }, { key: 'b', idle: true }]);
+  assert.equal(m.current, 20);
+});
+
+test('partition keys: Kafka topic and partition, otherwise the source kind', () => {
+  assert.equal(partitionKey({ kind: 'kafka', topic: 'logs', partition: 3, offset: '9' }), 'logs:3');
+  assert.equal(partitionKey({ kind: 'file', file: 'x', line: 1 }), 'file');
+});
+
+const opts: WindowOptions = { windowMs: W, allowedLatenessMs: 30_000, idleWindows: 0, topTemplates: 0, sketchAccuracy: 0.01 };
+
+test('a lagging partition makes nobody late: windows wait for it, then close with its events in', () => {
+  const a = new WindowAggregator(opts);
+  a.assign([{ key: 'p0', idle: false }, { key: 'p1', idle: false }]);
+  // Partition p0 runs ten minutes ahead of p1 (fetched first, say).
+  for (let m = 0; m < 10; m++) a.add(event({ ts: m * W + 1000, service: 'api' }), 'p0');
+  assert.deepEqual(a.collect(), [], 'p0\'s watermark is 8.5 min, but p1 has not spoken');
+  assert.equal(a.watermark, -Infinity);
+  assert.equal(a.add(event({ ts: 1000, service: 'api' }), 'p1'), 'ok');
+  assert.equal(a.add(event({ ts: 2 * W + 5000, service: 'api' }), 'p1'), 'ok');
+  assert.deepEqual(brief(a.collect()), ['api@0:2']);
+  // p1 goes idle: p0 alone decides; p1's events for windows closed meanwhile are too late.
+  a.assign([{ key: 'p0', idle: false }, { key: 'p1', idle: true }]);
+  assert.deepEqual(brief(a.collect()), ['api@1:1', 'api@2:2', 'api@3:1', 'api@4:1', 'api@5:1', 'api@6:1', 'api@7:1']);
+  assert.equal(a.add(event({ ts: 3 * W, service: 'api' }), 'p1'), 'too_late');
+  assert.equal(a.add(event({ ts: 9 * W, service: 'api' }), 'p1'), 'ok');
+  // p1 rejoined with its watermark at 8.5 min, below what already closed: it never goes back.
+  assert.equal(a.watermark, 8.5 * W + 1000);
+});
+
+test('partitions: idle after idleMs only with nothing left to fetch; data makes them active', () => {
+  const t = new PartitionTracker(1000);
+  assert.deepEqual(t.assign({ logs: [0, 1] }, 0), { gained: ['logs:0', 'logs:1'], lost: [] });
+  t.delivered('logs', 0, '9', '100', 500); // backlog: 90 messages left
+  assert.equal(t.tick(900), false);
+  assert.equal(t.tick(1000), false, 'logs:1 not delivered yet, its end not known: it may have a backlog');
+  t.atEnd('logs', 1, true);
+  assert.equal(t.tick(1000), true, 'logs:1 has nothing to fetch: idle after idleMs');
+  assert.deepEqual(t.states(), [{ key: 'logs:0', idle: false }, { key: 'logs:1', idle: true }]);
+  assert.equal(t.tick(60_000), false, 'logs:0 has a backlog: never idle');
+  t.delivered('logs', 0, '99', '100', 60_000);
+  assert.equal(t.tick(60_999), false);
+  assert.equal(t.tick(61_000), true);
+  t.delivered('logs', 1, '0', '1', 61_500);
+  assert.deepEqual(t.states(), [{ key: 'logs:0', idle: true }, { key: 'logs:1', idle: false }]);
+  assert.deepEqual(t.assign({ logs: [1, 2] }, 62_000), { gained: ['logs:2'], lost: ['logs:0'] });
+});
