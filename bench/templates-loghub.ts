@@ -1,17 +1,59 @@
-// Grouping accuracy of the Drain miner on LogHub 2k sets.
-// Usage: node --import tsx bench/templates-loghub.ts [DIR]   (one JSON line on stdout)
+// Template miner vs Drain3 on the LogHub 2k sets: accuracy per set (the `eval loghub` table, on
+// stderr) and throughput on one core over a longer stream (every set's lines, repeated).
+// Usage: node --import tsx bench/templates-loghub.ts [DIR] [--lines N]
+//   DIR defaults to ../shared/data/loghub next to the repository. One JSON line on stdout.
+// Drain3 runs from the venv scripts/ensure-drain3.mjs makes (installed here when missing).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { templatesSchema } from '../ingest/config.ts';
-import { evaluateLoghub } from '../ingest/templates/loghub.ts';
+import { DrainMiner } from '../ingest/templates/drain.ts';
+import { loadLoghubSets } from '../ingest/templates/loghub.ts';
+import { evaluateLoghub, formatLoghubTable, loghubJson } from '../daemon/eval/loghub.ts';
+import { drain3Defaults, runDrain3, type Drain3Config } from '../daemon/eval/drain3.ts';
+import { ensureDrain3 } from '../scripts/ensure-drain3.mjs';
 
-const dir = process.argv[2] ?? '/work/shared/data/loghub';
+const args = process.argv.slice(2);
+const linesAt = args.indexOf('--lines');
+const target = linesAt >= 0 ? Number(args.splice(linesAt, 2)[1]) : 200_000;
+const dir = args[0] ?? fileURLToPath(new URL('../../shared/data/loghub', import.meta.url));
+if (!existsSync(dir)) {
+  process.stderr.write(`no LogHub sets at ${dir}; pass the folder as the first argument\n`);
+  process.exit(2);
+}
+const drain3 = ensureDrain3() !== undefined;
+
+const accuracy = await evaluateLoghub({ dir, drain3 });
+process.stderr.write(formatLoghubTable(accuracy));
+
+// Throughput: all sets' lines one after another, repeated up to `target` lines, fed to one
+// miner (ours with its defaults) and to Drain3 with its defaults and with no masking at all
+// (its fastest configuration). The miner is warmed up on one pass first, as a daemon is.
+const sets = await loadLoghubSets(dir);
+const all = sets.flatMap((s) => s.contents);
+const repeat = Math.max(1, Math.round(target / all.length));
 const cfg = templatesSchema.parse({});
+new DrainMiner(cfg).templates();
+const miner = new DrainMiner(cfg);
 const t0 = performance.now();
-const results = await evaluateLoghub(dir, cfg);
-const mean = results.reduce((s, r) => s + r.accuracy, 0) / Math.max(1, results.length);
-console.log(JSON.stringify({
-  bench: 'templates-loghub',
-  config: cfg,
-  sets: Object.fromEntries(results.map((r) => [r.set, { accuracy: Number(r.accuracy.toFixed(4)), templates: r.templates, truth: r.truthTemplates }])),
-  meanAccuracy: Number(mean.toFixed(4)),
-  ms: Math.round(performance.now() - t0),
-}));
+for (let r = 0; r < repeat; r++) for (const l of all) miner.add(l);
+const oursSeconds = (performance.now() - t0) / 1000;
+const oursLps = (all.length * repeat) / oursSeconds;
+const clustersAfterOne = (() => { const m = new DrainMiner(cfg); for (const l of all) m.add(l); return m.size; })();
+
+const throughput: Record<string, unknown> = {
+  lines: all.length * repeat,
+  ours: { linesPerSec: Math.round(oursLps), clusters: miner.size, clustersAfterOnePass: clustersAfterOne },
+};
+if (drain3) {
+  const unmasked: Drain3Config = { ...drain3Defaults(), masking: [], extraDelimiters: [] };
+  const d3 = await runDrain3([
+    { name: 'defaults', lines: all, repeat, config: drain3Defaults() },
+    { name: 'no-masking', lines: all, repeat, config: unmasked },
+  ]);
+  for (const run of d3.runs) {
+    const lps = run.lines / run.seconds;
+    throughput[`drain3_${run.name}`] = { linesPerSec: Math.round(lps), clusters: run.clusters, oursTimes: Number((oursLps / lps).toFixed(1)) };
+  }
+}
+process.stderr.write(`throughput over ${all.length * repeat} lines: ${JSON.stringify(throughput)}\n`);
+console.log(JSON.stringify({ bench: 'templates-loghub', ...loghubJson(accuracy), throughput }));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MASK_PRESET_NAMES } from './templates/presets.ts';
 
 /**
  * Configuration of the ingest stage (top-level key `ingest`). Defaults live here and only
@@ -76,8 +77,23 @@ export const templatesSchema = z
     maxChildren: z.number().int().min(2).default(100),
     /** Clusters kept; past it the least recently matched is forgotten. */
     maxClusters: z.number().int().min(1).default(5000),
+    /**
+     * Masking preset (ingest/templates/presets.ts): `foresight` (built-in classifier of
+     * numbers, hex, IPs and UUIDs, no regular expressions), `drain3` (Drain3's example
+     * masking), `loghub-<Set>` (the LogHub Drain benchmark's preprocessing for that set), `none`.
+     */
+    masking: z.enum(MASK_PRESET_NAMES as [string, ...string[]]).default('foresight'),
+    /** Further rules applied before the preset's: matches become `<*>` (name `*`) or `<name>`. */
+    maskRules: z.array(z.object({ pattern: z.string().min(1), name: z.string().min(1).max(32).regex(/^[\w*]+$/) }).strict()).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    t.maskRules.forEach((r, i) => {
+      const problem = validRegex(r.pattern);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['maskRules', i, 'pattern'], message: `invalid regular expression: ${problem}` });
+      else if (new RegExp(r.pattern).test('')) ctx.addIssue({ code: 'custom', path: ['maskRules', i, 'pattern'], message: 'pattern matches the empty string' });
+    });
+  });
 
 export const ingestConfigSchema = z
   .object({

@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ensureChromium } from './ensure-chromium.mjs';
+import { ensureDrain3 } from './ensure-drain3.mjs';
 
 const layers = process.argv.length > 2 ? process.argv.slice(2) : ['unit', 'e2e', 'integration'];
 
@@ -32,6 +33,8 @@ for (const layer of layers) {
   if (files.length === 0) continue;
   let startedRig = false;
   if (layer === 'e2e') ensureChromium();
+  // eval loghub's unit test measures Drain3 beside our miner; without PyPI it notes the skip.
+  if (layer === 'unit') ensureDrain3();
   if (layer === 'integration') {
     // One start-up up front: a rig failure shows as such, not as the first test's timeout.
     const up = rig('up');

@@ -1,0 +1,168 @@
+/**
+ * `foresight eval loghub DIR [--json]`
+ *
+ *   DIR/<Set>/<Set>_2k.log_structured.csv ─► our miner ──────────────┐
+ *                                          └► Drain3 (when installed:  ├► grouping / parsing accuracy,
+ *                                             its defaults and LogHub's│  lines/s, per set
+ *                                             per-set configuration)  ─┘  ─► table on stderr, JSON last line
+ *
+ * Drain3 is reported at its best per set: whichever of its two configurations groups better.
+ */
+import { ForesightError } from '../../core/errors.ts';
+import { templatesSchema, type TemplatesConfig } from '../../ingest/config.ts';
+import { DrainMiner } from '../../ingest/templates/drain.ts';
+import { loadLoghubSets, runMiner, scoreParse, type LoghubSet, type ParseScores } from '../../ingest/templates/loghub.ts';
+import { drain3Available, drain3Defaults, drain3LogHub, runDrain3, type Drain3Job } from './drain3.ts';
+
+export interface SetScores {
+  groupingAccuracy: number;
+  parsingAccuracy: number | null;
+  linesPerSec: number;
+}
+
+export interface Drain3Scores extends SetScores {
+  /** Which configuration scored best on this set. */
+  config: 'default' | 'loghub';
+  byConfig: Partial<Record<'default' | 'loghub', SetScores>>;
+}
+
+export interface LoghubSetResult extends SetScores {
+  lines: number;
+  templates: number;
+  truthTemplates: number;
+  drain3?: Drain3Scores;
+}
+
+export interface LoghubEvalResult {
+  sets: Record<string, LoghubSetResult>;
+  linesPerSec: number;
+  drain3?: { version: string; linesPerSec: number };
+  /** Why Drain3's columns are missing, when they are. */
+  drain3Note?: string;
+  config: TemplatesConfig;
+}
+
+export interface LoghubEvalOptions {
+  dir: string;
+  /** Miner configuration; the defaults when unset. */
+  templates?: TemplatesConfig;
+  /** Run Drain3 beside ours when its venv is there (default true). */
+  drain3?: boolean;
+  progress?: (line: string) => void;
+}
+
+const scores = (s: ParseScores): SetScores => ({
+  groupingAccuracy: round(s.groupingAccuracy),
+  parsingAccuracy: s.parsingAccuracy === undefined ? null : round(s.parsingAccuracy),
+  linesPerSec: Math.round(s.linesPerSec),
+});
+const round = (x: number): number => Number(x.toFixed(4));
+
+export async function evaluateLoghub(opts: LoghubEvalOptions): Promise<LoghubEvalResult> {
+  let sets: LoghubSet[];
+  try {
+    sets = await loadLoghubSets(opts.dir);
+  } catch (err) {
+    throw new ForesightError('INPUT_INVALID', `cannot read LogHub sets in ${opts.dir}: ${(err as Error).message}`, { cause: err });
+  }
+  if (sets.length === 0) throw new ForesightError('INPUT_INVALID', `no *_structured.csv under ${opts.dir}`);
+  const cfg = opts.templates ?? templatesSchema.parse({});
+  const out: LoghubEvalResult = { sets: {}, linesPerSec: 0, config: cfg };
+  let lines = 0;
+  let seconds = 0;
+  for (const set of sets) {
+    const r = runMiner(set, new DrainMiner(cfg));
+    lines += set.contents.length;
+    seconds += set.contents.length / r.linesPerSec;
+    out.sets[set.name] = { ...scores(r), lines: set.contents.length, templates: r.templates, truthTemplates: new Set(set.eventIds).size };
+    opts.progress?.(`${set.name}: ours ${r.groupingAccuracy.toFixed(3)}`);
+  }
+  out.linesPerSec = Math.round(lines / seconds);
+
+  if (opts.drain3 === false) out.drain3Note = 'Drain3 not run (disabled)';
+  else if (!drain3Available()) out.drain3Note = 'Drain3 not installed: run `node scripts/ensure-drain3.mjs` to measure it beside ours';
+  else {
+    const jobs: Drain3Job[] = [];
+    for (const set of sets) {
+      jobs.push({ name: `${set.name}\u0000default`, lines: set.contents, config: drain3Defaults() });
+      const lh = drain3LogHub(set.name);
+      if (lh) jobs.push({ name: `${set.name}\u0000loghub`, lines: set.contents, config: lh });
+    }
+    const d3 = await runDrain3(jobs);
+    let dLines = 0;
+    let dSeconds = 0;
+    for (const set of sets) {
+      const byConfig: Drain3Scores['byConfig'] = {};
+      let best: { config: 'default' | 'loghub'; s: SetScores; seconds: number } | undefined;
+      for (const run of d3.runs.filter((x) => x.name.startsWith(`${set.name}\u0000`))) {
+        const config = run.name.split('\u0000')[1] as 'default' | 'loghub';
+        const s = scores(scoreParse(set, run.clusterIds.map(String), new Map(Object.entries(run.templates)), run.seconds));
+        byConfig[config] = s;
+        if (!best || s.groupingAccuracy > best.s.groupingAccuracy) best = { config, s, seconds: run.seconds };
+      }
+      if (!best) continue;
+      dLines += set.contents.length;
+      dSeconds += best.seconds;
+      const ours = out.sets[set.name];
+      if (ours) ours.drain3 = { ...best.s, config: best.config, byConfig };
+    }
+    out.drain3 = { version: d3.version, linesPerSec: Math.round(dLines / dSeconds) };
+  }
+  return out;
+}
+
+const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+const f3 = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x.toFixed(3));
+
+export function formatLoghubTable(r: LoghubEvalResult): string {
+  const head = ['set', 'lines', 'truth', 'ours tpl', 'grouping', 'parsing', 'lines/s', 'drain3 grouping', 'parsing', 'lines/s', 'config'];
+  const widths = [10, 6, 6, 9, 9, 8, 9, 16, 8, 9, 8];
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? pad(c, widths[i]!) : lpad(c, widths[i]!))).join(' ');
+  const rows = [line(head)];
+  const names = Object.keys(r.sets);
+  for (const name of names) {
+    const s = r.sets[name]!;
+    rows.push(line([name, String(s.lines), String(s.truthTemplates), String(s.templates), f3(s.groupingAccuracy), f3(s.parsingAccuracy), String(s.linesPerSec),
+      f3(s.drain3?.groupingAccuracy), f3(s.drain3?.parsingAccuracy), s.drain3 ? String(s.drain3.linesPerSec) : '-', s.drain3?.config ?? '-']));
+  }
+  const mean = (f: (s: LoghubSetResult) => number | null | undefined): number | null => {
+    const xs = names.map((n) => f(r.sets[n]!)).filter((x): x is number => typeof x === 'number');
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+  };
+  rows.push(line(['mean', '', '', '', f3(mean((s) => s.groupingAccuracy)), f3(mean((s) => s.parsingAccuracy)), String(r.linesPerSec),
+    f3(mean((s) => s.drain3?.groupingAccuracy)), f3(mean((s) => s.drain3?.parsingAccuracy)), r.drain3 ? String(r.drain3.linesPerSec) : '-', '']));
+  if (r.drain3) rows.push(`Drain3 ${r.drain3.version}, best of its defaults and LogHub's per-set configuration; lines/s on 2k lines include start-up (bench/templates-loghub.ts measures throughput)`);
+  if (r.drain3Note) rows.push(r.drain3Note);
+  return rows.join('\n') + '\n';
+}
+
+/** The `--json` object: the issue's shape, plus each set's line and template counts. */
+export function loghubJson(r: LoghubEvalResult): Record<string, unknown> {
+  return {
+    sets: Object.fromEntries(Object.entries(r.sets).map(([name, s]) => [name, {
+      groupingAccuracy: s.groupingAccuracy, parsingAccuracy: s.parsingAccuracy, linesPerSec: s.linesPerSec,
+      lines: s.lines, templates: s.templates, truthTemplates: s.truthTemplates,
+      ...(s.drain3 ? { drain3: s.drain3 } : {}),
+    }])),
+    linesPerSec: r.linesPerSec,
+    ...(r.drain3 ? { drain3: r.drain3 } : { drain3Note: r.drain3Note }),
+  };
+}
+
+interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export async function runEvalLoghubCli(opts: { dir: string; json: boolean }, io: Io): Promise<number> {
+  const r = await evaluateLoghub({ dir: opts.dir, progress: (l) => io.stderr.write(l + '\n') });
+  io.stderr.write(formatLoghubTable(r));
+  if (opts.json) io.stdout.write(JSON.stringify(loghubJson(r)) + '\n');
+  else {
+    const sets = Object.values(r.sets);
+    const mean = sets.reduce((a, s) => a + s.groupingAccuracy, 0) / sets.length;
+    io.stdout.write(`mean grouping accuracy ${mean.toFixed(3)} over ${sets.length} sets, ${r.linesPerSec} lines/s${r.drain3 ? `; Drain3 ${r.drain3.linesPerSec} lines/s` : ''}\n`);
+  }
+  return 0;
+}
