@@ -10,8 +10,14 @@ import type { MaskPreset } from './presets.ts';
 
 export const WILDCARD = '<*>';
 
-// Applied in this order at each position of a token that holds a digit.
-const BUILTIN = new RegExp([
+/**
+ * What the built-in classifier masks, as one regular expression (alternatives tried in this
+ * order at each position). maskToken() is a hand-written scanner with exactly these matches
+ * (a unit test checks them against each other): the expression ran at 104k lines/s where the
+ * tokenizer without masking ran at 216k on the same machine, most tokens that hold a digit
+ * being partial (`blk_<*>`, `<*>,`, `core.<*>`).
+ */
+export const BUILTIN_PATTERN = new RegExp([
   /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/.source, // UUID
   /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.])/.source, // IPv4[:port]
   /\b0x[0-9a-f]+\b/.source, // hex literal
@@ -19,17 +25,92 @@ const BUILTIN = new RegExp([
   /(?<![A-Za-z0-9])[-+]?\d+(?:\.\d+)?(?![A-Za-z0-9])/.source, // number
 ].join('|'), 'gi');
 
-/** Built-in masking of one token that holds a digit. */
-export function maskToken(token: string): string {
-  // Plain unsigned integers are most digit tokens; no regular expression for them.
-  let plain = true;
-  for (let i = 0; i < token.length; i++) {
-    const c = token.charCodeAt(i);
-    if (c < 48 || c > 57) { plain = false; break; }
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+const isAlnum = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+const isWord = (c: number): boolean => isAlnum(c) || c === 95;
+
+/** End of a value starting at p (exclusive), or -1: the BUILTIN alternatives in order. */
+function valueAt(t: string, p: number): number {
+  const n = t.length;
+  const c = t.charCodeAt(p);
+  const before = p === 0 ? -1 : t.charCodeAt(p - 1);
+  const alnumBefore = before >= 0 && isAlnum(before);
+  const wordBefore = before >= 0 && isWord(before);
+  if (isHex(c) && !wordBefore) {
+    // UUID 8-4-4-4-12.
+    if (p + 36 <= n && (p + 36 === n || !isWord(t.charCodeAt(p + 36)))) {
+      let ok = true;
+      for (let i = 0; i < 36 && ok; i++) {
+        const x = t.charCodeAt(p + i);
+        ok = i === 8 || i === 13 || i === 18 || i === 23 ? x === 45 : isHex(x);
+      }
+      if (ok) return p + 36;
+    }
   }
-  if (plain) return WILDCARD;
-  const masked = token.replace(BUILTIN, WILDCARD);
-  return masked === token ? token : masked;
+  if (isDigit(c) && !wordBefore && before !== 46) {
+    // IPv4 with an optional port.
+    let q = p;
+    let ok = true;
+    for (let part = 0; part < 4 && ok; part++) {
+      const s = q;
+      while (q < n && isDigit(t.charCodeAt(q))) q++;
+      const len = q - s;
+      if (len < 1 || len > 3) ok = false;
+      else if (part < 3) { if (t.charCodeAt(q) === 46) q++; else ok = false; }
+    }
+    if (ok) {
+      const after = (i: number): boolean => i >= n || (!isWord(t.charCodeAt(i)) && t.charCodeAt(i) !== 46);
+      if (t.charCodeAt(q) === 58) {
+        let r = q + 1;
+        while (r < n && isDigit(t.charCodeAt(r))) r++;
+        if (r - q - 1 >= 1 && r - q - 1 <= 5 && after(r)) return r;
+      }
+      if (after(q)) return q;
+    }
+  }
+  if (c === 48 && !wordBefore && (t.charCodeAt(p + 1) === 120 || t.charCodeAt(p + 1) === 88)) {
+    // 0x hex literal.
+    let q = p + 2;
+    while (q < n && isHex(t.charCodeAt(q))) q++;
+    if (q > p + 2 && (q >= n || !isWord(t.charCodeAt(q)))) return q;
+  }
+  if (isHex(c) && !alnumBefore) {
+    // Long hex id holding a digit.
+    let q = p;
+    let digit = false;
+    while (q < n && isHex(t.charCodeAt(q))) { if (isDigit(t.charCodeAt(q))) digit = true; q++; }
+    if (digit && q - p >= 8 && (q >= n || !isAlnum(t.charCodeAt(q)))) return q;
+  }
+  if (!alnumBefore) {
+    // Number with an optional sign and decimals.
+    let q = p;
+    if (c === 45 || c === 43) q++;
+    const s = q;
+    while (q < n && isDigit(t.charCodeAt(q))) q++;
+    if (q > s) {
+      if (t.charCodeAt(q) === 46 && isDigit(t.charCodeAt(q + 1))) {
+        let r = q + 1;
+        while (r < n && isDigit(t.charCodeAt(r))) r++;
+        if (r >= n || !isAlnum(t.charCodeAt(r))) return r;
+      }
+      if (q >= n || !isAlnum(t.charCodeAt(q))) return q;
+    }
+  }
+  return -1;
+}
+
+/** Built-in masking of one token that holds a digit: BUILTIN_PATTERN's matches become `<*>`. */
+export function maskToken(t: string): string {
+  let out = '';
+  let last = 0;
+  const n = t.length;
+  for (let p = 0; p < n;) {
+    const c = t.charCodeAt(p);
+    const e = isHex(c) || c === 45 || c === 43 ? valueAt(t, p) : -1;
+    if (e > p) { out += t.slice(last, p) + WILDCARD; p = e; last = e; } else p++;
+  }
+  return last === 0 ? t : out + t.slice(last);
 }
 
 export type Tokenizer = (message: string) => string[];

@@ -13,7 +13,7 @@ test('defaults fill every key', () => {
   assert.deepEqual(c.fields.service, ['service', 'service.name', 'app', 'context.service']);
   assert.deepEqual(c.fields.latency.at(-1), { field: 'event.duration', unit: 'ns' });
   assert.deepEqual(c.redaction, { email: true, ipv4: true, bearer: true, card: true, patterns: [] });
-  assert.deepEqual(c.templates, { depth: 5, similarity: 0.5, maxChildren: 100, maxClusters: 5000 });
+  assert.deepEqual(c.templates, { depth: 5, similarity: 0.5, maxChildren: 100, maxClusters: 5000, masking: 'foresight', maskRules: [] });
   assert.ok(Object.isFrozen(c));
 });
 
@@ -33,4 +33,11 @@ test('bad user regex is caught at config time with its path', () => {
 test('cross-field rule: dead-letter prefix within maxLineBytes', () => {
   assert.equal(ingestConfigSchema.safeParse({ maxLineBytes: 1024, deadLetterPrefixBytes: 2048 }).success, false);
   assert.equal(ingestConfigSchema.safeParse({ maxLineBytes: 1024, deadLetterPrefixBytes: 512 }).success, true);
+});
+
+test('template masking: a named preset and checked rules', () => {
+  assert.equal(parseIngestConfig({ templates: { masking: 'loghub-HDFS' } }).templates.masking, 'loghub-HDFS');
+  assert.throws(() => parseIngestConfig({ templates: { masking: 'nope' } }));
+  assert.throws(() => parseIngestConfig({ templates: { maskRules: [{ pattern: '(', name: 'X' }] } }), /invalid regular expression/);
+  assert.throws(() => parseIngestConfig({ templates: { maskRules: [{ pattern: 'a*', name: 'X' }] } }), /empty string/);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { templatesSchema } from '../../../ingest/config.ts';
 import { DrainMiner } from '../../../ingest/templates/drain.ts';
-import { maskMessage } from '../../../ingest/templates/mask.ts';
+import { BUILTIN_PATTERN, maskMessage, maskToken } from '../../../ingest/templates/mask.ts';
 import { groupingAccuracy, parseCsv, parsingAccuracy, readStructured } from '../../../ingest/templates/loghub.ts';
 
 const cfg = templatesSchema.parse({});
@@ -128,4 +128,17 @@ test('a template that comes to cover a leaf sibling absorbs it; the merged-away 
   const r = new DrainMiner({ ...cfg, similarity: 0.6 });
   r.restore(JSON.parse(JSON.stringify(m.snapshot())));
   assert.equal(r.resolve(b.id), a.id);
+});
+
+test('the hand-written token masker matches exactly what BUILTIN_PATTERN matches', () => {
+  const alphabet = '0123456789abcdefxABCDEFX.:-+_/,()gz';
+  let seed = 7;
+  const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const tokens = ['10.0.0.7:8080', '10.0.0.7:123456', '1.2.3.4.5', '0xDEADbeef', '0xg', '3f2a9c1e-1b2c-4d5e-8f90-a1b2c3d4e5f6', 'blk_-123', '-1.5', '1.5x', 'a-12', '(-12)', 'msra-sa-41:', 'ABCDEF1234', 'x1234567890', '1.2.3.4:5.'];
+  for (let i = 0; i < 20_000; i++) {
+    let s = '';
+    for (let j = 1 + rand(30); j > 0; j--) s += alphabet[rand(alphabet.length)];
+    if (/\d/.test(s)) tokens.push(s);
+  }
+  for (const t of tokens) assert.equal(maskToken(t), t.replace(BUILTIN_PATTERN, '<*>'), t);
 });
