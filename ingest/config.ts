@@ -83,6 +83,8 @@ export const templatesSchema = z
      * masking), `loghub-<Set>` (the LogHub Drain benchmark's preprocessing for that set), `none`.
      */
     masking: z.enum(MASK_PRESET_NAMES as [string, ...string[]]).default('foresight'),
+    /** Characters split on besides whitespace, added to the preset's (Drain3's `extra_delimiters`). */
+    extraDelimiters: z.array(z.string().min(1).max(8)).default([]),
     /** Further rules applied before the preset's: matches become `<*>` (name `*`) or `<name>`. */
     maskRules: z.array(z.object({ pattern: z.string().min(1), name: z.string().min(1).max(32).regex(/^[\w*]+$/) }).strict()).default([]),
   })
