@@ -30,6 +30,7 @@ import { createForecasting } from '../models/index.ts';
 import type { ModelStore } from '../models/tfjs/store.ts';
 import { createBreachDetector } from '../detector/breach/index.ts';
 import { createAnomalyStage } from '../detector/anomaly/stage.ts';
+import { createLogPatternStage } from '../detector/logpattern/stage.ts';
 import type { Detection } from '../detector/types.ts';
 import { createRemediator } from '../remediator/index.ts';
 import type { ActionRecord, Actuator, RecordStore } from '../remediator/types.ts';
@@ -75,6 +76,8 @@ export interface ServiceStatus {
   errorRate: number;
   sloP95Ms: number | undefined;
   forecaster: string | undefined;
+  /** The latest window's most frequent templates (id, text, count). */
+  templates: Array<{ id: string; text: string; count: number }>;
 }
 
 export interface PipelineStatus {
@@ -98,7 +101,7 @@ export interface PipelineStatus {
    * service, TF.js status, interval coverage and calibration), the two detectors, the
    * remediator (pending verifications, store errors).
    */
-  stages: Record<'ingest' | 'models' | 'breach' | 'anomaly' | 'remediator', StageHealth>;
+  stages: Record<'ingest' | 'models' | 'breach' | 'anomaly' | 'logPattern' | 'remediator', StageHealth>;
 }
 
 const RECENT = 50;
@@ -126,6 +129,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     slo: (service) => { const p = policyFor(service); return p ? { p95LatencyMs: p.sloP95Ms } : undefined; },
   });
   const anomaly = createAnomalyStage(config.detector.anomaly, { clock });
+  const logPattern = createLogPatternStage(config.detector.logPattern);
   const mode = deps.replay && config.remediator.mode === 'live' ? 'dry_run' : config.remediator.mode;
   const remediator = createRemediator({ ...config.remediator, mode }, {
     clock, telemetry, actuators: deps.actuators, store: deps.store, policyFor, daemon: deps.daemon, replay: deps.replay,
@@ -145,6 +149,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     services.set(p.service, {
       service: p.service, windowStart: p.windowStart, count: p.count, p95: p.latency?.p95 ?? null,
       errorRate: p.errorRate, sloP95Ms: policyFor(p.service)?.sloP95Ms, forecaster: forecaster ?? services.get(p.service)?.forecaster,
+      templates: p.topTemplates,
     });
   }
 
@@ -179,6 +184,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       found.push(...breach.handle(update));
     }
     found.push(...anomaly.handle(points));
+    found.push(...logPattern.handle(points));
     for (const p of points) noteWindow(p, forecasterBy.get(p.service));
     if (deps.replay) for (const d of found) d.replay = true;
     const records = await remediator.handle({ detections: found, points, forecasts, warmup });
@@ -269,7 +275,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         serviceList: [...services.values()].sort((a, b) => a.service.localeCompare(b.service)),
         recentDetections: detections.slice(-RECENT).reverse(),
         recentActions: latest.reverse(),
-        stages: { ingest: ingest.health(), models: forecasting.health(), breach: breach.health(), anomaly: anomaly.health(), remediator: remediator.health() },
+        stages: { ingest: ingest.health(), models: forecasting.health(), breach: breach.health(), anomaly: anomaly.health(), logPattern: logPattern.health(), remediator: remediator.health() },
       };
     },
   };

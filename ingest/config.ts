@@ -150,6 +150,8 @@ export const ingestConfigSchema = z
     /** Longest string attribute value kept (characters); longer ones are cut. */
     maxAttrChars: z.number().int().min(8).default(256),
     topTemplates: z.number().int().min(0).default(5),
+    /** Templates a window's point carries with counts and sample lines (for log_pattern detections). */
+    maxWindowTemplates: z.number().int().min(0).default(200),
     /** Relative accuracy of the latency quantile sketch. */
     sketchAccuracy: z.number().gt(0).lt(1).default(0.01),
     templates: templatesSchema.prefault({}),

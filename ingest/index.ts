@@ -73,6 +73,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     allowedLatenessMs: config.allowedLatenessMs,
     idleWindows: config.idleWindows,
     topTemplates: config.topTemplates,
+    maxWindowTemplates: config.maxWindowTemplates,
     sketchAccuracy: config.sketchAccuracy,
     sketchMinMs: config.sketchMinMs,
     sketchMaxMs: config.maxLatencyMs,

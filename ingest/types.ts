@@ -103,6 +103,22 @@ export interface MetricPoint {
   latencyCount: number;
   levels: Partial<Record<LogLevel, number>>;
   topTemplates: Array<{ id: string; text: string; count: number }>;
+  /**
+   * Every template of the window (up to ingest.maxWindowTemplates, most frequent first) with
+   * its counts and a few redacted sample messages: what log_pattern detections read.
+   * Mergeable: see mergeTemplateCounts().
+   */
+  templates?: TemplateCount[];
+}
+
+export interface TemplateCount {
+  id: string;
+  text: string;
+  count: number;
+  /** Events at warn level or above. */
+  warn: number;
+  /** Up to SAMPLE_LINES redacted messages, first seen first. */
+  samples: string[];
 }
 
 /** A source of raw inputs: file, stdin, simulator, Kafka. */

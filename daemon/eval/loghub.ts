@@ -14,6 +14,7 @@ import { templatesSchema, type TemplatesConfig } from '../../ingest/config.ts';
 import { DrainMiner } from '../../ingest/templates/drain.ts';
 import { loadLoghubSets, runMiner, scoreParse, type LoghubSet, type ParseScores } from '../../ingest/templates/loghub.ts';
 import { DRAIN3_PARAMS, LOGHUB_PARAMS } from '../../ingest/templates/presets.ts';
+import { evaluateLabels, type LabelScores } from './loghub-labels.ts';
 import { drain3Available, drain3Defaults, drain3LogHub, runDrain3, type Drain3Job } from './drain3.ts';
 
 export interface SetScores {
@@ -45,6 +46,8 @@ export interface LoghubEvalResult {
   sets: Record<string, LoghubSetResult>;
   linesPerSec: number;
   drain3?: { version: string; linesPerSec: number };
+  /** log_pattern detections vs alert labels, for sets that have them (BGL). */
+  labels?: Record<string, LabelScores>;
   /** Why Drain3's columns are missing, when they are. */
   drain3Note?: string;
   config: TemplatesConfig;
@@ -104,6 +107,10 @@ export async function evaluateLoghub(opts: LoghubEvalOptions): Promise<LoghubEva
     opts.progress?.(`${set.name}: ours ${byConfig[best]!.groupingAccuracy.toFixed(3)} (${best})`);
   }
   out.linesPerSec = Math.round(lines / seconds);
+  for (const set of sets) {
+    const l = evaluateLabels(set);
+    if (l) (out.labels ??= {})[set.name] = l;
+  }
 
   if (opts.drain3 === false) out.drain3Note = 'Drain3 not run (disabled)';
   else if (!drain3Available()) out.drain3Note = 'Drain3 not installed: run `node scripts/ensure-drain3.mjs` to measure it beside ours';
@@ -161,6 +168,10 @@ export function formatLoghubTable(r: LoghubEvalResult): string {
   rows.push(`ours: best of our default (foresight) and our miner with Drain3's and LogHub's presets; the mean lines/s is our default's`);
   if (r.drain3) rows.push(`Drain3 ${r.drain3.version}: best of its defaults and LogHub's per-set configuration; lines/s on 2k lines include start-up (bench/templates-loghub.ts measures throughput)`);
   if (r.drain3Note) rows.push(r.drain3Note);
+  for (const [name, l] of Object.entries(r.labels ?? {})) {
+    const f = (x: { precision: number | null; recall: number; detections: number }): string => `precision ${f3(x.precision)} recall ${f3(x.recall)} (${x.detections} detections)`;
+    rows.push(`${name} alert labels (${l.alertLines} lines, ${l.windowMs / 60_000}-min windows): log_pattern ${f(l.logPattern)}; new-error-template baseline ${f(l.baseline)}`);
+  }
   return rows.join('\n') + '\n';
 }
 
@@ -173,6 +184,7 @@ export function loghubJson(r: LoghubEvalResult): Record<string, unknown> {
       ...(s.drain3 ? { drain3: s.drain3 } : {}),
     }])),
     linesPerSec: r.linesPerSec,
+    ...(r.labels ? { labels: r.labels } : {}),
     ...(r.drain3 ? { drain3: r.drain3 } : { drain3Note: r.drain3Note }),
   };
 }

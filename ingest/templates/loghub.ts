@@ -40,6 +40,8 @@ export interface LabelledLines {
   labels?: string[];
   /** Per-line level (`Level` column), when the file has it. */
   levels?: string[];
+  /** Per-line epoch seconds (`Timestamp` column), when the file has it. */
+  timestamps?: number[];
 }
 
 export function readStructured(csv: string): LabelledLines {
@@ -57,6 +59,8 @@ export function readStructured(csv: string): LabelledLines {
   if (templates) out.templates = templates;
   if (labels) out.labels = labels;
   if (levels) out.levels = levels;
+  const ts = column(col('Timestamp'));
+  if (ts && ts.every((t) => /^\d+$/.test(t))) out.timestamps = ts.map(Number);
   return out;
 }
 

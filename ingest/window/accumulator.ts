@@ -1,5 +1,5 @@
 import { DDSketch } from '@datadog/sketches-js';
-import type { LogEvent, LogLevel, MetricPoint } from '../types.ts';
+import type { LogEvent, LogLevel, MetricPoint, TemplateCount } from '../types.ts';
 import { LEVEL_RANK } from '../clean/level.ts';
 
 export interface SketchRange {
@@ -19,7 +19,7 @@ export class WindowAccumulator {
   private latencyMin = Infinity;
   private sketch: DDSketch | undefined;
   private readonly levels: Partial<Record<LogLevel, number>> = {};
-  private readonly templates = new Map<string, { text: string; count: number }>();
+  private readonly templates = new Map<string, TemplateCount>();
 
   /**
    * `range` bounds what the sketch is fed: its dense store spans every bucket between the
@@ -49,9 +49,15 @@ export class WindowAccumulator {
       if (e.latencyMs < this.latencyMin) this.latencyMin = e.latencyMs;
     }
     if (e.template) {
+      const warn = LEVEL_RANK[e.level] >= LEVEL_RANK.warn ? 1 : 0;
       const t = this.templates.get(e.template.id);
       // Keep the newest text: the cluster may have generalised since the window opened.
-      if (t) { t.count++; t.text = e.template.text; } else this.templates.set(e.template.id, { text: e.template.text, count: 1 });
+      if (t) {
+        t.count++;
+        t.warn += warn;
+        t.text = e.template.text;
+        if (t.samples.length < SAMPLE_LINES) t.samples.push(e.message);
+      } else this.templates.set(e.template.id, { id: e.template.id, text: e.template.text, count: 1, warn, samples: [e.message] });
     }
     return clamped;
   }
@@ -61,8 +67,9 @@ export class WindowAccumulator {
     return Math.min(this.latencyMax, Math.max(this.latencyMin, s.getValueAtQuantile(q)));
   }
 
-  point(windowMs: number, topTemplates: number): MetricPoint {
+  point(windowMs: number, topTemplates: number, maxTemplates = Infinity): MetricPoint {
     const s = this.sketch;
+    const ranked = [...this.templates.values()].sort(byCount);
     return {
       service: this.service,
       windowStart: this.windowStart,
@@ -81,14 +88,30 @@ export class WindowAccumulator {
         : null,
       latencyCount: this.latencyCount,
       levels: { ...this.levels },
-      topTemplates: [...this.templates]
-        .map(([id, t]) => ({ id, text: t.text, count: t.count }))
-        .sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-        .slice(0, topTemplates),
+      topTemplates: ranked.slice(0, topTemplates).map((t) => ({ id: t.id, text: t.text, count: t.count })),
+      templates: ranked.slice(0, maxTemplates).map((t) => ({ ...t, samples: [...t.samples] })),
     };
   }
 }
 
+/** Sample messages kept per template and window. */
+export const SAMPLE_LINES = 3;
+
+const byCount = (a: TemplateCount, b: TemplateCount): number => b.count - a.count || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Merges two partials' template counts of the same service and window (counts add, samples fill up). */
+export function mergeTemplateCounts(a: readonly TemplateCount[], b: readonly TemplateCount[]): TemplateCount[] {
+  const out = new Map<string, TemplateCount>(a.map((t) => [t.id, { ...t, samples: [...t.samples] }]));
+  for (const t of b) {
+    const m = out.get(t.id);
+    if (!m) { out.set(t.id, { ...t, samples: [...t.samples] }); continue; }
+    m.count += t.count;
+    m.warn += t.warn;
+    for (const s of t.samples) if (m.samples.length < SAMPLE_LINES) m.samples.push(s);
+  }
+  return [...out.values()].sort(byCount);
+}
+
 export function emptyPoint(service: string, windowStart: number, windowMs: number): MetricPoint {
-  return { service, windowStart, windowMs, count: 0, errors: 0, errorRate: 0, latency: null, latencyCount: 0, levels: {}, topTemplates: [] };
+  return { service, windowStart, windowMs, count: 0, errors: 0, errorRate: 0, latency: null, latencyCount: 0, levels: {}, topTemplates: [], templates: [] };
 }

@@ -24,6 +24,8 @@ export interface WindowOptions {
   allowedLatenessMs: number;
   idleWindows: number;
   topTemplates: number;
+  /** Templates a point carries in full (with counts and samples); the most frequent first. */
+  maxWindowTemplates?: number;
   sketchAccuracy: number;
   /** Latencies fed to the quantile sketches are clamped into this range (see accumulator). */
   sketchMinMs?: number;
@@ -130,7 +132,7 @@ export class WindowAggregator {
       while (start !== undefined && start <= lastStart) {
         const acc = s.open.get(start);
         if (acc) {
-          points.push(acc.point(W, this.o.topTemplates));
+          points.push(acc.point(W, this.o.topTemplates, this.o.maxWindowTemplates));
           s.open.delete(start);
           s.lastEmitted = start;
         } else if (start <= s.lastEmitted + this.o.idleWindows * W) {

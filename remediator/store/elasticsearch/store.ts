@@ -80,7 +80,9 @@ export function metricId(p: Pick<MetricPoint, 'service' | 'windowStart'>): strin
 }
 
 export function metricOp(prefix: string, p: MetricPoint, replay: boolean): BulkOp {
-  return { index: indexName(prefix, 'metrics', replay), id: metricId(p), op: 'create', doc: { '@timestamp': iso(p.windowStart), ...p, event: { dataset: 'foresight.metrics', kind: 'metric' } } };
+  // Per-template counts and sample lines go to the templates index, not into every metric document.
+  const { templates: _templates, ...point } = p;
+  return { index: indexName(prefix, 'metrics', replay), id: metricId(p), op: 'create', doc: { '@timestamp': iso(p.windowStart), ...point, event: { dataset: 'foresight.metrics', kind: 'metric' } } };
 }
 
 export function docToAction(doc: Record<string, unknown>): ActionRecord {

@@ -24,10 +24,11 @@ function fixture(): string {
   write('Mini', 'LineId,Content,EventId,EventTemplate', mini);
   const tiny: string[] = [];
   for (let i = 0; i < 10; i++) {
-    tiny.push(`${tiny.length + 1},-,instruction cache parity error corrected,E1,instruction cache parity error corrected`);
-    tiny.push(`${tiny.length + 1},${i === 7 ? 'KERNDTLB' : '-'},generating core.${100 + i},E2,generating core.<*>`);
+    const ts = 1117838570 + i * 3600;
+    tiny.push(`${tiny.length + 1},-,${ts},INFO,instruction cache parity error corrected,E1,instruction cache parity error corrected`);
+    tiny.push(`${tiny.length + 1},${i === 7 ? 'KERNDTLB' : '-'},${ts + 1},${i === 7 ? 'FATAL' : 'INFO'},${i === 7 ? 'data TLB error interrupt' : `generating core.${100 + i}`},${i === 7 ? 'E3' : 'E2'},${i === 7 ? 'data TLB error interrupt' : 'generating core.<*>'}`);
   }
-  write('Tiny', 'LineId,Label,Content,EventId,EventTemplate', tiny);
+  write('Tiny', 'LineId,Label,Timestamp,Level,Content,EventId,EventTemplate', tiny);
   return dir;
 }
 
@@ -46,6 +47,13 @@ test('eval loghub: per-set table on stderr, the JSON shape on the last line, Dra
     assert.deepEqual(json.sets.Mini.groupingAccuracy, 1);
     assert.deepEqual(json.sets.Mini.parsingAccuracy, 1);
     assert.equal(json.sets.Tiny.groupingAccuracy, 1);
+    // Alert labels: the one FATAL line is a new error template (the baseline flags it); the
+    // log_pattern stage is still in its 10-window warm-up at hour 7, so it does not.
+    assert.deepEqual(json.labels, { Tiny: {
+      alertLines: 1, windowMs: 3_600_000,
+      logPattern: { precision: null, recall: 0, flaggedLines: 0, detections: 0 },
+      baseline: { precision: 1, recall: 1, flaggedLines: 1, detections: 1 },
+    } });
     assert.ok(json.linesPerSec > 0);
     assert.match(err, /^set\s+lines/m);
     assert.match(err, /^Mini\s+28\s+3\s+3\s+1\.000\s+1\.000/m);

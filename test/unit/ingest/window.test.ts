@@ -63,6 +63,12 @@ test('a point carries errors, levels, latency and top templates', () => {
     service: 'api', windowStart: 0, windowMs: W, count: 5, errors: 2, errorRate: 0.4, latency: null, latencyCount: 2,
     levels: { info: 3, error: 1, warn: 1 },
     topTemplates: [{ id: 't1', text: 'ok <*> <*>', count: 2 }, { id: 't2', text: 'boom', count: 2 }],
+    // Every template with its warn-level count and sample messages, for log_pattern detections.
+    templates: [
+      { id: 't1', text: 'ok <*> <*>', count: 2, warn: 1, samples: ['', ''] },
+      { id: 't2', text: 'boom', count: 2, warn: 1, samples: ['', ''] },
+      { id: 't3', text: 'rare', count: 1, warn: 0, samples: [''] },
+    ],
   });
   assert.equal(p.latency?.max, 30);
   assert.equal(p.latency?.mean, 20);
@@ -88,4 +94,14 @@ test('a window without latencies has latency null', () => {
   const a = new WindowAggregator(opts);
   a.add(event({ ts: 1 }));
   assert.equal(a.flush()[0]?.latency, null);
+});
+
+test('template counts of two partials merge: counts add, samples fill up to three', async () => {
+  const { mergeTemplateCounts } = await import('../../../ingest/window/accumulator.ts');
+  const a = [{ id: 't1', text: 'x <*>', count: 2, warn: 1, samples: ['x 1', 'x 2'] }];
+  const b = [{ id: 't1', text: 'x <*>', count: 3, warn: 0, samples: ['x 3', 'x 4'] }, { id: 't2', text: 'y', count: 9, warn: 9, samples: ['y'] }];
+  assert.deepEqual(mergeTemplateCounts(a, b), [
+    { id: 't2', text: 'y', count: 9, warn: 9, samples: ['y'] },
+    { id: 't1', text: 'x <*>', count: 5, warn: 1, samples: ['x 1', 'x 2', 'x 3'] },
+  ]);
 });
