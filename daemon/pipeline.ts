@@ -31,6 +31,7 @@ import type { ModelStore } from '../models/tfjs/store.ts';
 import { createBreachDetector } from '../detector/breach/index.ts';
 import { createAnomalyStage } from '../detector/anomaly/stage.ts';
 import { createLogPatternStage } from '../detector/logpattern/stage.ts';
+import type { TemplateStore } from '../ingest/templates/store.ts';
 import type { Detection } from '../detector/types.ts';
 import { createRemediator } from '../remediator/index.ts';
 import type { ActionRecord, Actuator, RecordStore } from '../remediator/types.ts';
@@ -56,6 +57,8 @@ export interface PipelineDeps {
   /** Replay pacing: event-time seconds per wall second; 'max' (default) does not wait. */
   speed?: number | 'max';
   modelStore?: ModelStore;
+  /** Miner state: restored at start, saved when windows close (at most every 10 s) and at stop. */
+  templateStore?: TemplateStore;
 }
 
 /** A source that can re-deliver already-handled history ahead of new input (Kafka warm start). */
@@ -105,6 +108,8 @@ export interface PipelineStatus {
 }
 
 const RECENT = 50;
+/** Wall time between template snapshots on window close: a replay at full speed closes thousands a second. */
+const TEMPLATE_SAVE_MS = 10_000;
 
 export interface Pipeline {
   /** Consumes the source until it ends or `signal` aborts, then flushes open windows. */
@@ -192,6 +197,31 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     for (const d of found) telemetry.detected(d.kind, d.service);
     detections.push(...found);
     actions.push(...records);
+    await saveTemplates(false);
+  }
+
+  let templatesSavedAt = -Infinity;
+  async function saveTemplates(force: boolean): Promise<void> {
+    const store = deps.templateStore;
+    if (!store || (!force && performance.now() - templatesSavedAt < TEMPLATE_SAVE_MS)) return;
+    templatesSavedAt = performance.now();
+    try {
+      await store.save(ingest.snapshotTemplates());
+    } catch (err) {
+      // Losing a snapshot costs template ids across a restart, never input: keep running.
+      telemetry.error('ingest', 'SINK_UNAVAILABLE', err, 'template snapshot not saved');
+    }
+  }
+
+  async function restoreTemplates(): Promise<void> {
+    if (!deps.templateStore) return;
+    try {
+      const snap = await deps.templateStore.load();
+      if (snap) ingest.restoreTemplates(snap);
+    } catch (err) {
+      // A corrupt or foreign snapshot: start with no templates (a Kafka warm start relearns them).
+      telemetry.error('ingest', 'INPUT_INVALID', err, 'template snapshot not restored; starting without templates');
+    }
   }
 
   let paceFrom: { event: number; wall: number } | undefined;
@@ -246,6 +276,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     actions,
     async run(signal) {
       await Promise.all([ingest.start(), forecasting.start(), remediator.start()]);
+      await restoreTemplates();
       try {
         for await (const batch of deps.source.batches(signal)) {
           await processBatch(batch, signal);
@@ -259,6 +290,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           await settle(Infinity);
         }
       } finally {
+        await saveTemplates(true);
         await Promise.all([ingest.stop(), forecasting.stop(), remediator.stop()]);
       }
     },

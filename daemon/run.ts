@@ -6,6 +6,8 @@ import { assemble } from './assemble.ts';
 import { createPipeline } from './pipeline.ts';
 import { startHttp } from './http.ts';
 import { VERSION } from './version.ts';
+import { join } from 'node:path';
+import { FileTemplateStore } from '../ingest/templates/store.ts';
 
 export interface RunOptions {
   configFile?: string;
@@ -26,6 +28,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const pipeline = createPipeline({
     config, telemetry, source: parts.source, deadLetters: parts.deadLetters, store: parts.store, actuators: parts.actuators,
     daemon: { instance: `${config.instance}@${hostname()}`, version: VERSION, configHash: hash }, replay: false,
+    templateStore: new FileTemplateStore(join(config.stores.dir, 'templates.json')),
   });
 
   const abort = new AbortController();
