@@ -34,7 +34,10 @@ import { createLogPatternStage } from '../detector/logpattern/stage.ts';
 import type { TemplateStore } from '../ingest/templates/store.ts';
 import type { Detection } from '../detector/types.ts';
 import { createRemediator } from '../remediator/index.ts';
-import type { ActionRecord, Actuator, RecordStore } from '../remediator/types.ts';
+import type { ActionRecord, Actuator, MetricRecord, RecordStore } from '../remediator/types.ts';
+import type { Forecast, ForecastUpdate } from '../models/types.ts';
+import { Ring, SeriesStore, type SeriesOptions } from '../dashboards/series.ts';
+import type { DeadLetter } from '../ingest/types.ts';
 import type { Config } from './config.ts';
 import { policyResolver } from './services.ts';
 
@@ -59,6 +62,8 @@ export interface PipelineDeps {
   modelStore?: ModelStore;
   /** Miner state: restored at start, saved when windows close (at most every 10 s) and at stop. */
   templateStore?: TemplateStore;
+  /** Bounds of the status page's chart buffers. */
+  series?: Partial<SeriesOptions>;
 }
 
 /** A source that can re-deliver already-handled history ahead of new input (Kafka warm start). */
@@ -99,6 +104,8 @@ export interface PipelineStatus {
   serviceList: ServiceStatus[];
   recentDetections: Detection[];
   recentActions: ActionRecord[];
+  /** Newest first; the raw input is left out (it can be large, and it is in the dead-letter sink). */
+  recentDeadLetters: Array<Omit<DeadLetter, 'raw'>>;
   /**
    * Each stage's own health: ingest (watermark, open windows), models (forecaster chosen per
    * service, TF.js status, interval coverage and calibration), the two detectors, the
@@ -111,6 +118,19 @@ const RECENT = 50;
 /** Wall time between template snapshots on window close: a replay at full speed closes thousands a second. */
 const TEMPLATE_SAVE_MS = 10_000;
 
+/** A forecast's quantiles at its last step (its horizon). */
+export function atHorizon(f: Forecast): NonNullable<MetricRecord['forecast']> | undefined {
+  const last = (q: string): number | undefined => f.paths[q]?.at(-1);
+  const p50 = last('p50');
+  if (p50 === undefined) return undefined;
+  const out: NonNullable<MetricRecord['forecast']> = { horizonMs: f.steps * f.stepMs, p50 };
+  const p10 = last('p10');
+  const p90 = last('p90');
+  if (p10 !== undefined) out.p10 = p10;
+  if (p90 !== undefined) out.p90 = p90;
+  return out;
+}
+
 export interface Pipeline {
   /** Consumes the source until it ends or `signal` aborts, then flushes open windows. */
   run(signal: AbortSignal): Promise<void>;
@@ -119,6 +139,8 @@ export interface Pipeline {
   readonly detections: Detection[];
   readonly actions: ActionRecord[];
   readonly clock: Clock;
+  /** Chart data for the status page (bounded ring buffers). */
+  readonly series: SeriesStore;
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
@@ -144,6 +166,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const actions: ActionRecord[] = [];
   const services = new Map<string, ServiceStatus>();
   const deadLettersByReason: Record<string, number> = {};
+  const series = new SeriesStore(deps.series);
+  const recentDeadLetters = new Ring<Omit<DeadLetter, 'raw'>>(RECENT);
   let lines = 0;
   let warmupLines = 0;
   const isWarmup = warmupOf(deps.source);
@@ -155,6 +179,22 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       service: p.service, windowStart: p.windowStart, count: p.count, p95: p.latency?.p95 ?? null,
       errorRate: p.errorRate, sloP95Ms: policyFor(p.service)?.sloP95Ms, forecaster: forecaster ?? services.get(p.service)?.forecaster,
       templates: p.topTemplates,
+    });
+  }
+
+  function metricRecords(points: MetricPoint[], forecasts: ForecastUpdate[]): MetricRecord[] {
+    const by = new Map(forecasts.map((u) => [u.service, u]));
+    return points.map((p) => {
+      const r: MetricRecord = { ...p };
+      const slo = policyFor(p.service)?.sloP95Ms;
+      if (slo !== undefined) r.sloP95Ms = slo;
+      const u = by.get(p.service);
+      if (u) {
+        r.forecaster = u.forecaster;
+        const h = u.forecast ? atHorizon(u.forecast) : undefined;
+        if (h) r.forecast = h;
+      }
+      return r;
     });
   }
 
@@ -176,14 +216,19 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   async function processWindow(points: MetricPoint[], warmup: boolean): Promise<void> {
     if (points.length === 0) return;
-    if (!warmup) {
-      windows += points.length;
-      await deps.store.putMetrics?.(points);
-    }
     for (const p of points) clock.advanceTo(p.windowStart + p.windowMs);
     const found: Detection[] = [];
     const forecasterBy = new Map<string, string>();
+    // Forecasting is pure (no writes), so the metric records can carry the forecast made at
+    // their window's end and still be written before the detections they lead to.
     const forecasts = forecasting.handle(points);
+    if (!warmup) {
+      windows += points.length;
+      const records = metricRecords(points, forecasts);
+      await deps.store.putMetrics?.(records);
+      const published = new Map(forecasts.map((u) => [u.service, u.forecast]));
+      for (const r of records) series.addWindow(r, published.get(r.service) ?? null);
+    }
     for (const update of forecasts) {
       forecasterBy.set(update.service, update.forecaster);
       found.push(...breach.handle(update));
@@ -194,7 +239,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (deps.replay) for (const d of found) d.replay = true;
     const records = await remediator.handle({ detections: found, points, forecasts, warmup });
     if (warmup) return;
-    for (const d of found) telemetry.detected(d.kind, d.service);
+    for (const d of found) { telemetry.detected(d.kind, d.service); series.addDetection(d); }
+    for (const a of records) series.addAction(a);
     detections.push(...found);
     actions.push(...records);
     await saveTemplates(false);
@@ -245,8 +291,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // History's dead letters were written when it was first read (the topic is not idempotent).
     if (out.deadLetters.length > 0 && !warmup) {
       await ingest.writeDeadLetters(out);
+      await deps.store.putDeadLetters?.(out.deadLetters);
       deadLetterCount += out.deadLetters.length;
-      for (const d of out.deadLetters) deadLettersByReason[d.reason] = (deadLettersByReason[d.reason] ?? 0) + 1;
+      for (const d of out.deadLetters) {
+        deadLettersByReason[d.reason] = (deadLettersByReason[d.reason] ?? 0) + 1;
+        const { raw: _raw, ...kept } = d;
+        recentDeadLetters.push(kept);
+      }
     }
     const points = out.points;
     await processPoints(points, warmup);
@@ -274,6 +325,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     clock,
     detections,
     actions,
+    series,
     async run(signal) {
       await Promise.all([ingest.start(), forecasting.start(), remediator.start()]);
       await restoreTemplates();
@@ -307,6 +359,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         serviceList: [...services.values()].sort((a, b) => a.service.localeCompare(b.service)),
         recentDetections: detections.slice(-RECENT).reverse(),
         recentActions: latest.reverse(),
+        recentDeadLetters: recentDeadLetters.toArray().reverse(),
         stages: { ingest: ingest.health(), models: forecasting.health(), breach: breach.health(), anomaly: anomaly.health(), logPattern: logPattern.health(), remediator: remediator.health() },
       };
     },

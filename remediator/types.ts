@@ -1,5 +1,5 @@
 import type { Detection } from '../detector/types.ts';
-import type { MetricPoint } from '../ingest/types.ts';
+import type { DeadLetter, MetricPoint } from '../ingest/types.ts';
 
 export type ActionKind = 'scale_out' | 'scale_in' | 'traffic_shift' | 'rollback' | 'alert';
 export type ActionMode = 'dry_run' | 'live' | 'approval';
@@ -79,5 +79,17 @@ export interface RecordStore {
    * Closed-window metric points (Elasticsearch `foresight-metrics*`), id service+windowStart;
    * the daemon writes them before the detections they lead to. Stores without it skip them.
    */
-  putMetrics?(points: MetricPoint[]): Promise<void>;
+  putMetrics?(points: MetricRecord[]): Promise<void>;
+  /** Dead letters as records (Elasticsearch, for the dead-letters panel); idempotent by source position. */
+  putDeadLetters?(letters: DeadLetter[]): Promise<void>;
+}
+
+/** A closed window as recorded: the metric point and what a dashboard draws beside it. */
+export interface MetricRecord extends MetricPoint {
+  /** The service's SLO on p95 latency, when it has one. */
+  sloP95Ms?: number;
+  /** The forecaster chosen for the service at this window. */
+  forecaster?: string;
+  /** The service's published p95 forecast at its horizon, made at this window's end. */
+  forecast?: { horizonMs: number; p10?: number; p50: number; p90?: number };
 }

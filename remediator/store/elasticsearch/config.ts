@@ -7,7 +7,7 @@ import { z } from 'zod';
  */
 export const elasticsearchStoreConfigSchema = z.object({
   url: z.url().default('http://127.0.0.1:9200'),
-  /** Indices are `<prefix>-actions`, `<prefix>-detections`, `<prefix>-metrics` (plus `-replay` for replays). */
+  /** Indices are `<prefix>-actions-v2`, `<prefix>-detections-v2`, `<prefix>-metrics-v2` (plus `-replay` for replays; see templates.ts). */
   indexPrefix: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, _ . -').default('foresight'),
   username: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
@@ -16,6 +16,8 @@ export const elasticsearchStoreConfigSchema = z.object({
     caFile: z.string().min(1).optional(),
     rejectUnauthorized: z.boolean().default(true),
   }).strict().optional(),
+  /** `number_of_replicas` of the indices this store creates: 0 keeps a single node green; 1 or more on a cluster. */
+  replicas: z.number().int().min(0).max(10).default(0),
   /** Documents per bulk request. */
   bulkMaxDocs: z.number().int().min(1).max(10_000).default(1000),
   /** Retries of one bulk (and of the items it partially refused) before the batch goes to the spool. */

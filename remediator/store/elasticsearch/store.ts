@@ -29,12 +29,12 @@ import type { Logger } from '../../../core/log.ts';
 import { silentLogger } from '../../../core/log.ts';
 import { retry } from '../../../core/retry.ts';
 import type { Detection } from '../../../detector/types.ts';
-import type { MetricPoint } from '../../../ingest/types.ts';
-import type { ActionRecord, ActionStatus, RecordStore } from '../../types.ts';
+import type { DeadLetter, MetricPoint, SourcePosition } from '../../../ingest/types.ts';
+import type { ActionRecord, ActionStatus, MetricRecord, RecordStore } from '../../types.ts';
 import { bulkWrite, BulkUnavailable, isUnavailable, type BulkOp } from './bulk.ts';
 import type { ElasticsearchStoreConfig } from './config.ts';
 import { Spool, writeRejected } from './spool.ts';
-import { indexName, indexTemplates, type RecordKind } from './templates.ts';
+import { indexName, indexTemplates, legacyIndexName, type RecordKind } from './templates.ts';
 
 /** Later states outrank earlier ones; the first state an action can be recorded in is 1. */
 export const STATUS_RANK: Record<ActionStatus, number> = {
@@ -66,28 +66,124 @@ export function clientOptions(cfg: ElasticsearchStoreConfig): ClientOptions {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+const source = (replay: boolean): { source: string } => ({ source: replay ? 'replay' : 'live' });
+const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
+
+/** ECS `event.outcome` of an action's status. */
+function outcome(status: ActionStatus): 'success' | 'failure' | 'unknown' {
+  if (status === 'executed' || status === 'verified') return 'success';
+  if (status === 'failed' || status === 'rolled_back') return 'failure';
+  return 'unknown';
+}
+
+/**
+ * The document of an action: the record with ECS `service.name` in place of `service`, and
+ * derived fields a dashboard aggregates on (`replicas.from/to` from params, the lead time
+ * in seconds). `docToAction` turns it back into the record.
+ */
+export function actionDoc(r: ActionRecord, replay: boolean): Record<string, unknown> {
+  const { service, reason, ...rest } = r;
+  const doc: Record<string, unknown> = {
+    ...rest,
+    service: { name: service },
+    reason: reason.leadTimeMs === undefined ? reason : { ...reason, lead_time_s: seconds(reason.leadTimeMs) },
+    event: { dataset: 'foresight.actions', kind: 'event', action: r.kind, outcome: outcome(r.status) },
+    labels: source(replay),
+  };
+  const replicas: Record<string, number> = {};
+  if (r.params.fromReplicas !== undefined) replicas.from = r.params.fromReplicas;
+  if (r.params.toReplicas !== undefined) replicas.to = r.params.toReplicas;
+  if (Object.keys(replicas).length > 0) doc.replicas = replicas;
+  return doc;
+}
 
 export function actionOp(prefix: string, r: ActionRecord, replay: boolean): BulkOp {
-  return { index: indexName(prefix, 'actions', replay), id: r.actionId, op: 'index', version: STATUS_RANK[r.status], doc: { ...r, event: { dataset: 'foresight.actions', kind: 'event' } } };
+  return { index: indexName(prefix, 'actions', replay), id: r.actionId, op: 'index', version: STATUS_RANK[r.status], doc: actionDoc(r, replay) };
+}
+
+export function detectionDoc(d: Detection, replay: boolean): Record<string, unknown> {
+  const { service, forecast, ...rest } = d;
+  const doc: Record<string, unknown> = {
+    '@timestamp': iso(d.at), ...rest,
+    service: { name: service },
+    event: { dataset: 'foresight.detections', kind: 'alert', action: d.kind },
+    labels: source(replay),
+  };
+  if (d.predictedBreachAt !== undefined || d.leadTimeMs !== undefined) {
+    doc.breach = { predicted_at: d.predictedBreachAt === undefined ? undefined : iso(d.predictedBreachAt), lead_time_s: seconds(d.leadTimeMs) };
+  }
+  if (forecast) {
+    doc.forecast = {
+      forecaster: forecast.forecaster, horizon_ms: forecast.steps * forecast.stepMs,
+      p50: forecast.median.at(-1), p90: forecast.upper.at(-1), path: forecast,
+    };
+  }
+  return doc;
 }
 
 export function detectionOp(prefix: string, d: Detection, replay: boolean): BulkOp {
-  return { index: indexName(prefix, 'detections', replay), id: d.id, op: 'create', doc: { '@timestamp': iso(d.at), ...d, event: { dataset: 'foresight.detections', kind: 'alert' } } };
+  return { index: indexName(prefix, 'detections', replay), id: d.id, op: 'create', doc: detectionDoc(d, replay) };
 }
 
 export function metricId(p: Pick<MetricPoint, 'service' | 'windowStart'>): string {
   return `${p.service}@${p.windowStart}`;
 }
 
-export function metricOp(prefix: string, p: MetricPoint, replay: boolean): BulkOp {
+export function metricDoc(p: MetricRecord, replay: boolean): Record<string, unknown> {
   // Per-template counts and sample lines go to the templates index, not into every metric document.
-  const { templates: _templates, ...point } = p;
-  return { index: indexName(prefix, 'metrics', replay), id: metricId(p), op: 'create', doc: { '@timestamp': iso(p.windowStart), ...point, event: { dataset: 'foresight.metrics', kind: 'metric' } } };
+  const { service, sloP95Ms, forecaster, forecast, templates: _templates, ...point } = p;
+  const doc: Record<string, unknown> = {
+    '@timestamp': iso(p.windowStart), ...point,
+    service: { name: service },
+    // ECS durations are nanoseconds.
+    event: { dataset: 'foresight.metrics', kind: 'metric', duration: p.windowMs * 1e6 },
+    labels: source(replay),
+  };
+  if (replay) doc.replay = true;
+  if (sloP95Ms !== undefined) doc.slo = { p95_ms: sloP95Ms };
+  if (forecaster !== undefined || forecast !== undefined) {
+    doc.forecast = { forecaster, horizon_ms: forecast?.horizonMs, p10: forecast?.p10, p50: forecast?.p50, p90: forecast?.p90 };
+  }
+  return doc;
 }
 
+export function metricOp(prefix: string, p: MetricRecord, replay: boolean): BulkOp {
+  return { index: indexName(prefix, 'metrics', replay), id: metricId(p), op: 'create', doc: metricDoc(p, replay) };
+}
+
+/** Where a dead letter came from, as one string: its id (so re-reading it is idempotent) and a searchable keyword. */
+export function positionKey(pos: SourcePosition): string {
+  switch (pos.kind) {
+    case 'kafka': return `kafka:${pos.topic}/${pos.partition}@${pos.offset}`;
+    case 'file': return `file:${pos.file}:${pos.line}`;
+    case 'stdin': return `stdin:${pos.line}`;
+    case 'simulator': return `simulator:${pos.seq}`;
+  }
+}
+
+/** Raw bytes kept in a dead letter's document (the full input stays in the dead-letter sink). */
+const RAW_KEPT = 1024;
+
+export function deadLetterDoc(l: DeadLetter, replay: boolean): Record<string, unknown> {
+  return {
+    '@timestamp': iso(l.at),
+    event: { dataset: 'foresight.deadletters', kind: 'pipeline_error' },
+    labels: source(replay),
+    deadletter: { reason: l.reason, detail: l.detail, position: positionKey(l.position), bytes: l.rawBytes, truncated: l.truncated, raw: l.raw.slice(0, RAW_KEPT) },
+  };
+}
+
+export function deadLetterOp(prefix: string, l: DeadLetter, replay: boolean): BulkOp {
+  return { index: indexName(prefix, 'metrics', replay), id: `deadletter@${positionKey(l.position)}`, op: 'create', doc: deadLetterDoc(l, replay) };
+}
+
+/** The record a document holds, from this schema's documents and from schema 1's (`service` a string). */
 export function docToAction(doc: Record<string, unknown>): ActionRecord {
-  const { event: _event, ...rest } = doc;
-  return rest as unknown as ActionRecord;
+  const { event: _event, labels: _labels, replicas: _replicas, service, reason, ...rest } = doc;
+  const name = typeof service === 'object' && service !== null ? (service as { name: string }).name : service;
+  let r = reason as Record<string, unknown> | undefined;
+  if (r && 'lead_time_s' in r) { const { lead_time_s: _s, ...keep } = r; r = keep; }
+  return { ...rest, service: name, reason: r } as unknown as ActionRecord;
 }
 
 export class ElasticsearchRecordStore implements RecordStore {
@@ -149,8 +245,8 @@ export class ElasticsearchRecordStore implements RecordStore {
   private async ensureTemplates(): Promise<void> {
     if (this.templatesReady) return;
     try {
-      for (const t of indexTemplates(this.cfg.indexPrefix)) {
-        await this.client.indices.putIndexTemplate({ name: t.name, index_patterns: t.index_patterns, priority: t.priority, template: t.template, _meta: t._meta });
+      for (const t of indexTemplates(this.cfg.indexPrefix, { replicas: this.cfg.replicas })) {
+        await this.client.indices.putIndexTemplate({ name: t.name, index_patterns: t.index_patterns, priority: t.priority, version: t.version, template: t.template, _meta: t._meta });
       }
     } catch (err) {
       if (isUnavailable(err)) throw new ForesightError('SINK_UNAVAILABLE', `Elasticsearch at ${this.cfg.url} unavailable: ${(err as Error).message}`, { retriable: true, cause: err });
@@ -231,8 +327,12 @@ export class ElasticsearchRecordStore implements RecordStore {
     return this.write(records.map((d) => detectionOp(this.cfg.indexPrefix, d, this.replay)));
   }
 
-  putMetrics(points: MetricPoint[]): Promise<void> {
+  putMetrics(points: MetricRecord[]): Promise<void> {
     return this.write(points.map((p) => metricOp(this.cfg.indexPrefix, p, this.replay)));
+  }
+
+  putDeadLetters(letters: DeadLetter[]): Promise<void> {
+    return this.write(letters.map((l) => deadLetterOp(this.cfg.indexPrefix, l, this.replay)));
   }
 
   /**
@@ -243,16 +343,22 @@ export class ElasticsearchRecordStore implements RecordStore {
   async readActions(): Promise<ActionRecord[]> {
     await this.tail;
     const index = indexName(this.cfg.indexPrefix, 'actions', this.replay);
+    // Schema 1's index too: a daemon upgraded over its own history still adopts past actions.
+    const indices = [legacyIndexName(this.cfg.indexPrefix, 'actions', this.replay), index];
     const latest = new Map<string, ActionRecord>();
+    const adopt = (r: ActionRecord): void => {
+      const have = latest.get(r.actionId);
+      if (!have || STATUS_RANK[r.status] >= STATUS_RANK[have.status]) latest.set(r.actionId, r);
+    };
     await retry(async () => {
       try {
         latest.clear();
-        let res = await this.client.search<Record<string, unknown>>({ index, scroll: '30s', size: 1000, sort: ['_doc'], query: { match_all: {} } }, { ignore: [404] });
+        let res = await this.client.search<Record<string, unknown>>({ index: indices, ignore_unavailable: true, allow_no_indices: true, scroll: '30s', size: 1000, sort: ['_doc'], query: { match_all: {} } }, { ignore: [404] });
         const scrolls: string[] = [];
         for (;;) {
           if (res._scroll_id) scrolls.push(res._scroll_id);
           const hits = res.hits?.hits ?? [];
-          for (const h of hits) if (h._source) latest.set(String(h._id), docToAction(h._source));
+          for (const h of hits) if (h._source) adopt(docToAction(h._source));
           if (hits.length === 0 || !res._scroll_id) break;
           res = await this.client.scroll<Record<string, unknown>>({ scroll_id: res._scroll_id, scroll: '30s' });
         }
@@ -262,10 +368,7 @@ export class ElasticsearchRecordStore implements RecordStore {
       }
     }, { retries: this.cfg.retries + 3, initialMs: 500, maxMs: 5000 });
     for (const op of await this.spool.read()) {
-      if (op.index !== index) continue;
-      const r = docToAction(op.doc);
-      const have = latest.get(r.actionId);
-      if (!have || STATUS_RANK[r.status] >= STATUS_RANK[have.status]) latest.set(r.actionId, r);
+      if (indices.includes(op.index)) adopt(docToAction(op.doc));
     }
     return [...latest.values()];
   }

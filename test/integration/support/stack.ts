@@ -14,6 +14,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import YAML from 'yaml';
 import { rigUp, type RigEndpoints } from '../../../scripts/rig/index.ts';
 import { simulateToStream } from '../../../ingest/sources/simulator/index.ts';
+import { indexName } from '../../../remediator/store/elasticsearch/templates.ts';
 
 // One way to run the CLI for every test layer.
 import { CLI, runCli, type Ran } from '../../e2e/helpers.ts';
@@ -34,7 +35,7 @@ export function tempDir(what: string): string {
 }
 
 
-const POLICIES = {
+export const POLICIES = {
   checkout: { sloP95Ms: 300, minReplicas: 2, maxReplicas: 16 },
   orders: { sloP95Ms: 250, minReplicas: 2, maxReplicas: 16 },
   payments: { sloP95Ms: 400, minReplicas: 2, maxReplicas: 16 },
@@ -201,7 +202,7 @@ export interface EsContents {
   metrics: Map<string, number>;
 }
 
-export async function readEs(url: string, prefix: string): Promise<EsContents> {
+export async function readEs(url: string, prefix: string, replay = false): Promise<EsContents> {
   const es = new Client({ node: url });
   try {
     await es.indices.refresh({ index: `${prefix}-*` }, { ignore: [404] });
@@ -209,14 +210,15 @@ export async function readEs(url: string, prefix: string): Promise<EsContents> {
       const r = await es.search<Record<string, unknown>>({ index, size: 10_000, query: { match_all: {} } }, { ignore: [404] });
       return (r.hits?.hits ?? []).map((h) => h._source!);
     };
-    const actions = await all(`${prefix}-actions`);
-    const detections = await all(`${prefix}-detections`);
-    const metrics = await all(`${prefix}-metrics`);
+    const actions = await all(indexName(prefix, 'actions', replay));
+    const detections = await all(indexName(prefix, 'detections', replay));
+    // Metric points only (dead letters share the index).
+    const metrics = (await all(indexName(prefix, 'metrics', replay))).filter((m) => (m.event as { dataset?: string } | undefined)?.dataset === 'foresight.metrics');
     return {
       detections: detections.map((d) => String(d.id)).sort(),
       actions: new Map(actions.map((a) => [String(a.actionId), String(a.status)])),
       actionDocs: actions.length,
-      metrics: new Map(metrics.map((m) => [`${String(m.service)}@${String(m.windowStart)}`, Number(m.count)])),
+      metrics: new Map(metrics.map((m) => [`${(m.service as { name: string }).name}@${String(m.windowStart)}`, Number(m.count)])),
     };
   } finally {
     await es.close();

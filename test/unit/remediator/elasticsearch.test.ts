@@ -15,27 +15,27 @@ const action: ActionRecord = {
 test('an action is one document per actionId, versioned by status rank so a late earlier state cannot win', () => {
   const planned = actionOp('foresight', action, false);
   const verified = actionOp('foresight', { ...action, status: 'verified' }, false);
-  assert.deepEqual([planned.index, planned.id, planned.op, planned.version], ['foresight-actions', 'act-1', 'index', 1]);
+  assert.deepEqual([planned.index, planned.id, planned.op, planned.version], ['foresight-actions-v2', 'act-1', 'index', 1]);
   assert.equal(verified.id, planned.id);
   assert.ok(verified.version! > planned.version!);
   for (const first of ['planned', 'executed', 'suppressed'] as const) {
     for (const last of ['verified', 'rolled_back', 'failed'] as const) assert.ok(STATUS_RANK[last] > STATUS_RANK[first], `${last} outranks ${first}`);
   }
   assert.deepEqual(docToAction(planned.doc), action, 'the stored document reads back as the record');
-  assert.equal(actionOp('foresight', action, true).index, 'foresight-actions-replay');
+  assert.equal(actionOp('foresight', action, true).index, 'foresight-actions-v2-replay');
 });
 
 test('detections and metric points are immutable creates with stable ids and @timestamp', () => {
   const d = { id: 'det-1', service: 'checkout', metric: 'latency_p95', kind: 'anomaly', at: Date.UTC(2026, 0, 1, 1), score: 1, threshold: 0.5, evidence: {}, modelVersion: 'm' } as Detection;
   const op = detectionOp('fs', d, false);
-  assert.deepEqual([op.index, op.id, op.op, op.doc['@timestamp']], ['fs-detections', 'det-1', 'create', '2026-01-01T01:00:00.000Z']);
+  assert.deepEqual([op.index, op.id, op.op, op.doc['@timestamp']], ['fs-detections-v2', 'det-1', 'create', '2026-01-01T01:00:00.000Z']);
   const m = metricOp('fs', { service: 'orders', windowStart: 60_000, windowMs: 60_000, count: 3, errors: 0, errorRate: 0, latency: null, latencyCount: 0, levels: {}, topTemplates: [] }, false);
-  assert.deepEqual([m.index, m.id, m.op, m.doc['@timestamp']], ['fs-metrics', 'orders@60000', 'create', '1970-01-01T00:01:00.000Z']);
+  assert.deepEqual([m.index, m.id, m.op, m.doc['@timestamp']], ['fs-metrics-v2', 'orders@60000', 'create', '1970-01-01T00:01:00.000Z']);
 });
 
 test('index templates cover <prefix>-<kind>* with @timestamp mapped as a date', () => {
   const ts = indexTemplates('foresight');
-  assert.deepEqual(ts.map((t) => t.index_patterns), [['foresight-actions*'], ['foresight-detections*'], ['foresight-metrics*']]);
+  assert.deepEqual(ts.map((t) => t.index_patterns), [['foresight-actions-v2*'], ['foresight-detections-v2*'], ['foresight-metrics-v2*']]);
   for (const t of ts) {
     const props = (t.template.mappings as { properties: Record<string, { type?: string }> }).properties;
     assert.equal(props['@timestamp']?.type, 'date');
