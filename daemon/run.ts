@@ -38,6 +38,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       registry: telemetry.registry,
       ready: () => running && !abort.signal.aborted,
       status: () => pipeline.status(),
+      series: pipeline.series,
     })
     : undefined;
   if (http) log.info({ url: http.url }, 'status page and metrics listening');
