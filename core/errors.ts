@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   MODEL_LOAD_FAILED: 'A saved model could not be loaded or failed its checks.',
   MODEL_BACKEND: 'The TensorFlow backend could not be initialised.',
   SCENARIO_INVALID: 'A simulator scenario file failed validation.',
+  KIBANA_FAILED: 'Kibana could not be reached, or refused a saved-objects import or export.',
   USAGE: 'The command line was not understood.',
   INPUT_INVALID: 'An input file for an evaluation or replay is malformed.',
   SERVICE_CAP: 'Every forecasting slot (models.maxServices) is held by a service with recent events; a new service waits until one is idle (warning, logged once per episode).',

@@ -8,6 +8,7 @@ import train from './train.ts';
 import produce from './produce.ts';
 import doctor from './doctor.ts';
 import config from './config.ts';
+import dashboards from './dashboards.ts';
 
 /**
  * Every top-level command group, in the order `foresight --help` lists them. To add one:
@@ -17,4 +18,4 @@ import config from './config.ts';
  */
 export type Register = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: Register[] = [run, replay, simulate, evaluate, train, produce, doctor, config];
+export const COMMANDS: Register[] = [run, replay, simulate, evaluate, train, produce, doctor, config, dashboards];
