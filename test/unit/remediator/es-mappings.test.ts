@@ -45,6 +45,7 @@ const metric: MetricRecord = {
   service: 'checkout', windowStart: T, windowMs: 60_000, count: 10, errors: 1, errorRate: 0.1, latencyCount: 10,
   latency: { p50: 100, p95: 250, p99: 270, max: 300, mean: 120 }, levels: { info: 9, error: 1 },
   topTemplates: [{ id: 't1', text: 'GET <*> took <*> ms', count: 7 }, { id: 't2', text: 'db slow', count: 3 }],
+  templates: [{ id: 't1', text: 'GET <*> took <*> ms', count: 7, warn: 0, samples: ['GET /a took 5 ms'] }],
   sloP95Ms: 300, forecaster: 'theil_sen', forecast: { horizonMs: 2_400_000, p10: 200, p50: 280, p90: 340 },
 };
 const letter: DeadLetter = { reason: 'not_json', detail: 'Unexpected token', raw: '{oops', rawBytes: 5, truncated: false, position: { kind: 'kafka', topic: 'logs', partition: 0, offset: '42' }, at: T };
