@@ -13,7 +13,7 @@ export function baselineFactories(config: ModelsConfig): ForecasterFactory[] {
     { name: 'damped_trend', create: () => new DampedTrendForecaster({ ...base, ...config.dampedTrend, residualWindow: config.residualWindow }) },
     { name: 'seasonal_naive', create: () => new SeasonalNaiveForecaster({ ...base, residualWindow: config.residualWindow }) },
     { name: 'theil_sen', create: () => new TheilSenForecaster({ ...base, window: config.theilSen.window }) },
-    { name: 'saturation', create: () => new SaturationForecaster({ ...base, window: config.saturation.window, levelShiftSigmas: config.saturation.levelShiftSigmas }) },
+    { name: 'saturation', create: () => new SaturationForecaster({ ...base, window: config.saturation.window, levelShiftSigmas: config.saturation.levelShiftSigmas, minSlopeT: config.saturation.minSlopeT }) },
   ];
 }
 

@@ -101,6 +101,8 @@ export const modelsConfigSchema = z.object({
      * slope comes from pairs on one side of it, the level from after it. 0: off.
      */
     levelShiftSigmas: z.number().min(0).default(6),
+    /** Standard errors the slope must be from 0 before it is extrapolated (see DEFAULT_MIN_SLOPE_T); 0: no gate. */
+    minSlopeT: z.number().min(0).default(5),
   }).strict().prefault({}),
   /**
    * The load-driven forecaster (statistical/load-curve.ts): p95 from the throughput's trend

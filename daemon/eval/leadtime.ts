@@ -5,26 +5,51 @@
  *                                                        └──── ground truth, detections
  *                          ─► score (score.ts) ─► table on stderr, JSON on stdout's last line
  */
+import { ForesightError } from '../../core/errors.ts';
 import { loadConfig, type Config } from '../config.ts';
-import { simulatorOptionsSchema } from '../../ingest/sources/simulator/index.ts';
+import { simulatorOptionsSchema, type Scenario } from '../../ingest/sources/simulator/index.ts';
 import { reactiveConfigSchema, type ReactiveConfig } from '../../remediator/reactive.ts';
 import { evalConfig, runForesight, runNone, runReactive } from './arms.ts';
-import { scoreScenario, summarise, type LeadtimeSummary, type ScenarioScore } from './score.ts';
+import { FOLD_GRID, crossValidate, familyOf, foldsOf, gridName, withGridPoint, type CrossValidation } from './folds.ts';
+import { quantile, scoreScenario, summarise, type LeadtimeSummary, type ScenarioScore } from './score.ts';
 import { loadSuite, type SuiteEntry } from './suite.ts';
+
+export type SeedLabel = number | 'own';
 
 export interface LeadtimeOptions {
   /** Scenario directory; the built-in suite when unset. */
   scenariosDir?: string;
   /** One seed for every scenario; each scenario's own seed when unset. */
   seed?: number;
+  /** Several seeds in one run (each a full pass of the suite); overrides `seed`. */
+  seeds?: SeedLabel[];
   config: Config;
+  /** Foresight configs to run besides `config` (the fold grid); each scored on every run. */
+  variants?: Config[];
   reactive?: ReactiveConfig;
   progress?: (line: string) => void;
 }
 
-export interface LeadtimeResult {
+export interface SeedResult {
+  seed: SeedLabel;
   summary: LeadtimeSummary;
   perScenario: ScenarioScore[];
+}
+
+export interface LeadtimeResult {
+  /** Pooled over every seed run. */
+  summary: LeadtimeSummary;
+  perScenario: Array<ScenarioScore & { seed: SeedLabel }>;
+  bySeed: SeedResult[];
+  /** Per variant (same order as `variants`), the scores of every run, in perScenario's order. */
+  variantScores: ScenarioScore[][];
+  /** Each run's scenario, in perScenario's order. */
+  runs: Array<{ seed: SeedLabel; scenario: Scenario }>;
+}
+
+/** `--seeds N`: the scenarios' own seeds, then 101, 202, ... */
+export function defaultSeeds(n: number): SeedLabel[] {
+  return Array.from({ length: n }, (_, i) => (i === 0 ? 'own' : 101 * i));
 }
 
 export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeResult> {
@@ -32,31 +57,94 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
   const suite: SuiteEntry[] = loadSuite(opts.scenariosDir);
   const reactive = opts.reactive ?? reactiveConfigSchema.parse({});
   const warmupMs = simulatorOptionsSchema.parse({}).scaleOutWarmupMs;
-  const horizonMs = opts.config.models.horizonMinutes * 60_000;
-  const perScenario: ScenarioScore[] = [];
-  for (const [k, { scenario }] of suite.entries()) {
-    const t0 = performance.now();
-    const seed = opts.seed ?? scenario.seed ?? 1;
-    const config = evalConfig(opts.config, scenario, warmupMs);
-    const none = runNone(scenario, seed);
-    const re = await runReactive(scenario, seed, config, reactive);
-    const fs = await runForesight(scenario, seed, config);
-    const score = scoreScenario({
-      name: scenario.name, durationMinutes: scenario.durationMinutes, services: scenario.services.map((s) => s.name), horizonMs,
-      truth: { none: none.truth, reactive: re.truth, foresight: fs.truth }, detections: fs.detections, seconds: (performance.now() - t0) / 1000,
-    });
-    perScenario.push(score);
-    for (const i of score.incidents) {
-      if (i.predictable !== i.declaredPredictable) opts.progress?.(`  note: ${scenario.name}: ${i.kind} on ${i.service} is declared predictable but breached ${((i.breachAt! - i.start) / 60_000).toFixed(1)} min after it began; scored as not predictable`);
+  const seeds: SeedLabel[] = opts.seeds ?? [opts.seed ?? 'own'];
+  const variants = opts.variants ?? [];
+  const bySeed: SeedResult[] = [];
+  const perScenario: LeadtimeResult['perScenario'] = [];
+  const variantScores: ScenarioScore[][] = variants.map(() => []);
+  const runs: LeadtimeResult['runs'] = [];
+  const mainJson = JSON.stringify(opts.config);
+  const sameConfig = variants.map((v) => JSON.stringify(v) === mainJson);
+  for (const label of seeds) {
+    const seedStarted = performance.now();
+    const scores: ScenarioScore[] = [];
+    for (const [k, { scenario }] of suite.entries()) {
+      const t0 = performance.now();
+      const seed = label === 'own' ? (scenario.seed ?? 1) : label;
+      const none = runNone(scenario, seed);
+      const re = await runReactive(scenario, seed, evalConfig(opts.config, scenario, warmupMs), reactive);
+      const armSeconds = (performance.now() - t0) / 1000;
+      const scoreWith = async (base: Config): Promise<{ score: ScenarioScore; actions: number }> => {
+        const t1 = performance.now();
+        const fs = await runForesight(scenario, seed, evalConfig(base, scenario, warmupMs));
+        const score = scoreScenario({
+          name: scenario.name, durationMinutes: scenario.durationMinutes, services: scenario.services.map((s) => s.name),
+          horizonMs: base.models.horizonMinutes * 60_000,
+          truth: { none: none.truth, reactive: re.truth, foresight: fs.truth }, detections: fs.detections, seconds: armSeconds + (performance.now() - t1) / 1000,
+        });
+        return { score, actions: fs.actions };
+      };
+      const main = await scoreWith(opts.config);
+      const score = main.score;
+      // A variant equal to the main config (the defaults are a grid point) is not run twice.
+      for (const [v, cfg] of variants.entries()) variantScores[v]!.push(sameConfig[v] ? score : (await scoreWith(cfg)).score);
+      scores.push(score);
+      perScenario.push({ ...score, seed: label });
+      runs.push({ seed: label, scenario });
+      for (const i of score.incidents) {
+        if (i.predictable !== i.declaredPredictable) opts.progress?.(`  note: ${scenario.name}: ${i.kind} on ${i.service} is declared predictable but breached ${((i.breachAt! - i.start) / 60_000).toFixed(1)} min after it began; scored as not predictable`);
+      }
+      const extra = variants.length ? `, ${variants.length} grid configs` : '';
+      opts.progress?.(`[${k + 1}/${suite.length}] ${scenario.name} (seed ${seed}): none ${none.seconds.toFixed(1)} s, reactive ${re.seconds.toFixed(1)} s (${re.actions} scalings), foresight (${main.actions} scalings, ${score.predictedBreaches} predicted breaches${extra}) ${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
     }
-    opts.progress?.(`[${k + 1}/${suite.length}] ${scenario.name} (seed ${seed}): none ${none.seconds.toFixed(1)} s, reactive ${re.seconds.toFixed(1)} s (${re.actions} scalings), foresight ${fs.seconds.toFixed(1)} s (${fs.actions} scalings, ${score.predictedBreaches} predicted breaches)`);
+    bySeed.push({ seed: label, summary: summarise(scores, (performance.now() - seedStarted) / 1000), perScenario: scores });
   }
-  return { summary: summarise(perScenario, (performance.now() - started) / 1000), perScenario };
+  return { summary: summarise(perScenario, (performance.now() - started) / 1000), perScenario, bySeed, variantScores, runs };
+}
+
+/** The figures compared across seeds; `lower` when a smaller value is better. */
+const SEED_METRICS: Array<{ key: string; lower: boolean; of: (s: LeadtimeSummary) => number | null }> = [
+  { key: 'recall', lower: false, of: (s) => s.recall },
+  { key: 'leadMedian', lower: false, of: (s) => s.leadMinutes.median },
+  { key: 'leadP10', lower: false, of: (s) => s.leadMinutes.p10 },
+  { key: 'falseAlarmsPerServiceDay', lower: true, of: (s) => s.falseAlarmsPerServiceDay },
+  { key: 'breachForesightOverNone', lower: true, of: (s) => ratio(s.sloBreachMinutes.foresight, s.sloBreachMinutes.none) },
+  { key: 'breachForesightOverReactive', lower: true, of: (s) => ratio(s.sloBreachMinutes.foresight, s.sloBreachMinutes.reactive) },
+  { key: 'replicasForesightOverReactive', lower: true, of: (s) => ratio(s.replicaMinutes.foresight, s.replicaMinutes.reactive) },
+];
+
+function ratio(a: number, b: number): number | null {
+  return b > 0 ? Number((a / b).toFixed(3)) : null;
+}
+
+export interface SeedSpread {
+  /** Median over seeds of each figure. */
+  median: Record<string, number | null>;
+  /** The worst seed's value of each figure, and which seed it was. */
+  worst: Record<string, { value: number | null; seed: SeedLabel }>;
+}
+
+/** Median and worst seed of each figure (a missing figure, such as no lead at all, is the worst). */
+export function seedSpread(bySeed: readonly SeedResult[]): SeedSpread {
+  const median: SeedSpread['median'] = {};
+  const worst: SeedSpread['worst'] = {};
+  for (const m of SEED_METRICS) {
+    const vals = bySeed.map((r) => ({ seed: r.seed, value: m.of(r.summary) }));
+    const present = vals.flatMap((v) => (v.value === null ? [] : [v.value]));
+    const q = quantile(present, 0.5);
+    median[m.key] = q === null ? null : Number(q.toFixed(3));
+    const missing = vals.find((v) => v.value === null);
+    const w = missing ?? vals.reduce((a, b) => ((m.lower ? b.value! > a.value! : b.value! < a.value!) ? b : a));
+    worst[m.key] = { value: w.value, seed: w.seed };
+  }
+  return { median, worst };
 }
 
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 const num = (x: number | null, d = 1): string => (x === null ? '-' : x.toFixed(d));
+
+const recallLine = (s: LeadtimeSummary): string => `recall ${s.recall ?? '-'} (${s.detected}/${s.predictable}), lead median ${num(s.leadMinutes.median)} p10 ${num(s.leadMinutes.p10)}, false alarms ${s.falseAlarms} over ${s.serviceDays} service-days = ${s.falseAlarmsPerServiceDay} per service-day`;
 
 /** The per-scenario table (stderr): lead time and closed-loop columns. */
 export function formatTable(rows: readonly ScenarioScore[], s: LeadtimeSummary): string {
@@ -79,7 +167,7 @@ export function formatTable(rows: readonly ScenarioScore[], s: LeadtimeSummary):
     num(s.sloBreachMinutes.none), num(s.sloBreachMinutes.reactive), num(s.sloBreachMinutes.foresight),
     num(s.replicaMinutes.none, 0), num(s.replicaMinutes.reactive, 0), num(s.replicaMinutes.foresight, 0), num(s.seconds),
   ]));
-  out.push(`recall ${s.recall ?? '-'} (${s.detected}/${s.predictable}), false alarms ${s.falseAlarms} over ${s.serviceDays} service-days = ${s.falseAlarmsPerServiceDay} per service-day`);
+  out.push(recallLine(s));
   return out.join('\n') + '\n';
 }
 
@@ -88,31 +176,106 @@ interface Io {
   stderr: NodeJS.WritableStream;
 }
 
+/** `--seeds N` (the own seeds, then 101, 202, ...) or `--seeds own,101,7` (an explicit list). */
+export function parseSeeds(v: string): SeedLabel[] {
+  if (/^\d+$/.test(v)) {
+    const n = Number(v);
+    if (n < 1 || n > 20) throw new ForesightError('USAGE', `--seeds N must be 1..20, got ${v}`);
+    return defaultSeeds(n);
+  }
+  const list = v.split(',').map((x) => x.trim());
+  const out = list.map((x): SeedLabel => {
+    if (x === 'own') return 'own';
+    const n = Number(x);
+    if (!Number.isInteger(n) || x === '') throw new ForesightError('USAGE', `--seeds takes N or a comma-separated list of integers and "own", got ${v}`);
+    return n;
+  });
+  if (new Set(out).size !== out.length) throw new ForesightError('USAGE', `--seeds lists a seed twice: ${v}`);
+  return out;
+}
+
+function foldLines(cv: CrossValidation, heldOutNote: string): string {
+  const f = (s: LeadtimeSummary): string => `recall ${s.recall ?? '-'} (${s.detected}/${s.predictable}), lead median ${num(s.leadMinutes.median)} p10 ${num(s.leadMinutes.p10)}, false alarms ${s.falseAlarmsPerServiceDay}/service-day (${s.falseAlarms}), breach min foresight ${s.sloBreachMinutes.foresight} / none ${s.sloBreachMinutes.none} / reactive ${s.sloBreachMinutes.reactive}`;
+  const out = [`cross-validation (${heldOutNote}); grid: ${FOLD_GRID.length} points (defaults, then raiseProbability, minPersistence, saturation minSlopeT moved once)`];
+  for (const fold of cv.folds) {
+    out.push(`  held out ${fold.heldOut.join('+')}: chose ${gridName(FOLD_GRID[fold.chosen]!)} (train: ${f(fold.train)})`);
+    out.push(`    held-out: ${f(fold.test)}`);
+  }
+  out.push(`cross-validated: ${f(cv.crossValidated)}`);
+  out.push(`in-sample (chosen on all: ${gridName(FOLD_GRID[cv.inSample.chosen]!)}): ${f(cv.inSample.summary)}`);
+  return out.join('\n') + '\n';
+}
+
 export interface LeadtimeCliOptions {
   scenarios?: string;
   seed?: number;
+  /** `N` or a comma-separated list (see parseSeeds). */
+  seeds?: string;
+  folds?: number;
   config?: string;
   json: boolean;
 }
 
 /** `foresight eval leadtime` (options parsed in daemon/cli/commands/eval/leadtime.ts). */
 export async function runEvalLeadtimeCli(opts: LeadtimeCliOptions, io: Io): Promise<number> {
+  if (opts.seed !== undefined && opts.seeds !== undefined) throw new ForesightError('USAGE', 'foresight eval leadtime: give --seed or --seeds, not both');
+  const folds = opts.folds;
+  if (folds !== undefined && (folds < 2 || folds > 5)) throw new ForesightError('USAGE', `--folds must be 2..5 (there are 5 scenario families), got ${folds}`);
   const { config } = loadConfig(opts.config);
+  const seeds = opts.seeds === undefined ? undefined : parseSeeds(opts.seeds);
   const result = await evaluateLeadtime({
     scenariosDir: opts.scenarios,
     seed: opts.seed,
+    seeds,
     config,
+    variants: folds === undefined ? undefined : FOLD_GRID.map((p) => withGridPoint(config, p)),
     progress: (l) => io.stderr.write(l + '\n'),
   });
-  io.stderr.write(formatTable(result.perScenario, result.summary));
-  if (opts.json) io.stdout.write(JSON.stringify({ ...result.summary, perScenario: result.perScenario.map(brief) }) + '\n');
-  else io.stdout.write(`recall ${result.summary.recall ?? '-'}, lead median ${num(result.summary.leadMinutes.median)} min, false alarms ${result.summary.falseAlarmsPerServiceDay}/service-day, SLO-breach minutes none ${result.summary.sloBreachMinutes.none} reactive ${result.summary.sloBreachMinutes.reactive} foresight ${result.summary.sloBreachMinutes.foresight}\n`);
+  for (const r of result.bySeed) {
+    if (result.bySeed.length > 1) io.stderr.write(`seed ${r.seed}:\n`);
+    io.stderr.write(formatTable(r.perScenario, r.summary));
+  }
+  const spread = result.bySeed.length > 1 ? seedSpread(result.bySeed) : undefined;
+  if (spread) {
+    io.stderr.write(`over ${result.bySeed.length} seeds (${result.bySeed.map((r) => r.seed).join(', ')}): pooled ${recallLine(result.summary)}\n`);
+    for (const [k, m] of Object.entries(spread.median)) io.stderr.write(`  ${k}: median ${m ?? '-'}, worst ${spread.worst[k]!.value ?? '-'} (seed ${spread.worst[k]!.seed})\n`);
+  }
+  let cv: CrossValidation | undefined;
+  let foldFamilies: string[][] | undefined;
+  if (folds !== undefined) {
+    const families = result.runs.map((r) => familyOf(r.scenario));
+    const plan = foldsOf(new Set(families), folds);
+    foldFamilies = plan;
+    cv = crossValidate(result.variantScores, families, plan);
+    io.stderr.write(foldLines(cv, `${plan.length} folds: ${plan.map((f) => f.join('+')).join(' | ')}`));
+  }
+  if (opts.json) {
+    const out: Record<string, unknown> = { ...result.summary, perScenario: result.perScenario.map(brief) };
+    if (spread) {
+      out.median = spread.median;
+      out.worst = spread.worst;
+      out.bySeed = result.bySeed.map((r) => ({ seed: r.seed, ...r.summary }));
+    }
+    if (cv && foldFamilies) {
+      out.cv = {
+        folds: foldFamilies,
+        grid: FOLD_GRID,
+        crossValidated: cv.crossValidated,
+        inSample: { chosen: FOLD_GRID[cv.inSample.chosen], ...cv.inSample.summary },
+        byFold: cv.folds.map((f) => ({ heldOut: f.heldOut, chosen: FOLD_GRID[f.chosen], train: f.train, test: f.test })),
+      };
+    }
+    io.stdout.write(JSON.stringify(out) + '\n');
+  } else {
+    io.stdout.write(`recall ${result.summary.recall ?? '-'}, lead median ${num(result.summary.leadMinutes.median)} min, false alarms ${result.summary.falseAlarmsPerServiceDay}/service-day, SLO-breach minutes none ${result.summary.sloBreachMinutes.none} reactive ${result.summary.sloBreachMinutes.reactive} foresight ${result.summary.sloBreachMinutes.foresight}\n`);
+    if (cv) io.stdout.write(`cross-validated: recall ${cv.crossValidated.recall ?? '-'}, lead median ${num(cv.crossValidated.leadMinutes.median)} p10 ${num(cv.crossValidated.leadMinutes.p10)} min, false alarms ${cv.crossValidated.falseAlarmsPerServiceDay}/service-day\n`);
+  }
   return 0;
 }
 
-function brief(s: ScenarioScore): Record<string, unknown> {
+function brief(s: ScenarioScore & { seed?: SeedLabel }): Record<string, unknown> {
   return {
-    name: s.name, services: s.services, falseAlarms: s.falseAlarms, predictedBreaches: s.predictedBreaches,
+    name: s.name, ...(s.seed === undefined ? {} : { seed: s.seed }), services: s.services, falseAlarms: s.falseAlarms, predictedBreaches: s.predictedBreaches,
     sloBreachMinutes: s.sloBreachMinutes, replicaMinutes: s.replicaMinutes, seconds: Number(s.seconds.toFixed(2)),
     incidents: s.incidents.map((i) => ({ kind: i.kind, service: i.service, predictable: i.predictable, breachAt: i.breachAt, leadMinutes: i.leadMinutes === null ? null : Number(i.leadMinutes.toFixed(2)) })),
   };

@@ -1,7 +1,9 @@
 /** `foresight eval nab NAB_ROOT [--json] [--out DIR] [--score-only RESULTS_DIR]` */
+import { ForesightError } from '../../core/errors.ts';
 import { evalNab, scoreOnly } from './run.ts';
 import type { NabSummary } from './run.ts';
-import { PROFILE_NAMES } from './profiles.ts';
+import { PROFILE_NAMES, type NabProfile } from './profiles.ts';
+import { crossValidateNab, type NabCvSummary } from './cv.ts';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -24,17 +26,40 @@ function table(s: NabSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
+function cvTable(s: NabCvSummary): string {
+  const row = (name: string, r: Record<NabProfile, number>): string => `${name.padEnd(34)} ${PROFILE_NAMES.map((p) => r[p].toFixed(2).padStart(10)).join(' ')}`;
+  const lines = [`NAB leave-one-category-out: ${s.files} files, ${s.windows} windows, ${s.grid.length} grid points, ${s.seconds.toFixed(1)} s`];
+  lines.push(`${''.padEnd(34)} ${PROFILE_NAMES.map((p) => p.slice(0, 10).padStart(10)).join(' ')}`);
+  lines.push(row('in-sample, defaults', s.defaults));
+  lines.push(row(`in-sample, best ${JSON.stringify(s.inSample.chosen)}`, s.inSample));
+  lines.push(row('cross-validated (held-out pooled)', s.crossValidated));
+  for (const f of s.folds) {
+    lines.push(`  ${f.category} (${f.files} files, ${f.windows} windows): chose ${JSON.stringify(f.chosen)}, train standard ${f.trainStandard.toFixed(2)}, held-out standard ${f.normalized ? f.normalized.standard.toFixed(2) : '- (no windows)'}, raw ${f.raw.standard.toFixed(3)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export interface NabCliOptions {
   nabRoot: string;
   json: boolean;
   out?: string;
   scoreOnly?: string;
+  /** `category`: leave one NAB category out (cv.ts). */
+  cv?: string;
 }
 
 /** `foresight eval nab NAB_ROOT` (options parsed in daemon/cli/commands/eval/nab.ts). */
 export async function runEvalNabCli(opts: NabCliOptions, io: CliIo): Promise<number> {
   const nabRoot = opts.nabRoot;
   const progress = (msg: string): void => { io.stderr.write(`${msg}\n`); };
+  if (opts.cv !== undefined) {
+    if (opts.cv !== 'category') throw new ForesightError('USAGE', `--cv takes "category" (leave one NAB category out), got ${opts.cv}`);
+    if (opts.scoreOnly !== undefined) throw new ForesightError('USAGE', '--cv runs the detector itself: it does not take --score-only');
+    const s = crossValidateNab(nabRoot, progress);
+    if (opts.json) io.stdout.write(`${JSON.stringify(s)}\n`);
+    else io.stdout.write(cvTable(s));
+    return 0;
+  }
   const scoreDir = opts.scoreOnly;
   const summary = scoreDir !== undefined
     ? scoreOnly(scoreDir, nabRoot, progress)

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { evalNab, scoreOnly } from '../../../detector/nab/run.ts';
 import { main } from '../../../daemon/cli.ts';
+import { crossValidateNab } from '../../../detector/nab/cv.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const nabRoot = process.env.NAB_ROOT ?? join(repo, '..', 'shared', 'data', 'nab');
@@ -44,4 +45,20 @@ test('cli --score-only --json prints one JSON object on the last line', { skip }
   assert.equal(last.files, 44);
   assert.equal(await main(['eval', 'nab', nabRoot, '--bogus'], { stdout, stderr }), 2);
   assert.match(err, /unknown option '--bogus'/);
+});
+
+test('--cv category: parameters and threshold chosen without the held-out category, pooled over every window', { skip }, () => {
+  // Two grid points keep this cheap; the CLI runs NAB_CV_GRID.
+  const s = crossValidateNab(nabRoot, () => undefined, [{ todBins: 36, todAlpha: 0.08 }, { todBins: 24, todAlpha: 0.08 }]);
+  assert.equal(s.files, 44);
+  assert.equal(s.windows, 83);
+  assert.deepEqual(s.folds.map((f) => f.category), ['artificialNoAnomaly', 'artificialWithAnomaly', 'realAWSCloudwatch', 'realAdExchange', 'realTweets']);
+  assert.equal(s.folds.reduce((a, f) => a + f.windows, 0), 83);
+  assert.equal(s.folds[0]!.normalized, null, 'a category without windows has no score of its own');
+  // The defaults are in sample what eval nab reports.
+  assert.equal(s.defaults.standard.toFixed(6), '77.126506');
+  assert.ok(s.inSample.standard >= s.defaults.standard);
+  // Pooled held-out raw scores, normalised over all 83 windows.
+  const raw = s.folds.reduce((a, f) => a + f.raw.standard, 0);
+  assert.equal(s.crossValidated.standard, (100 * (raw + 83)) / 166);
 });

@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { crossValidate, familyOf, foldsOf, rankKey, selectBest, type Family } from '../../../daemon/eval/folds.ts';
+import { defaultSeeds, parseSeeds, seedSpread, type SeedResult } from '../../../daemon/eval/leadtime.ts';
+import { summarise, type ScenarioScore } from '../../../daemon/eval/score.ts';
+import { loadSuite } from '../../../daemon/eval/suite.ts';
+
+/** A one-service, one-day scenario score with one predictable incident (lead or missed) and some false alarms. */
+function score(name: string, lead: number | null, falseAlarms = 0): ScenarioScore {
+  return {
+    name, services: 1, serviceDays: 1, falseAlarms, predictedBreaches: falseAlarms + (lead === null ? 0 : 1), seconds: 1,
+    incidents: [{ kind: 'memory-leak', service: 'a', start: 0, predictable: true, declaredPredictable: true, breachAt: 100, detectedAt: lead === null ? null : 100 - lead, leadMinutes: lead }],
+    sloBreachMinutes: { none: 10, reactive: 5, foresight: 1 },
+    replicaMinutes: { none: 100, reactive: 110, foresight: 115 },
+  };
+}
+
+test('the built-in suite falls into the five families by its incidents', () => {
+  const fams = Object.fromEntries(loadSuite().map((e) => [e.scenario.name, familyOf(e.scenario)]));
+  assert.deepEqual(fams, {
+    'leak-checkout': 'leak', 'leak-payments-fast': 'leak', 'leak-orders-slow': 'leak',
+    'surge-orders': 'surge', 'surge-checkout-steep': 'surge',
+    'diurnal-peak': 'load', 'steady-day': 'load', 'steady-day-busy': 'load',
+    'slow-dependency': 'dependency', 'bad-deploy': 'dependency', 'dependency-outage': 'dependency',
+    'multi-service': 'mixed',
+  });
+});
+
+test('families are dealt into K folds in a fixed order; K is capped at the families present', () => {
+  const all = new Set<Family>(['mixed', 'leak', 'load', 'surge', 'dependency']);
+  assert.deepEqual(foldsOf(all, 5), [['leak'], ['surge'], ['dependency'], ['load'], ['mixed']]);
+  assert.deepEqual(foldsOf(all, 2), [['leak', 'dependency', 'mixed'], ['surge', 'load']]);
+  assert.deepEqual(foldsOf(new Set<Family>(['leak', 'surge']), 5), [['leak'], ['surge']]);
+});
+
+test('selection: within the false-alarm budget first, then recall, then median lead; ties keep the earlier grid point', () => {
+  const a = summarise([score('x', 10), score('y', 12)], 0); // recall 1, lead 11, fa 0
+  const b = summarise([score('x', 20), score('y', null)], 0); // recall 0.5
+  const c = summarise([score('x', 30, 1), score('y', 30)], 0); // fa 0.5/service-day: over budget
+  const d = summarise([score('x', 14), score('y', 14)], 0); // recall 1, lead 14
+  assert.equal(selectBest([a, b, c]), 0);
+  assert.equal(selectBest([a, b, c, d]), 3);
+  assert.equal(selectBest([a, a]), 0);
+  assert.deepEqual(rankKey(c).slice(0, 3), [0, 1, 30]);
+});
+
+test('cross-validation chooses on the training families and scores the held-out one with that choice', () => {
+  const families: Family[] = ['leak', 'leak', 'surge'];
+  // Grid point 0 is best on the leaks, point 1 on the surge (but raises false alarms on the leaks).
+  const scores = [
+    [score('l1', 20), score('l2', 18), score('s1', 2)],
+    [score('l1', 25, 1), score('l2', 22, 1), score('s1', 9)],
+  ];
+  const cv = crossValidate(scores, families, [['leak'], ['surge']]);
+  assert.deepEqual(cv.folds.map((f) => [f.heldOut, f.chosen]), [[['leak'], 1], [['surge'], 0]]);
+  // Held out leak: chosen on the surge alone, where point 1 is better: leads 25 and 22, 2 false alarms.
+  assert.deepEqual(cv.folds[0]!.test.leadMinutes, { median: 23.5, p10: 22.3 });
+  // Held out surge: chosen on the leaks (point 0): lead 2.
+  assert.deepEqual(cv.folds[1]!.test.leadMinutes, { median: 2, p10: 2 });
+  assert.deepEqual({ lead: cv.crossValidated.leadMinutes.median, fa: cv.crossValidated.falseAlarms, recall: cv.crossValidated.recall }, { lead: 22, fa: 2, recall: 1 });
+  // In sample, point 1 has 2 false alarms over 3 service-days (0.667): over budget, so point 0.
+  assert.equal(cv.inSample.chosen, 0);
+  assert.equal(cv.inSample.summary.leadMinutes.median, 18);
+});
+
+test('--seeds takes N (own seeds, then 101, 202, ...) or an explicit list', () => {
+  assert.deepEqual(defaultSeeds(3), ['own', 101, 202]);
+  assert.deepEqual(parseSeeds('3'), ['own', 101, 202]);
+  assert.deepEqual(parseSeeds('own,7,42'), ['own', 7, 42]);
+  assert.throws(() => parseSeeds('0'), /1\.\.20/);
+  assert.throws(() => parseSeeds('7,x'), /comma-separated/);
+  assert.throws(() => parseSeeds('7,7'), /twice/);
+});
+
+test('seed spread: the median over seeds and the worst seed of each figure', () => {
+  const r = (seed: SeedResult['seed'], scores: ScenarioScore[]): SeedResult => ({ seed, perScenario: scores, summary: summarise(scores, 0) });
+  const spread = seedSpread([r('own', [score('x', 20)]), r(101, [score('x', 8, 1)]), r(202, [score('x', 14)])]);
+  assert.equal(spread.median.leadMedian, 14);
+  assert.deepEqual(spread.worst.leadMedian, { value: 8, seed: 101 });
+  assert.deepEqual(spread.worst.falseAlarmsPerServiceDay, { value: 1, seed: 101 });
+  assert.deepEqual(spread.worst.recall, { value: 1, seed: 'own' });
+  const missed = seedSpread([r('own', [score('x', 20)]), r(101, [score('x', null)])]);
+  assert.deepEqual(missed.worst.leadMedian, { value: null, seed: 101 }, 'no lead at all is the worst');
+});
