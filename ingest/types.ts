@@ -94,7 +94,9 @@ export interface MetricPoint {
   service: string;
   windowStart: number;
   windowMs: number;
+  /** Requests in the window: each line weighs 1 / its declared `sample_rate` (1 without one). */
   count: number;
+  /** Failed requests, weighted the same way. */
   errors: number;
   errorRate: number;
   /** Null when no event in the window carried a latency. */

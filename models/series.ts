@@ -1,11 +1,16 @@
 import type { MetricPoint } from '../ingest/types.ts';
 import type { SeriesPoint } from './types.ts';
 
-/** Share of a window's lines at warn level or above; 0 for an empty window. */
+/**
+ * Share of a window's lines at warn level or above; 0 for an empty window. Lines, not
+ * requests: `count` weighs sampled lines by 1 / sample_rate, `levels` counts lines.
+ */
 export function warnRateOf(p: MetricPoint): number {
-  if (p.count <= 0) return 0;
+  let lines = 0;
+  for (const v of Object.values(p.levels)) lines += v ?? 0;
+  if (lines <= 0) return 0;
   const n = (p.levels.warn ?? 0) + (p.levels.error ?? 0) + (p.levels.fatal ?? 0);
-  return Math.min(n / p.count, 1);
+  return Math.min(n / lines, 1);
 }
 
 /** The forecast series of a closed window: its p95 latency, with load, errors and warnings as covariates. */

@@ -21,11 +21,14 @@ const FAMILY_OF_KIND: Record<Scenario['incidents'][number]['kind'], Family> = {
   'slow-dependency': 'dependency',
   'dependency-outage': 'dependency',
   'bad-deploy': 'dependency',
+  // Sudden and not a matter of load either: grouped with the causes capacity does not predict.
+  'restart': 'dependency',
+  'rollout': 'dependency',
 };
 
 /**
- * A scenario's family, from its incidents: one kind of cause → its family (a bad deploy and
- * an outage are "dependency": sudden, not seen coming from load); no incident → `load`
+ * A scenario's family, from its incidents: one kind of cause → its family (a bad deploy, an
+ * outage, a restart and a rollout are "dependency": sudden, not seen coming from load); no incident → `load`
  * (the diurnal curve alone: peaks and steady days); causes of several families → `mixed`.
  */
 export function familyOf(s: Scenario): Family {

@@ -27,9 +27,9 @@ function table(s: NabSummary): string {
 }
 
 function cvTable(s: NabCvSummary): string {
-  const row = (name: string, r: Record<NabProfile, number>): string => `${name.padEnd(34)} ${PROFILE_NAMES.map((p) => r[p].toFixed(2).padStart(10)).join(' ')}`;
+  const row = (name: string, r: Record<NabProfile, number>): string => `${name.padEnd(56)} ${PROFILE_NAMES.map((p) => r[p].toFixed(2).padStart(9)).join(' ')}`;
   const lines = [`NAB leave-one-category-out: ${s.files} files, ${s.windows} windows, ${s.grid.length} grid points, ${s.seconds.toFixed(1)} s`];
-  lines.push(`${''.padEnd(34)} ${PROFILE_NAMES.map((p) => p.slice(0, 10).padStart(10)).join(' ')}`);
+  lines.push(`${''.padEnd(56)} ${['standard', 'low FP', 'low FN'].map((p) => p.padStart(9)).join(' ')}`);
   lines.push(row('in-sample, defaults', s.defaults));
   lines.push(row(`in-sample, best ${JSON.stringify(s.inSample.chosen)}`, s.inSample));
   lines.push(row('cross-validated (held-out pooled)', s.crossValidated));

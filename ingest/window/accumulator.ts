@@ -7,6 +7,19 @@ export interface SketchRange {
   max: number;
 }
 
+/**
+ * How many requests one line stands for. A shipper that samples request logs declares the
+ * rate in the line (`sample_rate`, kept by cleaning as an attribute); a line sampled at 0.1
+ * is ten requests, so `count` and `errors` estimate the real request rate, not the logging
+ * rate. A missing or nonsensical rate (not a number in (0, 1]) counts the line once.
+ */
+export function requestWeight(e: LogEvent): number {
+  const r = e.attrs.sample_rate;
+  return typeof r === 'number' && r > 0 && r <= 1 ? 1 / r : 1;
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
 /** The running aggregate of one service's one window. */
 export class WindowAccumulator {
   readonly service: string;
@@ -34,8 +47,9 @@ export class WindowAccumulator {
   /** Adds the event; returns true when its latency had to be clamped into the sketch's range. */
   add(e: LogEvent): boolean {
     let clamped = false;
-    this.count++;
-    if (LEVEL_RANK[e.level] >= LEVEL_RANK.error || (e.status !== undefined && e.status >= 500)) this.errors++;
+    const w = requestWeight(e);
+    this.count += w;
+    if (LEVEL_RANK[e.level] >= LEVEL_RANK.error || (e.status !== undefined && e.status >= 500)) this.errors += w;
     this.levels[e.level] = (this.levels[e.level] ?? 0) + 1;
     if (e.latencyMs !== undefined) {
       // The sketch is made on first use: most windows of log-only services never need one.
@@ -74,8 +88,8 @@ export class WindowAccumulator {
       service: this.service,
       windowStart: this.windowStart,
       windowMs,
-      count: this.count,
-      errors: this.errors,
+      count: round3(this.count),
+      errors: round3(this.errors),
       errorRate: this.count === 0 ? 0 : this.errors / this.count,
       latency: s && this.latencyCount > 0
         ? {

@@ -55,6 +55,10 @@ export function effectsAt(windows: readonly IncidentWindow[], minute: number): E
       case 'slow-dependency':
         e.addLatencyMs += inc.addMs * Math.min(1, m / inc.rampMinutes);
         break;
+      case 'restart':
+      case 'rollout':
+        // Events on replicas at given minutes: the simulator applies them (replica state).
+        break;
     }
   }
   return e;

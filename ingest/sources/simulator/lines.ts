@@ -23,7 +23,7 @@ export function parseRoutes(specs: readonly string[]): Route[] {
   });
 }
 
-export type Outcome = 'ok' | 'app_error' | 'deploy_error' | 'saturated' | 'dropped' | 'dependency';
+export type Outcome = 'ok' | 'app_error' | 'deploy_error' | 'saturated' | 'dropped' | 'dependency' | 'upstream';
 
 export interface RequestLine {
   ts: number;
@@ -37,6 +37,10 @@ export interface RequestLine {
   dependency: string;
   version: string | undefined;
   timeoutMs: number;
+  /** Share of requests logged (declared in the line as `sample_rate`); omitted when 1. */
+  sampleRate: number;
+  /** The callee whose error this request passes on (outcome `upstream`). */
+  upstream?: string;
 }
 
 export function renderRequest(rng: Rng, r: RequestLine): string {
@@ -69,6 +73,10 @@ export function renderRequest(rng: Rng, r: RequestLine): string {
     case 'dependency':
       message = `upstream ${r.dependency} connection refused (pool exhausted)`;
       break;
+    case 'upstream':
+      status = 502;
+      message = `${req} failed: upstream ${r.upstream ?? r.dependency} returned an error`;
+      break;
   }
   return JSON.stringify({
     timestamp: new Date(r.ts).toISOString(),
@@ -80,6 +88,7 @@ export function renderRequest(rng: Rng, r: RequestLine): string {
     route: r.route.route,
     host: r.host,
     trace_id: rng.hex32(),
+    ...(r.sampleRate < 1 ? { sample_rate: r.sampleRate } : {}),
   });
 }
 

@@ -32,6 +32,8 @@ export interface StepInput {
 
 export interface StepOutput {
   utilisation: number;
+  /** Mean latency of a request (queueing and backlog included): what a caller waits. */
+  meanMs: number;
   /** Requests waiting at the end of the step. */
   backlog: number;
   /** Mean time to drain the backlog over the step, added to every request. */
@@ -71,6 +73,7 @@ export function stepService(i: StepInput): StepOutput {
 
   return {
     utilisation: rho,
+    meanMs: backlogWaitMs + meanMs,
     backlog,
     backlogWaitMs,
     medianMs,
@@ -82,10 +85,38 @@ export function stepService(i: StepInput): StepOutput {
   };
 }
 
-/** Diurnal request rate: a cosine between trough and peak, highest at `peakAtMinute`. */
-export function diurnalRps(minute: number, load: { peakRps: number; troughRps: number; peakAtMinute: number; periodMinutes: number }): number {
-  const phase = (2 * Math.PI * (minute - load.peakAtMinute)) / load.periodMinutes;
-  return load.troughRps + (load.peakRps - load.troughRps) * (1 + Math.cos(phase)) / 2;
+export interface LoadShape {
+  peakRps: number;
+  troughRps: number;
+  peakAtMinute: number;
+  periodMinutes: number;
+  secondPeak?: { atMinute: number; share: number } | undefined;
+}
+
+/**
+ * Diurnal request rate: a cosine between trough and peak, highest at `peakAtMinute`. With a
+ * second peak, each peak is a squared raised cosine (narrower, so the day dips between
+ * them) and the curve is the higher of the two.
+ */
+export function diurnalRps(minute: number, load: LoadShape): number {
+  const bump = (at: number): number => (1 + Math.cos((2 * Math.PI * (minute - at)) / load.periodMinutes)) / 2;
+  const sp = load.secondPeak;
+  const shape = sp ? Math.max(bump(load.peakAtMinute) ** 2, sp.share * bump(sp.atMinute) ** 2) : bump(load.peakAtMinute);
+  return load.troughRps + (load.peakRps - load.troughRps) * shape;
+}
+
+/**
+ * A Poisson draw with mean `lambda`: requests arriving in a step. Exact (Knuth) below 30,
+ * normal approximation above. Low-rate services are noisy because arrivals are.
+ */
+export function poisson(lambda: number, next: () => number, normal: () => number): number {
+  if (!(lambda > 0)) return 0;
+  if (lambda >= 30) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * normal()));
+  const limit = Math.exp(-lambda);
+  let k = 0;
+  let p = next();
+  while (p > limit) { k++; p *= next(); }
+  return k;
 }
 
 /** Combines independent failure shares into one. */

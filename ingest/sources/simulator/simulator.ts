@@ -2,9 +2,9 @@ import { ForesightError } from '../../../core/errors.ts';
 import { simulatorOptionsSchema, type SimulatorOptions, type SimulatorOptionsInput } from './config.ts';
 import { effectsAt, gcSlowdown, leakFactor, type IncidentWindow } from './incidents.ts';
 import { parseRoutes, renderEvent, renderRequest, type Outcome, type Route } from './lines.ts';
-import { combineRates, diurnalRps, stepService } from './model.ts';
+import { combineRates, diurnalRps, poisson, stepService } from './model.ts';
 import { createRng, deriveSeed, type Rng } from './rng.ts';
-import { defaultRoutes, durationOf, isPredictable, rampOf, type Scenario, type ServiceSpec } from './scenario.ts';
+import { callOrder, defaultRoutes, durationOf, isPredictable, rampOf, workersOf, type Scenario, type ServiceSpec } from './scenario.ts';
 import type {
   ControlAction, GroundTruth, IncidentTruth, ServiceTruth, SimulatorControl, StepResult,
 } from './types.ts';
@@ -37,6 +37,17 @@ interface Replica {
   bornMinute: number;
   readyAt: number;
   announced: boolean;
+  /** After a restart: serving from `from`, cold (capacity share `cold`) until full speed at `until`. */
+  warm?: { from: number; until: number; cold: number };
+  /** Service-time multiplier of the version it runs (a rollout's new version). */
+  versionFactor: number;
+}
+
+/** Capacity share of a ready replica: 1, or warming up linearly from cold after a restart. */
+function warmShare(r: Replica, t: number): number {
+  const w = r.warm;
+  if (!w || t >= w.until) return 1;
+  return w.cold + (1 - w.cold) * Math.max(0, (t - w.from) / Math.max(1, w.until - w.from));
 }
 
 interface ServiceRuntime {
@@ -45,6 +56,13 @@ interface ServiceRuntime {
   dependency: string;
   noiseRng: Rng;
   lineRng: Rng;
+  /** Arrivals (Poisson) and bursts: streams of their own, so demand stays identical across arms. */
+  arrivalRng: Rng;
+  burstRng: Rng;
+  burstUntil: number;
+  workers: number;
+  /** Callees (runtime) with the share of requests that call them. */
+  callees: Array<{ s: ServiceRuntime; share: number }>;
   noise: number;
   backlog: number;
   shift: number;
@@ -83,9 +101,9 @@ export function createSimulator(scenario: Scenario, options: SimulatorOptionsInp
 
   scenario.services.forEach((spec) => {
     const replicas: Replica[] = [];
-    for (let i = 1; i <= spec.replicas; i++) replicas.push({ id: i, bornMinute: 0, readyAt: startTime, announced: true });
+    for (let i = 1; i <= spec.replicas; i++) replicas.push({ id: i, bornMinute: 0, readyAt: startTime, announced: true, versionFactor: 1 });
     const idle: ServiceTruth = {
-      rps: 0, demandRps: 0, capacityRps: spec.replicas * spec.perReplicaRps, utilisation: 0, p50: spec.baseLatencyMs,
+      rps: 0, demandRps: 0, capacityRps: spec.replicas * spec.perReplicaRps, utilisation: 0, meanMs: spec.baseLatencyMs, p50: spec.baseLatencyMs,
       p95: spec.baseLatencyMs, errorRate: 0, replicas: spec.replicas, pending: 0, backlog: 0, breaching: false,
     };
     svcs.set(spec.name, {
@@ -94,6 +112,11 @@ export function createSimulator(scenario: Scenario, options: SimulatorOptionsInp
       dependency: spec.dependency ?? `${spec.name}-db`,
       noiseRng: createRng(deriveSeed(seed, `noise:${spec.name}`)),
       lineRng: createRng(deriveSeed(seed, `lines:${spec.name}`)),
+      arrivalRng: createRng(deriveSeed(seed, `arrivals:${spec.name}`)),
+      burstRng: createRng(deriveSeed(seed, `bursts:${spec.name}`)),
+      burstUntil: -Infinity,
+      workers: workersOf(spec),
+      callees: [],
       noise: 0,
       backlog: 0,
       shift: 0,
@@ -101,7 +124,7 @@ export function createSimulator(scenario: Scenario, options: SimulatorOptionsInp
       nextReplicaId: spec.replicas + 1,
       incidentIdx: scenario.incidents.flatMap((inc, i) => (inc.service === spec.name ? [i] : [])),
       windows: [],
-      linesPerRequest: (0.5 * opts.maxLinesPerServicePerStep) / Math.max(1e-9, spec.load.peakRps * stepSec),
+      linesPerRequest: Math.min(1, (0.5 * opts.maxLinesPerServicePerStep) / Math.max(1e-9, spec.load.peakRps * stepSec)),
       pendingEvents: [],
       last: idle,
       breachStart: undefined,
@@ -111,6 +134,10 @@ export function createSimulator(scenario: Scenario, options: SimulatorOptionsInp
       replicaChanges: [{ t: startTime, replicas: spec.replicas }],
     });
   });
+
+  for (const s of svcs.values()) s.callees = (s.spec.calls ?? []).map((c) => ({ s: svcs.get(c.service)!, share: c.share }));
+  // Callees step before their callers, so a caller sees its callees' latency of the same step.
+  const stepOrder = (callOrder(scenario.services) ?? scenario.services.map((_, i) => i)).map((i) => svcs.get(scenario.services[i]!.name)!);
 
   const now = (): number => startTime + steps * stepMs;
   const minuteOf = (t: number): number => (t - startTime) / MINUTE;
@@ -141,6 +168,54 @@ export function createSimulator(scenario: Scenario, options: SimulatorOptionsInp
     else s.replicaChanges.push({ t, replicas: s.replicas.length });
   }
 
+  /** Restarts (OOM kills, crashes) and rollout replacements whose minute falls in this step. */
+  function restartsDue(s: ServiceRuntime, t: number, minute: number): void {
+    const inStep = (m: number): boolean => m >= minute && m < minute + stepMinutes;
+    const host = (r: Replica): string => `${s.spec.name}-${r.id}`;
+    for (const w of s.windows) {
+      const inc = w.incident;
+      if (inc.kind !== 'restart' && inc.kind !== 'rollout') continue;
+      const byId = [...s.replicas].sort((a, b) => a.id - b.id);
+      let hit: Replica[] = [];
+      if (inc.kind === 'restart' && inStep(w.start)) hit = byId.slice(0, inc.replicas);
+      if (inc.kind === 'rollout') {
+        // Replica k (by id) is replaced at start + k × interval.
+        for (let k = 0; k < byId.length && w.start + k * inc.intervalMinutes < Math.min(w.end, minute + stepMinutes); k++) {
+          if (inStep(w.start + k * inc.intervalMinutes)) hit.push(byId[k]!);
+        }
+      }
+      for (const r of hit) {
+        const readyAt = t + inc.downSeconds * 1000;
+        r.readyAt = readyAt;
+        r.announced = false;
+        // A fresh process: a leak starts over from here.
+        r.bornMinute = minuteOf(readyAt);
+        r.warm = { from: readyAt, until: readyAt + inc.warmupMinutes * MINUTE, cold: inc.coldFactor };
+        let message: string;
+        let level: 'info' | 'warn' = 'warn';
+        if (inc.kind === 'rollout') {
+          r.versionFactor = inc.latencyFactor;
+          level = 'info';
+          message = `rolling out ${inc.version}: replacing ${host(r)}`;
+        } else {
+          message = inc.reason === 'oom-kill' ? `container ${host(r)} OOMKilled (exit code 137), restarting` : `container ${host(r)} exited with code 1, restarting`;
+        }
+        s.pendingEvents.push({ level, host: host(r), message });
+      }
+    }
+  }
+
+  function upstreamOf(s: ServiceRuntime, rng: Rng): string {
+    // The callee whose error it is, in proportion to what each passes on.
+    const weights = s.callees.map((c) => c.share * c.s.last.errorRate);
+    let u = rng.next() * weights.reduce((a, b) => a + b, 0);
+    for (const [i, c] of s.callees.entries()) {
+      u -= weights[i]!;
+      if (u <= 0) return c.s.spec.name;
+    }
+    return s.callees[s.callees.length - 1]?.s.spec.name ?? s.dependency;
+  }
+
   function stepOne(s: ServiceRuntime, t: number, minute: number, out: Array<{ ts: number; line: string }>): ServiceTruth {
     const { spec } = s;
     const emit = opts.maxLinesPerServicePerStep > 0;
@@ -155,13 +230,18 @@ export function createSimulator(scenario: Scenario, options: SimulatorOptionsInp
       }
     }
     const eff = effectsAt(s.windows, minute);
-    let capacity = 0;
+    restartsDue(s, t, minute);
+    let cpu = 0;
+    let warmSum = 0;
     let slowdown = 0;
     let worst: { r: Replica; f: number } | undefined;
     for (const r of ready) {
       const f = leakFactor(eff.leaks, r.bornMinute, minute);
-      capacity += spec.perReplicaRps * f;
-      slowdown += gcSlowdown(eff.leaks, r.bornMinute, minute);
+      const w = warmShare(r, t);
+      cpu += spec.perReplicaRps * f * w;
+      warmSum += w;
+      // A cold replica is slower per request too (caches, JIT): × (2 − share) while warming.
+      slowdown += gcSlowdown(eff.leaks, r.bornMinute, minute) * r.versionFactor * (2 - w);
       if (!worst || f < worst.f) worst = { r, f };
     }
     // Requests spread evenly, so the service sees the mean slowdown of its replicas.
@@ -169,18 +249,38 @@ export function createSimulator(scenario: Scenario, options: SimulatorOptionsInp
     // Load noise is correlated over about a minute, like real traffic, not white per step.
     const phi = Math.exp(-stepSec / 60);
     s.noise = phi * s.noise + Math.sqrt(1 - phi * phi) * spec.load.noise * s.noiseRng.normal();
-    const demandRps = diurnalRps(minute, spec.load) * eff.loadFactor * Math.max(0, 1 + s.noise);
+    const b = spec.load.bursts;
+    // One draw per step whatever happens, so the stream stays aligned across arms.
+    const burstDraw = s.burstRng.next();
+    if (b && t >= s.burstUntil && burstDraw < (b.perHour * stepSec) / 3600) s.burstUntil = t + b.seconds * 1000;
+    const burst = b && t < s.burstUntil ? b.multiplier : 1;
+    const day = new Date(t).getUTCDay();
+    const weekly = day === 0 || day === 6 ? spec.load.weekendFactor : 1;
+    const meanDemand = diurnalRps(minute, spec.load) * weekly * eff.loadFactor * burst * Math.max(0, 1 + s.noise);
+    // Requests arrive as a Poisson process: at low rates the count itself is noisy.
+    const demandRps = spec.load.poissonArrivals ? poisson(meanDemand * stepSec, s.arrivalRng.next, s.arrivalRng.normal) / stepSec : meanDemand;
     const rps = demandRps * (1 - s.shift);
-    const serviceMs = spec.baseLatencyMs * eff.latencyFactor * slowdown + eff.addLatencyMs;
+    // A request waits for the callees it calls, and fails when they fail.
+    let calleeMs = 0;
+    let calleeErrors = 0;
+    for (const c of s.callees) {
+      calleeMs += c.share * c.s.last.meanMs;
+      calleeErrors = combineRates(calleeErrors, c.share * c.s.last.errorRate);
+    }
+    const serviceMs = spec.baseLatencyMs * eff.latencyFactor * slowdown + eff.addLatencyMs + calleeMs;
+    // Little's law: a replica's workers serve at most workers / service time; slower requests
+    // hold them longer, so a slow dependency or deploy saturates a service that CPU would not.
+    const poolRps = Number.isFinite(s.workers) ? (warmSum * s.workers * 1000) / serviceMs : Infinity;
+    const capacity = Math.min(cpu, poolRps);
     const m = stepService({
       demandRps: rps, capacityRps: capacity, readyReplicas: ready.length, serviceMs, spread: spec.latencySpread,
       backlog: s.backlog, stepSec, timeoutMs: spec.timeoutMs,
     });
     s.backlog = m.backlog;
     const appRate = combineRates(spec.baseErrorRate, eff.appErrorRate);
-    const errorRate = combineRates(appRate, eff.dependencyErrorRate, m.saturationErrorRate, m.dropRate);
+    const errorRate = combineRates(appRate, eff.dependencyErrorRate, calleeErrors, m.saturationErrorRate, m.dropRate);
     const truth: ServiceTruth = {
-      rps, demandRps, capacityRps: capacity, utilisation: m.utilisation, p50: m.p50Ms, p95: m.p95Ms, errorRate,
+      rps, demandRps, capacityRps: capacity, utilisation: m.utilisation, meanMs: m.meanMs, p50: m.p50Ms, p95: m.p95Ms, errorRate,
       replicas: ready.length, pending: s.replicas.length - ready.length, backlog: m.backlog, breaching: m.p95Ms > spec.sloP95Ms,
     };
 
@@ -210,9 +310,13 @@ export function createSimulator(scenario: Scenario, options: SimulatorOptionsInp
       out.push({ ts, line: renderEvent(ts, spec.name, host(worst.r), 'warn', `GC pause ${pause} ms on ${host(worst.r)}: heap ${heap}% used`) });
     }
 
-    const expected = rps * stepSec * s.linesPerRequest;
-    const n = Math.min(opts.maxLinesPerServicePerStep, Math.floor(expected + rng.next()));
-    const depCut = eff.dependencyErrorRate;
+    // One line per request, sampled; the line declares the rate so ingest can count requests.
+    const requests = rps * stepSec;
+    const rate = Math.min(s.linesPerRequest, requests > 0 ? opts.maxLinesPerServicePerStep / requests : 1);
+    const n = Math.min(opts.maxLinesPerServicePerStep, Math.floor(requests * rate + rng.next()));
+    const sampleRate = Number(rate.toPrecision(6));
+    const upCut = calleeErrors;
+    const depCut = upCut + eff.dependencyErrorRate;
     const dropCut = depCut + m.dropRate;
     const satCut = dropCut + m.saturationErrorRate;
     const appCut = satCut + appRate;
@@ -222,7 +326,8 @@ export function createSimulator(scenario: Scenario, options: SimulatorOptionsInp
       const ts = t + rng.int(stepMs);
       const u = rng.next();
       let outcome: Outcome = 'ok';
-      if (u < depCut) outcome = 'dependency';
+      if (u < upCut) outcome = 'upstream';
+      else if (u < depCut) outcome = 'dependency';
       else if (u < dropCut) outcome = 'dropped';
       else if (u < satCut) outcome = 'saturated';
       else if (u < appCut) outcome = rng.next() < deployShare ? 'deploy_error' : 'app_error';
@@ -230,7 +335,8 @@ export function createSimulator(scenario: Scenario, options: SimulatorOptionsInp
       const r = ready[rng.int(ready.length)]!;
       const line = renderRequest(rng, {
         ts, service: spec.name, host: host(r), route: s.routes[rng.int(s.routes.length)]!, latencyMs, outcome,
-        slowMs, dependency: s.dependency, version: eff.deployVersion, timeoutMs: spec.timeoutMs,
+        slowMs, dependency: s.dependency, version: eff.deployVersion, timeoutMs: spec.timeoutMs, sampleRate,
+        upstream: outcome === 'upstream' ? upstreamOf(s, rng) : undefined,
       });
       out.push({ ts, line });
     }
@@ -247,10 +353,10 @@ export function createSimulator(scenario: Scenario, options: SimulatorOptionsInp
     }
     const out: Array<{ ts: number; line: string }> = [];
     const truth: Record<string, ServiceTruth> = {};
-    for (const s of svcs.values()) {
+    for (const s of stepOrder) {
       s.last = stepOne(s, t, minute, out);
-      truth[s.spec.name] = s.last;
     }
+    for (const s of svcs.values()) truth[s.spec.name] = s.last;
     steps++;
     out.sort((a, b) => a.ts - b.ts);
     return { t, end: t + stepMs, lines: out.map((o) => o.line), truth };
@@ -271,7 +377,7 @@ export function createSimulator(scenario: Scenario, options: SimulatorOptionsInp
       const from = s.replicas.length;
       const readyAt = t + opts.scaleOutWarmupMs;
       for (let i = from; i < toReplicas; i++) {
-        s.replicas.push({ id: s.nextReplicaId++, bornMinute: minuteOf(readyAt), readyAt, announced: false });
+        s.replicas.push({ id: s.nextReplicaId++, bornMinute: minuteOf(readyAt), readyAt, announced: false, versionFactor: 1 });
       }
       if (toReplicas < from) {
         // Like a Kubernetes ReplicaSet: replicas not yet ready go first, then the newest.
@@ -302,6 +408,11 @@ export function createSimulator(scenario: Scenario, options: SimulatorOptionsInp
           rolledBack.set(`${cycle}:${i}`, minute);
           any = true;
         }
+      }
+      // A rollout of a slow version is undone on every replica it reached.
+      if (s.replicas.some((r) => r.versionFactor !== 1)) {
+        for (const r of s.replicas) r.versionFactor = 1;
+        any = true;
       }
       if (any) {
         s.windows = windowsFor(s, cycle);

@@ -13,6 +13,8 @@ export interface ServiceTruth {
   demandRps: number;
   capacityRps: number;
   utilisation: number;
+  /** Mean latency of a request (what a caller waits for it). */
+  meanMs: number;
   p50: number;
   p95: number;
   errorRate: number;

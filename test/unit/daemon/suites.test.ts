@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { loadSuite } from '../../../daemon/eval/suite.ts';
 
 const HOLDOUT = fileURLToPath(new URL('../../../bench/scenarios-holdout', import.meta.url));
+const PRODUCTION = fileURLToPath(new URL('../../../bench/scenarios-production', import.meta.url));
 
-test('the built-in suite and the held-out set load, with distinct names and at least an hour of history before the first incident', () => {
-  for (const [dir, count] of [[undefined, 12], [HOLDOUT, 14]] as const) {
+test('the built-in suite and the held-out sets load, with distinct names and at least an hour of history before the first incident', () => {
+  for (const [dir, count] of [[undefined, 12], [HOLDOUT, 14], [PRODUCTION, 6]] as const) {
     const suite = loadSuite(dir);
     assert.equal(suite.length, count, dir ?? 'built-in');
     const names = suite.map((s) => s.scenario.name);

@@ -71,6 +71,6 @@ test('toSeriesPoint carries the warn rate with the other covariates', () => {
   assert.deepEqual(toSeriesPoint(metric({ windowStart: STEP, count: 50, errorRate: 0.02, levels: { info: 40, warn: 8, error: 2 } })),
     { t: STEP, value: 120, throughput: 50, errorRate: 0.02, warnRate: 0.2 });
   assert.equal(toSeriesPoint(metric({ latency: null, levels: { warn: 10 } })), null);
-  const s = collectSeries([metric({ windowStart: 0, levels: { warn: 50 } }), metric({ windowStart: STEP, levels: { info: 200 } })]);
+  const s = collectSeries([metric({ windowStart: 0, levels: { info: 150, warn: 50 } }), metric({ windowStart: STEP, levels: { info: 200 } })]);
   assert.deepEqual(s.get('svc')?.map((p) => p.warnRate), [0.25, 0]);
 });

@@ -23,9 +23,9 @@ test('same seed, same lines: pinned first line and hash of the first 10 minutes'
     return { first, n, hash: h.digest('hex') };
   };
   const a = hashOf(7);
-  assert.equal(a.first, '{"timestamp":"2026-01-01T00:00:00.339Z","service":"payments","level":"info","message":"POST /api/payments completed in 57 ms","latency_ms":57,"status":200,"route":"/api/payments","host":"payments-2","trace_id":"9b4754e06ad3e56b54b1fa5c78af58ad"}');
+  assert.equal(a.first, '{"timestamp":"2026-01-01T00:00:00.339Z","service":"payments","level":"info","message":"POST /api/payments completed in 57 ms","latency_ms":57,"status":200,"route":"/api/payments","host":"payments-2","trace_id":"9b4754e06ad3e56b54b1fa5c78af58ad","sample_rate":0.0333333}');
   assert.equal(a.n, 3411);
-  assert.equal(a.hash, 'd07c56d46d21bcbf766b013b91f88623722b80f2615d9caa73ae80949cce4ad9');
+  assert.equal(a.hash, '56025bf9896806d7fc0706f40a780ac56cd95ed361b8c08cf2bfd11a67d643fe');
   assert.deepEqual(hashOf(7), a);
   assert.notEqual(hashOf(8).hash, a.hash);
 });
@@ -55,7 +55,8 @@ test('lines carry the input contract and a realistic volume', () => {
       last = ts;
       perService.set(o.service as string, (perService.get(o.service as string) ?? 0) + 1);
       if ('latency_ms' in o) {
-        assert.deepEqual(Object.keys(o), ['timestamp', 'service', 'level', 'message', 'latency_ms', 'status', 'route', 'host', 'trace_id']);
+        assert.deepEqual(Object.keys(o), ['timestamp', 'service', 'level', 'message', 'latency_ms', 'status', 'route', 'host', 'trace_id', 'sample_rate']);
+        assert.ok((o.sample_rate as number) > 0 && (o.sample_rate as number) < 1, 'each line stands for 1 / sample_rate requests');
         assert.match(o.trace_id as string, /^[0-9a-f]{32}$/);
         assert.match(o.host as string, new RegExp(`^${o.service as string}-\\d+$`));
       }
