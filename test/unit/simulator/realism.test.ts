@@ -15,8 +15,9 @@ const svc = (name: string, over: Record<string, unknown> = {}): Record<string, u
   load: { peakRps: 60, troughRps: 60, noise: 0 }, ...over,
 });
 
-function sim(input: Record<string, unknown>, seed = 3): Simulator {
-  return createSimulator(scenarioSchema.parse({ name: 't', durationMinutes: 120, ...input } as ScenarioInput), { seed });
+/** A simulator on an inline scenario; truth only (no log lines, cheap) unless `lines`. */
+function sim(input: Record<string, unknown>, lines = false, seed = 3): Simulator {
+  return createSimulator(scenarioSchema.parse({ name: 't', durationMinutes: 120, ...input } as ScenarioInput), { seed, ...(lines ? {} : { maxLinesPerServicePerStep: 0 }) });
 }
 
 /** Mean of a truth field of one service over `minutes`, starting after `skip` minutes. */
@@ -50,7 +51,7 @@ test('worker pool: a slow dependency holds workers, so capacity falls to workers
 
 test('sampled logs declare sample_rate and ingest counts requests, so the daemon sees absolute throughput', () => {
   // Two services whose request rates differ 20× write about the same number of lines at their peak.
-  const s = sim({ services: [svc('small', { load: { peakRps: 20, troughRps: 20, noise: 0 } }), svc('large', { replicas: 10, load: { peakRps: 400, troughRps: 400, noise: 0 } })] });
+  const s = sim({ services: [svc('small', { load: { peakRps: 20, troughRps: 20, noise: 0 } }), svc('large', { replicas: 10, load: { peakRps: 400, troughRps: 400, noise: 0 } })] }, true);
   const ingest = createIngest(config({ allowedLatenessMs: 0 }), { telemetry: new Telemetry(), clock: new ManualClock(0), deadLetters: new MemoryDeadLetterSink() });
   const points: MetricPoint[] = [];
   const lines: Record<string, number> = { small: 0, large: 0 };
@@ -96,7 +97,7 @@ test('a restart takes a replica down, then it serves cold and warms up to full s
   const s = sim({
     services: [svc('api', { replicas: 4, workersPerReplica: 1000 })],
     incidents: [{ kind: 'restart', service: 'api', startMinute: 10, replicas: 2, downSeconds: 30, warmupMinutes: 4, coldFactor: 0.5 }],
-  });
+  }, true);
   const cap = (): number => s.control.state('api').capacityRps;
   for (const _ of s.run(10)) { /* to the restart */ }
   const lines: string[] = [];
@@ -117,7 +118,7 @@ test('a rollout replaces replicas one by one; a slow version slows each replaced
   const s = sim({
     services: [svc('api', { replicas: 3, workersPerReplica: 1000 })],
     incidents: [{ kind: 'rollout', service: 'api', startMinute: 10, intervalMinutes: 2, latencyFactor: 3, downSeconds: 10, warmupMinutes: 0 }],
-  });
+  }, true);
   const lines: string[] = [];
   for (const r of s.run(17)) lines.push(...r.lines);
   assert.deepEqual(lines.filter((l) => l.includes('rolling out')).map((l) => (JSON.parse(l) as { host: string }).host), ['api-1', 'api-2', 'api-3']);
