@@ -75,8 +75,11 @@ export function prepareKafka(opts: ResolvedOptions, libs: string): void {
   writeFileSync(dirs.config, serverProperties(opts, dirs.data));
   if (existsSync(join(dirs.data, 'meta.properties'))) return;
   const java = join(findJavaHome(17), 'bin', 'java');
-  // Kafka's Uuid is 16 random bytes in URL-safe base64 without padding.
-  const clusterId = randomBytes(16).toString('base64url');
+  // Kafka's Uuid is 16 random bytes in URL-safe base64 without padding. One in 64 starts
+  // with '-', which the format tool's argument parser reads as an option (a CI run failed
+  // on "-i06x…"); Kafka's own Uuid.randomUuid() redraws those too.
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   opts.log(`formatting Kafka storage (cluster ${clusterId})`);
   const r = spawnSync(java, javaArgs(libs, ['kafka.tools.StorageTool', 'format', '-t', clusterId,
     '-c', dirs.config]), { encoding: 'utf8', maxBuffer: 16 << 20 });

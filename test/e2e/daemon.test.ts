@@ -23,7 +23,7 @@ test('the embedded default serves health, finds a breach, acts, and stops cleanl
     assert.equal(status.services, 3);
     assert.equal(status.deadLetters, 0);
     // Each stage's health is served too; the models stage reports its interval calibration.
-    assert.deepEqual(Object.keys(status.stages).sort(), ['anomaly', 'breach', 'ingest', 'models', 'remediator']);
+    assert.deepEqual(Object.keys(status.stages).sort(), ['anomaly', 'breach', 'ingest', 'logPattern', 'models', 'remediator']);
     assert.equal(status.stages.models?.ok, true);
     assert.equal(status.stages.models?.detail?.services, 3);
     assert.equal(status.stages.models?.detail?.coverage?.nominal, 0.8);
