@@ -40,6 +40,20 @@ function replayKafkaConfig(config: Config, topics: string[]): KafkaSourceConfig 
   return kafkaSourceConfigSchema.parse({ topics, brokers: (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '') });
 }
 
+/**
+ * The configured actuators. The simulator actuator can only act on a simulated world; on
+ * other sources it is dropped (with a note) so one config serves both the embedded default
+ * and replays of files. Also used by a config reload.
+ */
+export function buildActuators(config: Config, log: Logger, simulator: Simulator | undefined): Actuator[] {
+  let names = config.remediator.actuators;
+  if (!simulator && names.includes('simulator')) {
+    log.info({ actuator: 'simulator' }, 'simulator actuator configured but the source is not the simulator; skipped');
+    names = names.filter((n) => n !== 'simulator');
+  }
+  return createActuators({ actuators: names, webhook: config.remediator.webhook }, { log: log.child({ stage: 'remediator' }), simulator: simulator?.control });
+}
+
 export async function assemble(config: Config, log: Logger, opts: AssembleOptions = {}): Promise<Assembly> {
   let source: LogSource;
   let simulator: Simulator | undefined;
@@ -70,14 +84,7 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
   }
 
   const dir = opts.storesDir ?? config.stores.dir;
-  // The simulator actuator can only act on a simulated world; on other sources it is dropped
-  // (with a warning) so one config serves both the embedded default and replays of files.
-  let names = config.remediator.actuators;
-  if (!simulator && names.includes('simulator')) {
-    log.info({ actuator: 'simulator' }, 'simulator actuator configured but the source is not the simulator; skipped');
-    names = names.filter((n) => n !== 'simulator');
-  }
-  const actuators = createActuators({ actuators: names, webhook: config.remediator.webhook }, { log: log.child({ stage: 'remediator' }), simulator: simulator?.control });
+  const actuators = buildActuators(config, log, simulator);
   return {
     source,
     simulator,

@@ -141,14 +141,22 @@ export interface Pipeline {
   readonly clock: Clock;
   /** Chart data for the status page (bounded ring buffers). */
   readonly series: SeriesStore;
+  /**
+   * A config reload (daemon/reload.ts decides what may change): policies, SLOs,
+   * thresholds, guardrails, mode and actuators swap together at the next batch boundary,
+   * so no window is judged half by the old config and half by the new. Resolves once applied.
+   */
+  reconfigure(next: Config, actuators: Actuator[], configHash: string): Promise<void>;
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  const { config, telemetry } = deps;
+  const { telemetry } = deps;
+  let config = deps.config;
   // Event time drives everything downstream of the windows: guardrails, cooldowns and
   // verification behave the same whether a day is replayed in seconds or lived in real time.
   const clock = new ManualClock(0);
-  const policyFor = policyResolver(config);
+  let policyNow = policyResolver(config);
+  const policyFor = (service: string): ReturnType<typeof policyNow> => policyNow(service);
   const ingest = createIngest(config.ingest, { telemetry, clock, deadLetters: deps.deadLetters });
   const forecasting = createForecasting(config.models, { telemetry, clock, modelStore: deps.modelStore });
   const breach = createBreachDetector(config.detector.breach, {
@@ -157,7 +165,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   });
   const anomaly = createAnomalyStage(config.detector.anomaly, { clock });
   const logPattern = createLogPatternStage(config.detector.logPattern);
-  const mode = deps.replay && config.remediator.mode === 'live' ? 'dry_run' : config.remediator.mode;
+  const modeOf = (c: Config): Config['remediator']['mode'] => (deps.replay && c.remediator.mode === 'live' ? 'dry_run' : c.remediator.mode);
+  let mode = modeOf(config);
   const remediator = createRemediator({ ...config.remediator, mode }, {
     clock, telemetry, actuators: deps.actuators, store: deps.store, policyFor, daemon: deps.daemon, replay: deps.replay,
   });
@@ -281,7 +290,23 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (wait > 1) await sleep(wait, undefined, { signal }).catch(() => undefined);
   }
 
+  let pending: { config: Config; actuators: Actuator[]; hash: string; applied: () => void } | undefined;
+  function applyPending(): void {
+    if (!pending) return;
+    const p = pending;
+    pending = undefined;
+    config = p.config;
+    policyNow = policyResolver(config);
+    mode = modeOf(config);
+    breach.reconfigure(config.detector.breach);
+    anomaly.reconfigure(config.detector.anomaly);
+    remediator.reconfigure({ ...config.remediator, mode }, p.actuators);
+    deps.daemon.configHash = p.hash;
+    p.applied();
+  }
+
   async function processBatch(batch: RawInput[], signal: AbortSignal): Promise<void> {
+    applyPending();
     const started = performance.now();
     const warmup = isWarmup?.(batch) ?? false;
     if (warmup) warmupLines += batch.length;
@@ -326,6 +351,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     detections,
     actions,
     series,
+    reconfigure(next, actuators, hash) {
+      // A reload that arrives before the previous one applied supersedes it.
+      const superseded = pending;
+      const done = new Promise<void>((resolve) => { pending = { config: next, actuators, hash, applied: resolve }; });
+      superseded?.applied();
+      return done;
+    },
     async run(signal) {
       await Promise.all([ingest.start(), forecasting.start(), remediator.start()]);
       await restoreTemplates();

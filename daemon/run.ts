@@ -1,8 +1,11 @@
 import { hostname } from 'node:os';
-import { createLogger } from '../core/log.ts';
+import { createLogger, routeProcessWarnings, setLogLevel, type Logger } from '../core/log.ts';
+import { ForesightError } from '../core/errors.ts';
 import { Telemetry } from '../core/telemetry.ts';
-import { loadConfig, redactConfig } from './config.ts';
-import { assemble } from './assemble.ts';
+import { loadConfig, redactConfig, type Config } from './config.ts';
+import { assemble, buildActuators, type Assembly } from './assemble.ts';
+import { planReload } from './reload.ts';
+import type { Pipeline } from './pipeline.ts';
 import { createPipeline } from './pipeline.ts';
 import { startHttp } from './http.ts';
 import { VERSION } from './version.ts';
@@ -13,14 +16,68 @@ export interface RunOptions {
   configFile?: string;
 }
 
+export interface ReloadOutcome {
+  ok: boolean;
+  /** Keys applied (ok), or the keys / error that made the reload fail. */
+  changed: string[];
+  refused: string[];
+  error?: string;
+  configHash: string;
+}
+
 /**
- * `foresight run`: the long-running daemon. SIGTERM/SIGINT stop the source, let the
- * pipeline drain and flush its stores, close the HTTP listener, and exit 0; a second
- * signal exits at once.
+ * Re-reads the config (file and environment), validates it and hands what may change
+ * live to the pipeline; refuses the whole reload, keeping the running config, when the
+ * file is invalid or changes something that cannot change while running.
+ */
+function reloader(
+  opts: RunOptions, log: Logger, pipeline: Pipeline, parts: Assembly, initial: { config: Config; hash: string },
+): (trigger: string) => ReloadOutcome {
+  let current = initial;
+  return (trigger) => {
+    const refuse = (error: string, refused: string[], code: string): ReloadOutcome => {
+      log.error({ code, trigger, refused, configHash: current.hash }, `config reload refused: ${error}; the running config stays`);
+      return { ok: false, changed: [], refused, error, configHash: current.hash };
+    };
+    let next: { config: Config; hash: string };
+    try {
+      next = loadConfig(opts.configFile);
+    } catch (err) {
+      return refuse((err as Error).message, [], err instanceof ForesightError ? err.code : 'CONFIG_INVALID');
+    }
+    const plan = planReload(current.config, next.config);
+    if (plan.refused.length > 0) {
+      return refuse(`${plan.refused.join(', ')} cannot change while the daemon runs (restart to apply)`, plan.refused, 'CONFIG_INVALID');
+    }
+    if (plan.changed.length === 0) {
+      log.info({ trigger, configHash: current.hash }, 'config reload: nothing changed');
+      return { ok: true, changed: [], refused: [], configHash: current.hash };
+    }
+    let actuators;
+    try {
+      actuators = buildActuators(next.config, log, parts.simulator);
+    } catch (err) {
+      return refuse(`actuators: ${(err as Error).message}`, ['remediator.actuators'], 'CONFIG_INVALID');
+    }
+    setLogLevel(log, next.config.log.level);
+    const applied = next;
+    void pipeline.reconfigure(next.config, actuators, next.hash).then(() => {
+      log.info({ trigger, changed: plan.changed, configHash: applied.hash }, 'config reloaded');
+    });
+    current = next;
+    return { ok: true, changed: plan.changed, refused: [], configHash: next.hash };
+  };
+}
+
+/**
+ * `foresight run`: the long-running daemon. SIGHUP reloads the config (see reloader).
+ * SIGTERM/SIGINT stop the source, let the pipeline drain and flush its stores, close the
+ * HTTP listener, and exit 0; a second signal exits at once.
  */
 export async function runDaemon(opts: RunOptions): Promise<number> {
   const { config, file, hash } = loadConfig(opts.configFile);
   const log = createLogger({ level: config.log.level });
+  routeProcessWarnings(log);
   const telemetry = new Telemetry(log, { defaultMetrics: true });
   log.info({ config: redactConfig(config), file: file ?? '(embedded default)', configHash: hash, version: VERSION }, 'starting foresight');
 
@@ -50,6 +107,9 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  const reload = reloader(opts, log, pipeline, parts, { config, hash });
+  const onHup = (): void => { reload('SIGHUP'); };
+  process.on('SIGHUP', onHup);
 
   let code = 0;
   try {
@@ -64,6 +124,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     await http?.close();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    process.off('SIGHUP', onHup);
   }
   const s = pipeline.status();
   log.info({ lines: s.lines, windows: s.windows, detections: s.detections, actions: s.actions, deadLetters: s.deadLetters }, 'stopped');

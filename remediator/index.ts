@@ -71,9 +71,16 @@ export interface Remediator {
   health(): StageHealth;
   /** Returns the records (new actions and state changes) this batch produced, once durable. */
   handle(input: RemediatorInput): Promise<ActionRecord[]>;
+  /**
+   * A config reload: guardrails, mode, policies (re-read through `policyFor`) and actuators
+   * apply from the next decision on; the ledger (cooldowns, pending verifications) is kept.
+   */
+  reconfigure(next: RemediatorConfig, actuators: Actuator[]): void;
 }
 
-export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps): Remediator {
+export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps): Remediator {
+  let config = initial;
+  let actuators = deps.actuators;
   const { clock, telemetry, store } = deps;
   const log = telemetry.log.child({ stage: 'remediator' });
   const ledger = new Ledger(Math.max(config.verifyWindowMs, config.scaleInAfterMs) * 2);
@@ -103,7 +110,7 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
   }
 
   async function currentReplicas(target: string, t: TargetState, policy: ResolvedPolicy | undefined): Promise<number> {
-    for (const a of deps.actuators) {
+    for (const a of actuators) {
       if (!a.replicas) continue;
       try {
         const n = await a.replicas(target);
@@ -117,8 +124,8 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
 
   function callees(hold: 'dry_run' | 'approval' | null): Actuator[] {
     if (hold === 'approval') return [];
-    if (hold === 'dry_run') return deps.actuators.filter((a) => a.safeInDryRun);
-    return deps.actuators;
+    if (hold === 'dry_run') return actuators.filter((a) => a.safeInDryRun);
+    return actuators;
   }
 
   function emit(out: ActionRecord[], r: ActionRecord, warmup: boolean): void {
@@ -428,6 +435,13 @@ export function createRemediator(config: RemediatorConfig, deps: RemediatorDeps)
   }
 
   return {
+    reconfigure(next, nextActuators) {
+      config = next;
+      actuators = nextActuators;
+      recordCtx.mode = next.mode;
+      policies.clear();
+      ledger.keepSamplesMs = Math.max(next.verifyWindowMs, next.scaleInAfterMs) * 2;
+    },
     async start() {
       if (started) return;
       started = true;

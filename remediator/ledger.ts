@@ -65,7 +65,8 @@ export class Ledger {
   private readonly breachAt = new Map<string, number>();
   private readonly samples = new Map<string, Sample[]>();
 
-  constructor(private readonly keepSamplesMs: number) {}
+  /** Mutable: a config reload may lengthen the verification or scale-in horizon. */
+  constructor(public keepSamplesMs: number) {}
 
   target(name: string, service: string): TargetState {
     let t = this.targets.get(name);

@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { ForesightError } from '../../core/errors.ts';
+import { exitCodeOf } from './exit.ts';
 import { VERSION } from '../version.ts';
 import { EXIT, type CliContext, type CliIo } from './context.ts';
 import { COMMANDS } from './commands/index.ts';
+
+export { exitCodeOf };
 
 /**
  * The `foresight` command line, on commander: per-command --help with examples,
@@ -16,20 +19,6 @@ import { COMMANDS } from './commands/index.ts';
  * Each command group registers itself from its own file in ./commands (how to add one:
  * ./commands/index.ts); this file only wires them and maps errors to exit codes.
  */
-
-const USAGE_CODES = new Set(['USAGE', 'CONFIG_INVALID', 'CONFIG_NOT_FOUND', 'SCENARIO_INVALID', 'INPUT_INVALID']);
-const MISSING_PATH = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
-
-/** The exit code for an error that ended a command (see the table above). */
-export function exitCodeOf(err: unknown): number {
-  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-  if (!(err instanceof ForesightError)) return EXIT.FAILURE;
-  if (USAGE_CODES.has(err.code)) return EXIT.USAGE;
-  // A file named on the command line that is not there is a usage error, not a failure.
-  const cause = err.cause as NodeJS.ErrnoException | undefined;
-  if (err.code === 'SOURCE_FAILED' && cause?.code !== undefined && MISSING_PATH.has(cause.code)) return EXIT.USAGE;
-  return EXIT.FAILURE;
-}
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('foresight')

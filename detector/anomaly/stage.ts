@@ -22,6 +22,8 @@ export interface AnomalyStage {
   stop(): Promise<void>;
   handle(points: MetricPoint[]): Detection[];
   health(): StageHealth;
+  /** A config reload: thresholds apply from the next window; per-service state is kept. */
+  reconfigure(next: AnomalyConfig): void;
 }
 
 /** The value of a metric in one window, or undefined when the window does not carry it. */
@@ -33,7 +35,8 @@ export function metricValue(p: MetricPoint, metric: AnomalyMetric): number | und
   }
 }
 
-export function createAnomalyStage(config: AnomalyConfig, _deps: AnomalyStageDeps): AnomalyStage {
+export function createAnomalyStage(initial: AnomalyConfig, _deps: AnomalyStageDeps): AnomalyStage {
+  let config = initial;
   // Map iteration order is insertion order; re-inserting on use makes the first key the least recently seen.
   const series = new Map<string, { det: AnomalyDetector; last: number }>();
   let points = 0;
@@ -57,6 +60,7 @@ export function createAnomalyStage(config: AnomalyConfig, _deps: AnomalyStageDep
   }
 
   return {
+    reconfigure(next) { config = next; },
     async start() { stopped = false; },
     async stop() { stopped = true; },
     handle(input: MetricPoint[]): Detection[] {

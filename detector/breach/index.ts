@@ -22,6 +22,8 @@ export interface BreachDetector {
   stop(): Promise<void>;
   handle(update: ForecastUpdate): Detection[];
   health(): StageHealth;
+  /** A config reload: thresholds apply from the next window; per-service state is kept. */
+  reconfigure(next: BreachConfig): void;
 }
 
 interface EpisodeState {
@@ -54,7 +56,8 @@ interface EpisodeState {
  * Warm-up: for a service's first `warmupWindows` forecasts, only a window whose observed
  * p95 is already above the SLO may raise; a forecast from that little history is not trusted.
  */
-export function createBreachDetector(config: BreachConfig, deps: BreachDeps): BreachDetector {
+export function createBreachDetector(initial: BreachConfig, deps: BreachDeps): BreachDetector {
+  let config = initial;
   const state = new Map<string, EpisodeState>();
   let emitted = 0;
   let lastAt: number | undefined;
@@ -139,6 +142,7 @@ export function createBreachDetector(config: BreachConfig, deps: BreachDeps): Br
 
   let stopped = false;
   return {
+    reconfigure(next) { config = next; },
     async start() { /* stateless apart from episodes; nothing to open */ },
     async stop() { stopped = true; },
     handle,

@@ -29,6 +29,10 @@ export function loadTf(opts: { log?: Logger; preferNative?: boolean } = {}): Pro
 
 async function load(log: Logger, preferNative: boolean): Promise<TfBackend> {
   if (preferNative) {
+    // libtensorflow logs through its own C++ logger straight to fd 2 (a CPU-feature notice at
+    // load), which would break the JSON log stream; 2 keeps errors only. It is read when the
+    // binding loads, so it must be set before the import; an operator's own value wins.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
     try {
       const mod = (await import(NATIVE_PACKAGE)) as Tf & { default?: Tf };
       const tf = mod.default ?? mod;

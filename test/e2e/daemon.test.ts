@@ -40,6 +40,11 @@ test('the embedded default serves health, finds a breach, acts, and stops cleanl
   const code = await d.exited;
   assert.equal(code, 0, d.stderr().slice(-2000));
   assert.ok(Date.now() - t0 < 10_000, 'exits within 10 s of SIGTERM');
+  // stderr is not a terminal here: every line is a JSON log record (native TensorFlow's own
+  // start-up notice included, silenced before the binding loads).
+  const lines = d.stderr().split('\n').filter((l) => l !== '');
+  assert.ok(lines.length > 3);
+  for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `not JSON on stderr: ${line}`);
   const actions = readFileSync(join(dir, 'var', 'actions.ndjson'), 'utf8').trim().split('\n');
   assert.ok(actions.length >= 1);
 });

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { applyBrokers, brokersOption, configOption, examples, type CliContext } from '../context.ts';
+import { exitCodeOf } from '../exit.ts';
 
 export default function register(program: Command, ctx: CliContext): void {
   program.command('run')
-    .description('run the daemon (embedded default without a config)')
+    .description('run the daemon (embedded default without a config); SIGHUP reloads the config, SIGTERM drains and stops')
     .addOption(configOption())
     .addOption(brokersOption())
     .addHelpText('after', examples([
@@ -13,7 +14,17 @@ export default function register(program: Command, ctx: CliContext): void {
     ]))
     .action(ctx.action(async (opts: { config?: string; brokers?: string }) => {
       applyBrokers(opts.brokers);
-      const { runDaemon } = await import('../../run.ts');
-      return runDaemon({ configFile: opts.config });
+      try {
+        const { runDaemon } = await import('../../run.ts');
+        return await runDaemon({ configFile: opts.config });
+      } catch (err) {
+        // The daemon's stderr is a JSON log stream when it is not a terminal (journald, a
+        // collector): a start-up failure is one more JSON line there, not free text.
+        const stderr = ctx.io.stderr as NodeJS.WritableStream & { isTTY?: boolean };
+        if (stderr.isTTY) throw err;
+        const e = err as Error & { code?: string };
+        stderr.write(`${JSON.stringify({ level: 60, time: Date.now(), pid: process.pid, code: typeof e.code === 'string' ? e.code : 'INTERNAL', msg: `foresight run: ${e.message}` })}\n`);
+        return exitCodeOf(err);
+      }
     }));
 }

@@ -105,3 +105,14 @@ test("README's commands table is the CLI's own (node --import tsx scripts/readme
   const table = commandsTable(buildProgram({ io: { stdout: new PassThrough(), stderr: new PassThrough() }, action: () => async () => undefined }));
   assert.equal(readme, withCommandsTable(readme, table), 'README commands table is stale: run node --import tsx scripts/readme-commands.ts');
 });
+
+test('run: a start-up failure is one JSON log line when stderr is not a terminal, exit 2 for a bad config', async () => {
+  const r = await cli('run', '-c', '/nonexistent/foresight.yaml');
+  assert.equal(r.code, 2);
+  const lines = r.err.trim().split('\n');
+  assert.equal(lines.length, 1);
+  const rec = JSON.parse(lines[0] as string) as { level: number; code: string; msg: string };
+  assert.equal(rec.level, 60);
+  assert.equal(rec.code, 'CONFIG_NOT_FOUND');
+  assert.match(rec.msg, /config file not found: \/nonexistent\/foresight\.yaml/);
+});
