@@ -272,6 +272,7 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
       rejected.add(newer.meta.version);
       newer.model.dispose();
       telemetry.modelEvent('rolled_back', detail, 'tfjs model version did worse live than the current one; rolled back');
+      if (older) restoreCurrent(newer.meta.version, older.meta.version, `trial lost: error ${round(trialErr)} vs ${round(activeErr)} of the serving version over ${sc.trial.count} forecasts`);
     }
   }
 
@@ -317,6 +318,7 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     } catch (err) {
       rejected.add(version);
       fail(err, version);
+      if (active) restoreCurrent(version, active.meta.version, `failed to load: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
@@ -331,8 +333,26 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
 
   function checkForModel(): Promise<void> {
     // One check at a time: a slow load must not be started twice by the timer.
-    checking ??= check().finally(() => { checking = undefined; });
+    checking ??= storeWrites.then(check).finally(() => { checking = undefined; });
     return checking;
+  }
+
+  /**
+   * The store's CURRENT follows what this daemon serves: a version rolled back after its
+   * trial, or one that cannot load, is replaced there by the version still serving (with
+   * the reason recorded), so a restart loads the serving model and not the rejected one.
+   */
+  let storeWrites: Promise<void> = Promise.resolve();
+  function restoreCurrent(rejectedVersion: string, serving: string, why: string): void {
+    storeWrites = storeWrites.then(async () => {
+      try {
+        if (await store.rollback(config.tfjs.modelName, rejectedVersion, serving, why)) {
+          telemetry.log.info({ stage: 'models', model: config.tfjs.modelName, version: serving, from: rejectedVersion, reason: why }, 'model store CURRENT rolled back to the serving version');
+        }
+      } catch (err) {
+        telemetry.error('models', 'SINK_UNAVAILABLE', err, 'could not roll the model store CURRENT back; a restart would load the rejected version');
+      }
+    });
   }
 
   /** Mean and largest band-width factor of each forecaster over services (1 = its own bands). */
@@ -376,6 +396,7 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
       if (timer) clearInterval(timer);
       await retrainer?.stop();
       await checking;
+      await storeWrites;
       dropMembers(ACTIVE);
       dropMembers(TRIAL);
       active?.model.dispose();

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ForesightError } from '../../core/errors.ts';
 
@@ -32,11 +32,30 @@ export interface ModelStore {
   current(name: string): Promise<string | null>;
   /** All saved versions, oldest first. */
   versions(name: string): Promise<string[]>;
-  promote(name: string, version: string): Promise<void>;
+  /** Makes `version` current; `reason` is recorded in the history (default: "promoted"). */
+  promote(name: string, version: string, reason?: string): Promise<void>;
+  /**
+   * Puts `to` back as current in place of `from`, only while `from` is still current (a
+   * newer promotion wins), and records why. So a restart loads the version that was
+   * serving, not the one that was rolled back. Returns whether CURRENT was rewritten.
+   */
+  rollback(name: string, from: string, to: string, reason: string): Promise<boolean>;
+  /** Every promotion and rollback, oldest first. */
+  history(name: string): Promise<ModelStoreEvent[]>;
+}
+
+export interface ModelStoreEvent {
+  at: string;
+  event: 'promoted' | 'rolled_back';
+  version: string;
+  /** For a rollback: the version that was current. */
+  from?: string;
+  reason: string;
 }
 
 export const WEIGHTS_FILE = 'weights.bin';
 const CURRENT_FILE = 'CURRENT';
+const HISTORY_FILE = 'HISTORY.ndjson';
 const VERSION_RE = /^[A-Za-z0-9_.-]+$/;
 
 function checkVersion(name: string, version: string): void {
@@ -64,9 +83,13 @@ export function createFileModelStore(dir: string): ModelStore {
       throw new ForesightError('MODEL_LOAD_FAILED', `could not read the current version of model "${name}"`, { cause: err });
     }
   };
-  const promote = async (name: string, version: string): Promise<void> => {
+  const record = async (name: string, e: Omit<ModelStoreEvent, 'at'>): Promise<void> => {
+    await appendFile(join(dir, name, HISTORY_FILE), `${JSON.stringify({ at: new Date().toISOString(), ...e })}\n`);
+  };
+  const promote = async (name: string, version: string, reason = 'promoted'): Promise<void> => {
     checkVersion(name, version);
     await writeAtomic(join(dir, name, CURRENT_FILE), `${version}\n`);
+    await record(name, { event: 'promoted', version, reason });
   };
   return {
     async save(name, model, opts = {}) {
@@ -77,7 +100,7 @@ export function createFileModelStore(dir: string): ModelStore {
         await writeAtomic(join(d, WEIGHTS_FILE), model.weights);
         await writeAtomic(join(d, 'model.json'), `${JSON.stringify(model.modelJson)}\n`);
         await writeAtomic(join(d, 'meta.json'), `${JSON.stringify(model.meta, null, 2)}\n`);
-        if (opts.promote ?? true) await promote(name, model.version);
+        if (opts.promote ?? true) await promote(name, model.version, 'saved');
       } catch (err) {
         throw new ForesightError('SINK_UNAVAILABLE', `could not save model "${name}" to ${d}`, { retriable: true, cause: err });
       }
@@ -109,6 +132,29 @@ export function createFileModelStore(dir: string): ModelStore {
       }
     },
     promote,
+    async rollback(name, from, to, reason) {
+      checkVersion(name, to);
+      // One daemon rolls back; a newer promotion since (an operator, a retrain) is not undone.
+      if (await current(name) !== from) return false;
+      try {
+        await writeAtomic(join(dir, name, CURRENT_FILE), `${to}\n`);
+        await record(name, { event: 'rolled_back', version: to, from, reason });
+      } catch (err) {
+        throw new ForesightError('SINK_UNAVAILABLE', `could not roll model "${name}" back to ${to}`, { retriable: true, cause: err });
+      }
+      return true;
+    },
+    async history(name) {
+      let text: string;
+      try {
+        text = await readFile(join(dir, name, HISTORY_FILE), 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw new ForesightError('MODEL_LOAD_FAILED', `could not read the history of model "${name}"`, { cause: err });
+      }
+      // A line cut short by a crash mid-append is skipped, not fatal.
+      return text.split('\n').flatMap((l) => { try { return l ? [JSON.parse(l) as ModelStoreEvent] : []; } catch { return []; } });
+    },
   };
 }
 
@@ -120,12 +166,16 @@ function copy(m: StoredModel): StoredModel {
 export function createMemoryModelStore(): ModelStore & { names(): string[] } {
   const models = new Map<string, Map<string, StoredModel>>();
   const currents = new Map<string, string>();
+  const events = new Map<string, ModelStoreEvent[]>();
+  const record = (name: string, e: Omit<ModelStoreEvent, 'at'>): void => {
+    events.set(name, [...(events.get(name) ?? []), { at: new Date().toISOString(), ...e }]);
+  };
   return {
     async save(name, model, opts = {}) {
       const versions = models.get(name) ?? new Map<string, StoredModel>();
       versions.set(model.version, copy(model));
       models.set(name, versions);
-      if (opts.promote ?? true) currents.set(name, model.version);
+      if (opts.promote ?? true) { currents.set(name, model.version); record(name, { event: 'promoted', version: model.version, reason: 'saved' }); }
     },
     async load(name, version) {
       const v = version ?? currents.get(name);
@@ -135,10 +185,18 @@ export function createMemoryModelStore(): ModelStore & { names(): string[] } {
     },
     async current(name) { return currents.get(name) ?? null; },
     async versions(name) { return [...(models.get(name)?.keys() ?? [])].sort(); },
-    async promote(name, version) {
+    async promote(name, version, reason = 'promoted') {
       if (!models.get(name)?.has(version)) throw new ForesightError('MODEL_LOAD_FAILED', `no model "${name}" version ${version} to promote`);
       currents.set(name, version);
+      record(name, { event: 'promoted', version, reason });
     },
+    async rollback(name, from, to, reason) {
+      if (currents.get(name) !== from) return false;
+      currents.set(name, to);
+      record(name, { event: 'rolled_back', version: to, from, reason });
+      return true;
+    },
+    async history(name) { return [...(events.get(name) ?? [])]; },
     names: () => [...models.keys()].sort(),
   };
 }

@@ -5,6 +5,7 @@ import replay from './replay.ts';
 import simulate from './simulate.ts';
 import evaluate from './eval.ts';
 import train from './train.ts';
+import models from './models.ts';
 import produce from './produce.ts';
 import doctor from './doctor.ts';
 import config from './config.ts';
@@ -18,4 +19,4 @@ import dashboards from './dashboards.ts';
  */
 export type Register = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: Register[] = [run, replay, simulate, evaluate, train, produce, doctor, config, dashboards];
+export const COMMANDS: Register[] = [run, replay, simulate, evaluate, train, models, produce, doctor, config, dashboards];

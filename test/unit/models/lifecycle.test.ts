@@ -117,6 +117,49 @@ test('hot swap: a worse version is rolled back, a broken one never replaces the 
   await f.stop();
 });
 
+test('a rolled-back or unloadable version is taken out of the file store CURRENT, so a restart loads the serving one', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'foresight-rollback-'));
+  try {
+    const store = createFileModelStore(dir);
+    const good = await model(0, Date.UTC(2026, 0, 1));
+    await saveModel(tf, store, 'latency-p95', good);
+    const f = createForecasting(config(), { telemetry: new Telemetry(), clock: new ManualClock(0), modelStore: store });
+    await f.start();
+    const h = () => f.health().detail?.tfjs as { version?: string; trial?: string | null };
+    let i = 0;
+    const feed = (n: number): void => { for (const end = i + n; i < end; i++) f.handle([point('a', i, value(0, i)), point('b', i, value(1, i))]); };
+    feed(30);
+    const bad = await model(30, Date.UTC(2026, 0, 2));
+    await saveModel(tf, store, 'latency-p95', bad);
+    assert.equal(await store.current('latency-p95'), bad.meta.version, 'a new save is current until it loses its trial');
+    await f.checkForModel();
+    feed(16);
+    assert.equal(h().version, good.meta.version);
+    // A version that cannot load is rolled back in the store too.
+    const broken = await toStored(tf, await model(1, Date.UTC(2026, 0, 3)));
+    await store.save('latency-p95', { ...broken, weights: broken.weights.slice(0, 8) });
+    await f.checkForModel();
+    await f.stop();
+    assert.equal(await store.current('latency-p95'), good.meta.version);
+    const events = (await store.history('latency-p95')).map((e) => [e.event, e.version, e.from ?? null]);
+    assert.deepEqual(events, [
+      ['promoted', good.meta.version, null], ['promoted', bad.meta.version, null], ['rolled_back', good.meta.version, bad.meta.version],
+      ['promoted', broken.version, null], ['rolled_back', good.meta.version, broken.version],
+    ]);
+    const reasons = (await store.history('latency-p95')).filter((e) => e.event === 'rolled_back').map((e) => e.reason);
+    assert.match(reasons[0] as string, /^trial lost: error [\d.]+ vs [\d.]+ of the serving version over \d+ forecasts$/);
+    assert.match(reasons[1] as string, /^failed to load: /);
+
+    // The restart: a fresh stage on the same store loads the version that was serving.
+    const again = createForecasting(config(), { telemetry: new Telemetry(), clock: new ManualClock(0), modelStore: createFileModelStore(dir) });
+    await again.start();
+    assert.equal((again.health().detail?.tfjs as { version?: string }).version, good.meta.version);
+    await again.stop();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('live accountability: a model that does worse than a baseline is not used there, and the switch is logged and counted', async () => {
   const store = createMemoryModelStore();
   await saveModel(tf, store, 'latency-p95', await model(30, Date.UTC(2026, 0, 1)));
