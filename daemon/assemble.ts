@@ -92,7 +92,7 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
     deadLetters: kafka ? new KafkaDeadLetterSink(createKafka(kafka, log.child({ stage: 'deadletter' })), kafka.deadLetterTopic) : new FileDeadLetterSink(join(dir, 'dead-letters.ndjson')),
     store: config.stores.kind === 'elasticsearch' && config.stores.elasticsearch
       ? await createElasticsearchStore(config.stores.elasticsearch, { dir, replay: opts.replay ?? false, log: log.child({ stage: 'store' }) })
-      : await createFileStore(dir),
+      : await createFileStore(dir, { replay: opts.replay ?? false }),
     actuators,
   };
 }

@@ -55,8 +55,10 @@ export interface PipelineDeps {
   store: RecordStore;
   actuators: Actuator[];
   daemon: DaemonInfo;
-  /** Replays tag their records and force dry-run unless asked otherwise. */
+  /** Replays tag their records, write to the replay stores, and force dry-run unless `liveActuators`. */
   replay: boolean;
+  /** `replay --live`: the configured mode (live actuators) applies, records are still replay records. */
+  liveActuators?: boolean;
   /** Replay pacing: event-time seconds per wall second; 'max' (default) does not wait. */
   speed?: number | 'max';
   modelStore?: ModelStore;
@@ -165,7 +167,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   });
   const anomaly = createAnomalyStage(config.detector.anomaly, { clock });
   const logPattern = createLogPatternStage(config.detector.logPattern);
-  const modeOf = (c: Config): Config['remediator']['mode'] => (deps.replay && c.remediator.mode === 'live' ? 'dry_run' : c.remediator.mode);
+  const modeOf = (c: Config): Config['remediator']['mode'] => (deps.replay && !deps.liveActuators && c.remediator.mode === 'live' ? 'dry_run' : c.remediator.mode);
   let mode = modeOf(config);
   const remediator = createRemediator({ ...config.remediator, mode }, {
     clock, telemetry, actuators: deps.actuators, store: deps.store, policyFor, daemon: deps.daemon, replay: deps.replay,

@@ -30,8 +30,9 @@ export interface ReplayReport {
 
 /**
  * `foresight replay PATH`: the daemon's pipeline on a file (or `-` for stdin) with an
- * event-time clock. Actuators are forced to dry-run unless `--live`; records are tagged
- * as a replay so dashboards tell them from live ones.
+ * event-time clock. Actuators are forced to dry-run unless `--live`; records are always
+ * tagged as a replay and written to the replay stores (`-replay` indices and files), so a
+ * replay and the live daemon can never overwrite each other's records.
  */
 export async function replay(opts: ReplayOptions, stdout: NodeJS.WritableStream): Promise<number> {
   const started = performance.now();
@@ -39,10 +40,11 @@ export async function replay(opts: ReplayOptions, stdout: NodeJS.WritableStream)
   const log = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level });
   const telemetry = new Telemetry(log);
   const effective = opts.live ? config : { ...config, remediator: { ...config.remediator, mode: 'dry_run' as const } };
-  const parts = await assemble(effective, log, { replayPath: opts.path, replay: !opts.live });
+  // Always a replay: records go to the replay stores and carry `replay: true`, --live or not.
+  const parts = await assemble(effective, log, { replayPath: opts.path, replay: true });
   const pipeline = createPipeline({
     config: effective, telemetry, source: parts.source, deadLetters: parts.deadLetters, store: parts.store,
-    actuators: parts.actuators, daemon: { instance: `${config.instance}@${hostname()}`, version: VERSION, configHash: hash }, replay: !opts.live, speed: opts.speed,
+    actuators: parts.actuators, daemon: { instance: `${config.instance}@${hostname()}`, version: VERSION, configHash: hash }, replay: true, liveActuators: opts.live, speed: opts.speed,
   });
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();

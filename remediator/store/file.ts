@@ -17,6 +17,12 @@ import type { ActionRecord, RecordStore } from '../types.ts';
 export interface FileStoreOptions {
   /** fdatasync after each batch so a resolved put survives a power cut (default true). */
   fsync?: boolean;
+  /**
+   * Replays write `actions-replay.ndjson` and `detections-replay.ndjson` (like the
+   * Elasticsearch `-replay` indices): ids are deterministic, so a replay of a period the
+   * daemon lived through must never land on, or be deduplicated against, the live records.
+   */
+  replay?: boolean;
 }
 
 interface Ndjson<T> {
@@ -88,8 +94,9 @@ export class FileRecordStore implements RecordStore {
   skippedLines = 0;
 
   private constructor(readonly dir: string, opts: FileStoreOptions) {
-    this.actionsFile = new NdjsonFile(join(dir, 'actions.ndjson'), opts.fsync ?? true);
-    this.detectionsFile = new NdjsonFile(join(dir, 'detections.ndjson'), opts.fsync ?? true);
+    const suffix = opts.replay ? '-replay' : '';
+    this.actionsFile = new NdjsonFile(join(dir, `actions${suffix}.ndjson`), opts.fsync ?? true);
+    this.detectionsFile = new NdjsonFile(join(dir, `detections${suffix}.ndjson`), opts.fsync ?? true);
   }
 
   static async open(dir: string, opts: FileStoreOptions = {}): Promise<FileRecordStore> {

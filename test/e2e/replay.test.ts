@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './helpers.ts';
@@ -32,6 +32,9 @@ test('simulate a memory leak, replay it with malformed lines: breach predicted a
   assert.ok((breach.leadTimeMs ?? 0) > 0, 'with a positive lead time');
   assert.ok(rep.actions.length >= 1);
   assert.ok(rep.actions.every((a) => a.mode === 'dry_run' && a.replay === true));
+  // Replay records go to the replay files, never into the live daemon's.
+  assert.ok(existsSync(join(dir, 'var', 'actions-replay.ndjson')));
+  assert.ok(!existsSync(join(dir, 'var', 'actions.ndjson')));
 
   const letters = readFileSync(join(dir, 'var', 'dead-letters.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; position: { line: number } });
   assert.deepEqual(letters.map((l) => l.reason), ['not_json', 'not_object', 'no_service']);
