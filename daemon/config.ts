@@ -27,7 +27,26 @@ const simulatorSourceSchema = z.object({
   minutes: z.number().positive().optional(),
 }).strict();
 
-const sourceSchema = z.object({
+const SOURCE_SECTIONS = ['simulator', 'file', 'kafka'] as const;
+
+/**
+ * A source without `kind` is named by the one section it has (`source: {kafka: …}` is the
+ * Kafka source, not the simulator with Kafka settings ignored); with none it is the
+ * simulator; with several the config is refused rather than guessed.
+ */
+function inferSourceKind(input: unknown, ctx: { issues: z.core.$ZodRawIssue[] }): unknown {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return input;
+  const s = input as Record<string, unknown>;
+  if (s.kind !== undefined) return s;
+  const present = SOURCE_SECTIONS.filter((k) => s[k] !== undefined);
+  if (present.length === 1) return { ...s, kind: present[0] };
+  if (present.length > 1) {
+    ctx.issues.push({ code: 'custom', input, path: ['kind'], message: `source has ${present.map((k) => `source.${k}`).join(' and ')} but no source.kind: set source.kind to say which one to read` });
+  }
+  return s;
+}
+
+const sourceSchema = z.preprocess(inferSourceKind, z.object({
   kind: z.enum(['simulator', 'file', 'stdin', 'kafka']).default('simulator'),
   simulator: simulatorSourceSchema.prefault({}),
   file: z.object({ path: z.string().min(1) }).strict().optional(),
@@ -37,7 +56,7 @@ const sourceSchema = z.object({
   if (s.kind === 'file' && !s.file) ctx.addIssue({ code: 'custom', path: ['file', 'path'], message: 'source.kind is "file" but source.file.path is not set' });
   if (s.kind === 'kafka' && !s.kafka) ctx.addIssue({ code: 'custom', path: ['kafka'], message: 'source.kind is "kafka" but source.kafka is not set' });
   if (s.kind === 'kafka' && s.kafka && s.kafka.brokers.length === 0) ctx.addIssue({ code: 'custom', path: ['kafka', 'brokers'], message: 'no Kafka brokers: set source.kafka.brokers or KAFKA_BROKERS' });
-});
+}));
 
 const storesSchema = z.object({
   /** `file`: NDJSON under `dir`. `elasticsearch`: indices, with a spool under `dir` while it is away. */

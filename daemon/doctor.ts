@@ -1,4 +1,8 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { createServer } from 'node:net';
+import { createSimulator, loadScenario } from '../ingest/sources/simulator/index.ts';
 import { Client } from '@elastic/elasticsearch';
 import { loadTf } from '../models/tfjs/backend.ts';
 import { createKafka } from '../ingest/sources/kafka/index.ts';
@@ -28,6 +32,8 @@ export interface DoctorReport {
   kafka: Check;
   elasticsearch: Check;
   http: Check;
+  stores: Check;
+  actuators: Check;
   ok: boolean;
 }
 
@@ -97,6 +103,52 @@ function portFree(host: string, port: number): Promise<boolean> {
   });
 }
 
+/**
+ * The file store's directory (also the Elasticsearch store's spool) must be writable, or
+ * creatable: the nearest existing ancestor is checked, so doctor creates nothing.
+ */
+async function storesDir(config: Config): Promise<Check> {
+  const dir = resolve(config.stores.dir);
+  let probe = dir;
+  try {
+    for (;;) {
+      try {
+        await access(probe, constants.F_OK);
+        break;
+      } catch {
+        if (dirname(probe) === probe) throw new Error('no existing ancestor');
+        probe = dirname(probe);
+      }
+    }
+    if (!(await stat(probe)).isDirectory()) throw new Error('not a directory');
+    await access(probe, constants.W_OK);
+    return { ok: true, kind: config.stores.kind, dir: config.stores.dir };
+  } catch (err) {
+    return { ok: false, kind: config.stores.kind, dir: config.stores.dir, error: `${probe} is not writable (${(err as Error).message})` };
+  }
+}
+
+/**
+ * Every policy's target must be one the actuators can act on. The simulator actuator acts
+ * only on the simulated services (on other sources the daemon drops it); log and webhook
+ * take any target.
+ */
+function actuatorTargets(config: Config): Check {
+  const names = config.remediator.actuators;
+  const targets = Object.entries(config.services).filter(([name]) => name !== 'default').map(([name, p]) => p.target ?? name);
+  if (!names.includes('simulator') || config.source.kind !== 'simulator') return { ok: true, actuators: names, targets };
+  let known: string[];
+  try {
+    known = createSimulator(loadScenario(config.source.simulator.scenario), { seed: config.source.simulator.seed }).control.services();
+  } catch (err) {
+    return { ok: false, actuators: names, targets, error: `scenario ${config.source.simulator.scenario}: ${(err as Error).message}` };
+  }
+  const unknown = targets.filter((t) => !known.includes(t));
+  return unknown.length === 0
+    ? { ok: true, actuators: names, targets }
+    : { ok: false, actuators: names, targets, unknown, error: `unknown actuator target(s) ${unknown.join(', ')}: the simulator actuator acts on ${known.join(', ')}` };
+}
+
 export async function doctor(configFile: string | undefined): Promise<DoctorReport> {
   let config: Config;
   let cfgCheck: Check;
@@ -109,9 +161,10 @@ export async function doctor(configFile: string | undefined): Promise<DoctorRepo
     config = l.config;
     cfgCheck = { ok: false, file: configFile ?? process.env.FORESIGHT_CONFIG ?? null, error: (err as Error).message };
   }
-  const [tf, k, es, free] = await Promise.all([tensorflow(), kafka(config), elasticsearch(config), portFree(config.http.host, config.http.port)]);
+  const [tf, k, es, free, st] = await Promise.all([tensorflow(), kafka(config), elasticsearch(config), portFree(config.http.host, config.http.port), storesDir(config)]);
   const http = { ok: free || !config.http.enabled, enabled: config.http.enabled, host: config.http.host, port: config.http.port, free };
-  return { version: VERSION, node: process.version, config: cfgCheck, tensorflow: tf, kafka: k, elasticsearch: es, http, ok: cfgCheck.ok && tf.ok && k.ok && es.ok && http.ok };
+  const act = actuatorTargets(config);
+  return { version: VERSION, node: process.version, config: cfgCheck, tensorflow: tf, kafka: k, elasticsearch: es, http, stores: st, actuators: act, ok: cfgCheck.ok && tf.ok && k.ok && es.ok && http.ok && st.ok && act.ok };
 }
 
 export async function doctorCli(opts: { configFile?: string; json: boolean }, stdout: NodeJS.WritableStream): Promise<number> {
@@ -125,6 +178,8 @@ export async function doctorCli(opts: { configFile?: string; json: boolean }, st
   const e = r.elasticsearch;
   line('elasticsearch', e, !e.configured ? 'not configured' : e.ok ? `${String(e.url)}: ${String(e.version)} (${String(e.status)})` : `${String(e.url)}: ${String(e.error)}`);
   line('http', r.http, `${String(r.http.host)}:${String(r.http.port)} ${r.http.enabled ? (r.http.free ? 'free' : 'IN USE') : 'disabled'}`);
+  line('stores', r.stores, r.stores.ok ? `${String(r.stores.kind)}, ${String(r.stores.dir)} writable` : `${String(r.stores.dir)}: ${String(r.stores.error)}`);
+  line('actuators', r.actuators, r.actuators.ok ? `${(r.actuators.actuators as string[]).join(', ')}` : String(r.actuators.error));
   if (opts.json) stdout.write(JSON.stringify(r) + '\n');
   return r.ok ? 0 : 1;
 }
