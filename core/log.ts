@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { scrubUrls } from './secrets.ts';
 
 export type { Logger };
 
@@ -12,15 +13,21 @@ export interface LogOptions {
 /** Every child of a root logger, so a level change reaches them (pino copies the level at creation). */
 const families = new WeakMap<Logger, Set<WeakRef<Logger>>>();
 
+/**
+ * Every line is scrubbed of URL credentials on its way out (core/secrets.ts): an error
+ * message from a client library may quote the URL it was given, userinfo and all.
+ */
+const hooks = { streamWrite: scrubUrls };
+
 export function createLogger(opts: LogOptions = {}): Logger {
   const level = opts.level ?? 'info';
   const pretty = opts.pretty ?? Boolean(process.stderr.isTTY);
   const children = new Set<WeakRef<Logger>>();
   const onChild = (child: Logger): void => { children.add(new WeakRef(child)); };
   const root = pretty && !opts.destination
-    ? pino({ level, onChild, transport: { target: 'pino-pretty', options: { destination: 2, translateTime: 'SYS:HH:MM:ss.l' } } })
+    ? pino({ level, hooks, onChild, transport: { target: 'pino-pretty', options: { destination: 2, translateTime: 'SYS:HH:MM:ss.l' } } })
     // Logs go to stderr so stdout stays free for command output (--json, simulate).
-    : pino({ level, onChild, base: { pid: process.pid } }, (opts.destination ?? process.stderr) as pino.DestinationStream);
+    : pino({ level, hooks, onChild, base: { pid: process.pid } }, (opts.destination ?? process.stderr) as pino.DestinationStream);
   families.set(root, children);
   return root;
 }

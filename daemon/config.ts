@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import YAML from 'yaml';
 import { ForesightError } from '../core/errors.ts';
+import { scrubUrls } from '../core/secrets.ts';
 import { ingestConfigSchema } from '../ingest/config.ts';
 import { modelsConfigSchema } from '../models/config.ts';
 import { detectorConfigSchema } from '../detector/config.ts';
@@ -93,13 +94,13 @@ export type Config = Readonly<z.output<typeof configSchema>>;
 
 const SECRET_KEY = /secret|password|passwd|token|api_?key|credentials|sasl/i;
 
-/** A copy safe to print or log: secret-looking keys are masked, URLs lose their userinfo. */
+/** A copy safe to print or log: secret-looking keys are masked, URLs lose userinfo and query values. */
 export function redactConfig(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => redactConfig(v, key));
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== undefined && v !== '' ? '[redacted]' : redactConfig(v, k)]));
   }
-  if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]+@/i.test(value)) return value.replace(/\/\/[^/@\s]+@/, '//[redacted]@');
+  if (typeof value === 'string') return scrubUrls(value);
   return value;
 }
 

@@ -11,6 +11,7 @@ import { elasticsearchStoreConfigSchema } from '../remediator/store/elasticsearc
 import { loadConfig, type Config } from './config.ts';
 import { kafkaConnectionOf } from './produce.ts';
 import { VERSION } from './version.ts';
+import { safeUrl, scrubUrls } from '../core/secrets.ts';
 
 /**
  * `foresight doctor [--json]`: what the daemon would use here, checked for real — the
@@ -69,7 +70,7 @@ async function kafka(config: Config): Promise<Check> {
       // The Kafka protocol does not report a server version; the nodes' API versions imply it.
     };
   } catch (err) {
-    return { ok: false, configured: true, used, brokers: conn.brokers, error: (err as Error).message };
+    return { ok: false, configured: true, used, brokers: conn.brokers, error: scrubUrls((err as Error).message) };
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
@@ -86,9 +87,9 @@ async function elasticsearch(config: Config): Promise<Check> {
     const nodes = await within(client.nodes.info({ node_id: '_local', metric: ['_none'] }), 'Elasticsearch');
     const health = await within(client.cluster.health(), 'Elasticsearch');
     const node = Object.values(nodes.nodes)[0];
-    return { ok: true, configured: true, used, url: cfg.url, version: node?.version ?? null, cluster: nodes.cluster_name, status: health.status, indexPrefix: cfg.indexPrefix };
+    return { ok: true, configured: true, used, url: safeUrl(cfg.url), version: node?.version ?? null, cluster: nodes.cluster_name, status: health.status, indexPrefix: cfg.indexPrefix };
   } catch (err) {
-    return { ok: false, configured: true, used, url: cfg.url, error: (err as Error).message };
+    return { ok: false, configured: true, used, url: safeUrl(cfg.url), error: scrubUrls((err as Error).message) };
   } finally {
     await client.close().catch(() => undefined);
   }
@@ -159,7 +160,7 @@ export async function doctor(configFile: string | undefined): Promise<DoctorRepo
   } catch (err) {
     const l = loadConfig(undefined, {});
     config = l.config;
-    cfgCheck = { ok: false, file: configFile ?? process.env.FORESIGHT_CONFIG ?? null, error: (err as Error).message };
+    cfgCheck = { ok: false, file: configFile ?? process.env.FORESIGHT_CONFIG ?? null, error: scrubUrls((err as Error).message) };
   }
   const [tf, k, es, free, st] = await Promise.all([tensorflow(), kafka(config), elasticsearch(config), portFree(config.http.host, config.http.port), storesDir(config)]);
   const http = { ok: free || !config.http.enabled, enabled: config.http.enabled, host: config.http.host, port: config.http.port, free };

@@ -138,6 +138,15 @@ export const ingestConfigSchema = z
     timestampJumpLines: z.number().int().min(2).default(1000),
     /** How much of a rejected input a dead letter keeps. */
     deadLetterPrefixBytes: z.number().int().min(64).default(4096),
+    deadLetters: z.object({
+      /**
+       * Run the redaction rules over a dead letter's raw text, so e-mails, bearer tokens and
+       * card numbers in rejected lines do not end up in the dead-letter file or topic.
+       * The text redacted is at most maxMessageChars long (the rest is cut, `truncated`).
+       * Off keeps raw lines byte for byte, for replaying them after a fix.
+       */
+      redact: z.boolean().default(true),
+    }).strict().prefault({}),
     redaction: redactionSchema.prefault({}),
     windowMs: z.number().int().positive().default(60_000),
     allowedLatenessMs: z.number().int().min(0).default(120_000),

@@ -2,7 +2,8 @@ import type { Clock } from '../core/clock.ts';
 import type { StageHealth } from '../core/stage.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { IngestConfig } from './config.ts';
-import { createCleaner, deadLetter } from './clean/clean.ts';
+import { createCleaner, deadLetter, rawKeeping } from './clean/clean.ts';
+import { createRedactor } from './clean/redact.ts';
 import { createTimestampGuard } from './clean/timerange.ts';
 import { DrainMiner, type DrainSnapshot } from './templates/drain.ts';
 import type { DeadLetter, DeadLetterReason, DeadLetterSink, LogEvent, MetricPoint, RawInput } from './types.ts';
@@ -79,6 +80,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     sketchMaxMs: config.maxLatencyMs,
   });
   const inRange = createTimestampGuard(config);
+  const keeping = rawKeeping(config, createRedactor(config.redaction));
   const counts = { lines: 0, events: 0, points: 0, deadLetters: 0 };
   const byReason: Partial<Record<DeadLetterReason, number>> = {};
   let stopped = false;
@@ -120,10 +122,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
         if (!r.ok) { reject(r.letter, letters); continue; }
         const e = r.event;
         const range = inRange(e.ts, windows.watermark);
-        if (!range.ok) { reject(deadLetter(raw, 'timestamp_out_of_range', range.detail, now, config.maxLineBytes), letters); continue; }
+        if (!range.ok) { reject(deadLetter(raw, 'timestamp_out_of_range', range.detail, now, config.maxLineBytes, keeping), letters); continue; }
         // Lateness first: a refused event must not teach the miner.
         if (windows.isLate(e.ts)) {
-          reject(deadLetter(raw, 'too_late', `window ${new Date(windows.windowStartOf(e.ts)).toISOString()} of ${e.service} closed at watermark ${new Date(windows.watermark).toISOString()}`, now, config.maxLineBytes), letters);
+          reject(deadLetter(raw, 'too_late', `window ${new Date(windows.windowStartOf(e.ts)).toISOString()} closed at watermark ${new Date(windows.watermark).toISOString()}`, now, config.maxLineBytes, keeping), letters);
           continue;
         }
         if (e.message !== '') e.template = miner.add(e.message);

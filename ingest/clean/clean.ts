@@ -2,7 +2,7 @@ import type { IngestConfig } from '../config.ts';
 import type { DeadLetter, DeadLetterReason, LogEvent, RawInput } from '../types.ts';
 import { isPlainObject } from './lookup.ts';
 import { compileFields, normalize, type NormalizeOptions } from './normalize.ts';
-import { createRedactor } from './redact.ts';
+import { createRedactor, type Redactor } from './redact.ts';
 
 /** Raw line -> LogEvent or DeadLetter. Pure apart from the `now` it is given. */
 
@@ -20,21 +20,38 @@ export function utf8Prefix(text: string, maxBytes: number): string {
   return buf.subarray(0, end).toString('utf8');
 }
 
-export function deadLetter(raw: RawInput, reason: DeadLetterReason, detail: string, now: number, prefixBytes: number): DeadLetter {
-  const kept = utf8Prefix(raw.text, prefixBytes);
+/** How dead letters keep their raw text: its first bytes, redacted or not. */
+export interface RawKeeping {
+  redact?: Redactor;
+  /** Characters redacted at most (the rest is cut): the cap on text fed to regexes. */
+  maxRedactChars?: number;
+}
+
+export function deadLetter(raw: RawInput, reason: DeadLetterReason, detail: string, now: number, prefixBytes: number, keeping: RawKeeping = {}): DeadLetter {
+  let kept = utf8Prefix(raw.text, prefixBytes);
+  let cut = kept.length < raw.text.length;
+  if (keeping.redact) {
+    const max = keeping.maxRedactChars ?? Infinity;
+    if (kept.length > max) {
+      const c = kept.charCodeAt(max - 1);
+      kept = kept.slice(0, c >= 0xd800 && c <= 0xdbff ? max - 1 : max);
+      cut = true;
+    }
+    kept = keeping.redact(kept);
+  }
   return {
     reason,
     detail,
     raw: kept,
     rawBytes: raw.bytes,
-    truncated: kept.length < raw.text.length || raw.bytes > Buffer.byteLength(raw.text, 'utf8'),
+    truncated: cut || raw.bytes > Buffer.byteLength(raw.text, 'utf8'),
     position: raw.position,
     at: now,
   };
 }
 
 export type CleanerConfig = Pick<IngestConfig, 'fields' | 'redaction' | 'maxLineBytes' | 'deadLetterPrefixBytes' | 'maxAttrs' | 'maxAttrChars'
-  | 'maxMessageChars' | 'maxLatencyMs' | 'minStatus' | 'maxStatus' | 'maxDepth' | 'maxKeys'>;
+  | 'maxMessageChars' | 'maxLatencyMs' | 'minStatus' | 'maxStatus' | 'maxDepth' | 'maxKeys' | 'deadLetters'>;
 
 /**
  * Whether a parsed value nests deeper than `maxDepth` or holds more than `maxKeys` keys in
@@ -67,6 +84,10 @@ function jsonError(err: unknown): string {
 
 const BOM = 0xfeff;
 
+export function rawKeeping(cfg: Pick<IngestConfig, 'deadLetters' | 'maxMessageChars'>, redact: Redactor): RawKeeping {
+  return cfg.deadLetters.redact ? { redact, maxRedactChars: cfg.maxMessageChars } : {};
+}
+
 export function createCleaner(cfg: CleanerConfig): Cleaner {
   const opts: NormalizeOptions = {
     fields: compileFields(cfg.fields),
@@ -78,9 +99,10 @@ export function createCleaner(cfg: CleanerConfig): Cleaner {
     minStatus: cfg.minStatus,
     maxStatus: cfg.maxStatus,
   };
-  // Rejected lines are kept whole unless huge, so an operator can replay them after a fix.
+  const keeping = rawKeeping(cfg, opts.redact);
+  // Rejected lines are kept whole unless huge (or redacted), so an operator can replay them after a fix.
   const reject = (raw: RawInput, reason: DeadLetterReason, detail: string, now: number): CleanResult =>
-    ({ ok: false, letter: deadLetter(raw, reason, detail, now, reason === 'too_large' ? cfg.deadLetterPrefixBytes : cfg.maxLineBytes) });
+    ({ ok: false, letter: deadLetter(raw, reason, detail, now, reason === 'too_large' ? cfg.deadLetterPrefixBytes : cfg.maxLineBytes, keeping) });
 
   return (raw, now) => {
     if (raw.bytes > cfg.maxLineBytes) return reject(raw, 'too_large', `line is ${raw.bytes} bytes, limit is ${cfg.maxLineBytes}`, now);

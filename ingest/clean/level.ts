@@ -27,14 +27,14 @@ export type LevelResult = { ok: true; level: LogLevel } | { ok: false; detail: s
 export function parseLevel(v: unknown): LevelResult {
   if (typeof v === 'number') {
     const l = fromNumber(v);
-    return l ? { ok: true, level: l } : { ok: false, detail: `level ${v} is not a pino level number (10..60)` };
+    return l ? { ok: true, level: l } : { ok: false, detail: 'level number is not a pino level (10..60)' };
   }
   if (typeof v === 'string') {
     const s = v.trim().toLowerCase();
     const named = NAMES[s];
     if (named) return { ok: true, level: named };
     if (/^\d+$/.test(s)) return parseLevel(Number(s));
-    return { ok: false, detail: `level ${JSON.stringify(v.slice(0, 32))} is not a known level name` };
+    return { ok: false, detail: `level (a string of ${v.length} characters) is not a known level name` };
   }
   return { ok: false, detail: `level has type ${Array.isArray(v) ? 'array' : typeof v}` };
 }

@@ -46,18 +46,18 @@ function parseIso(s: string): number | undefined {
 export function parseTimestamp(v: unknown): TimestampResult {
   let ms: number | undefined;
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return { ok: false, detail: `timestamp ${v} is not finite` };
+    if (!Number.isFinite(v)) return { ok: false, detail: 'timestamp is not a finite number' };
     ms = epochToMs(v);
   } else if (typeof v === 'string') {
     const s = v.trim();
     if (/^-?\d+(\.\d+)?$/.test(s)) ms = epochToMs(Number(s));
     else {
       ms = parseIso(s);
-      if (ms === undefined) return { ok: false, detail: `timestamp ${JSON.stringify(v.slice(0, 64))} is neither ISO-8601 nor an epoch number` };
+      if (ms === undefined) return { ok: false, detail: `timestamp (a string of ${v.length} characters) is neither ISO-8601 nor an epoch number` };
     }
   } else {
     return { ok: false, detail: `timestamp has type ${Array.isArray(v) ? 'array' : typeof v}` };
   }
-  if (ms <= 0 || ms >= MAX_MS) return { ok: false, detail: `timestamp ${String(v)} is outside 1970..2200` };
+  if (!(ms > 0 && ms < MAX_MS)) return { ok: false, detail: 'timestamp is outside 1970..2200' };
   return { ok: true, ms: Math.floor(ms) };
 }

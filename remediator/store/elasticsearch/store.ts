@@ -27,6 +27,7 @@ import { Client, type ClientOptions } from '@elastic/elasticsearch';
 import { ForesightError } from '../../../core/errors.ts';
 import type { Logger } from '../../../core/log.ts';
 import { silentLogger } from '../../../core/log.ts';
+import { safeUrl, scrubUrls } from '../../../core/secrets.ts';
 import { retry } from '../../../core/retry.ts';
 import type { Detection } from '../../../detector/types.ts';
 import type { DeadLetter, MetricPoint, SourcePosition } from '../../../ingest/types.ts';
@@ -249,7 +250,7 @@ export class ElasticsearchRecordStore implements RecordStore {
         await this.client.indices.putIndexTemplate({ name: t.name, index_patterns: t.index_patterns, priority: t.priority, version: t.version, template: t.template, _meta: t._meta });
       }
     } catch (err) {
-      if (isUnavailable(err)) throw new ForesightError('SINK_UNAVAILABLE', `Elasticsearch at ${this.cfg.url} unavailable: ${(err as Error).message}`, { retriable: true, cause: err });
+      if (isUnavailable(err)) throw new ForesightError('SINK_UNAVAILABLE', `Elasticsearch at ${safeUrl(this.cfg.url)} unavailable: ${scrubUrls((err as Error).message)}`, { retriable: true, cause: err });
       throw new ForesightError('SINK_UNAVAILABLE', `cannot install index templates: ${(err as Error).message}`, { cause: err });
     }
     this.templatesReady = true;

@@ -190,3 +190,27 @@ test('not_json details do not repeat the line', () => {
   assert.equal(x.letter.reason, 'not_json');
   assert.doesNotMatch(x.letter.detail, /s3cr3t/);
 });
+
+test('#10.8 dead letters are redacted by default; details never repeat field values', () => {
+  const secrets = 'mail ann@corp.example.com, Authorization: Bearer eyJhbGciOi.abc-123, card 4111 1111 1111 1111';
+  const lines = [
+    `{"ts":"${iso(T0)}","service":"api","msg":"${secrets}"`, // not_json: cut short
+    `{"ts":"soon ann@corp.example.com","service":"api","msg":"${secrets}"}`,
+    `{"ts":"${iso(T0)}","service":"api","level":"Bearer eyJhbGciOi.abc-123"}`,
+    `{"ts":"${iso(T0)}","service":"api","latency_ms":"4111111111111111"}`,
+  ];
+  const on = createCleaner(config());
+  const letters = lines.map((l, i) => { const r = on(raw(l, i + 1), 0); assert.ok(!r.ok); return r.letter; });
+  for (const d of letters) {
+    for (const s of ['ann@corp', 'eyJhbGciOi', '4111 1111', '4111111111111111']) {
+      assert.ok(!d.raw.includes(s), `${d.reason} raw keeps ${s}: ${d.raw}`);
+      assert.ok(!d.detail.includes(s), `${d.reason} detail repeats ${s}: ${d.detail}`);
+    }
+  }
+  assert.match(letters[0]?.raw ?? '', /mail <email>, Authorization: Bearer <token>, card <card>/);
+  const off = createCleaner(config({ deadLetters: { redact: false } }))(raw(lines[0] as string), 0);
+  assert.ok(!off.ok && off.letter.raw === lines[0]);
+  // Redaction sees at most maxMessageChars: a longer rejected line is cut and marked.
+  const long = createCleaner(config({ maxMessageChars: 64 }))(raw(`{"x":"${'y'.repeat(500)}"`), 0);
+  assert.ok(!long.ok && long.letter.raw.length === 64 && long.letter.truncated);
+});

@@ -25,7 +25,7 @@ test('handle cleans, templates, aggregates and dead-letters; telemetry counts', 
     ['not_json', { kind: 'stdin', line: 3 }, 42],
     ['too_late', { kind: 'stdin', line: 5 }, 42],
   ]);
-  assert.equal(out.deadLetters[1]?.detail, 'window 2024-01-01T00:00:00.000Z of api closed at watermark 2024-01-01T00:01:00.000Z');
+  assert.equal(out.deadLetters[1]?.detail, 'window 2024-01-01T00:00:00.000Z closed at watermark 2024-01-01T00:01:00.000Z');
   assert.deepEqual(out.points.map((p) => [p.windowStart, p.count, p.errors, p.latency?.max, p.topTemplates.map((t) => t.count)]), [
     [Date.UTC(2024, 0, 1), 2, 1, 20, [2]],
   ]);
