@@ -20,6 +20,8 @@ export interface ReplayOptions {
 export interface ReplayReport {
   source: string;
   lines: number;
+  /** Lines that became events; every other line is a dead letter (`lines = events + deadLetters.total`). */
+  events: number;
   deadLetters: { total: number; byReason: Record<string, number> };
   windows: number;
   services: number;
@@ -65,6 +67,7 @@ export async function replay(opts: ReplayOptions, stdout: NodeJS.WritableStream)
   const report: ReplayReport = {
     source: opts.path,
     lines: s.lines,
+    events: Number(s.stages.ingest.detail?.events ?? 0),
     deadLetters: { total: s.deadLetters, byReason: s.deadLettersByReason },
     windows: s.windows,
     services: s.services,

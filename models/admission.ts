@@ -9,8 +9,8 @@ import type { MetricPoint } from '../ingest/types.ts';
  *
  * Until admitted, a service is a candidate: its points are kept (bounded) so that on admission its
  * forecasters see the same history as if it had had a slot from the start. Candidates
- * are bounded too (least recently seen forgotten first), so a flood of one-line names
- * costs a fixed amount of memory.
+ * are bounded too (10 per slot; the one with the oldest traffic forgotten first), so a
+ * flood of one-line names costs a fixed amount of memory.
  */
 
 export interface AdmissionConfig {
@@ -34,8 +34,13 @@ export type Admission =
 
 interface Candidate {
   traffic: number;
+  /** Start of its latest window with events. */
+  lastTraffic: number;
   history: MetricPoint[];
 }
+
+/** Candidates remembered per slot: each costs a few points, so a flood of names stays small. */
+const CANDIDATES_PER_SLOT = 10;
 
 /** Points kept per candidate: more than any forecaster's minimum history needs. */
 const MAX_HISTORY = 256;
@@ -59,17 +64,28 @@ export class ServiceAdmission {
   /** A point of a service without a slot: admit it, keep it waiting, or refuse it. */
   offer(point: MetricPoint): Admission {
     let c = this.candidates.get(point.service);
-    if (c) this.candidates.delete(point.service);
-    else {
-      c = { traffic: 0, history: [] };
-      if (this.candidates.size >= this.cfg.maxServices) {
-        const oldest = this.candidates.keys().next().value;
-        if (oldest !== undefined) this.candidates.delete(oldest);
+    if (!c) {
+      // Zeros of a service we do not remember: nothing worth remembering.
+      if (point.count === 0) return { kind: 'candidate' };
+      if (this.candidates.size >= this.cfg.maxServices * CANDIDATES_PER_SLOT) {
+        // The first entry is the one whose latest traffic is oldest. If even it had traffic
+        // in this window, the newcomer is not remembered (it tries again next window):
+        // evicting would thrash, each name pushed out just before it comes back, which with
+        // 1,003 names cycling through 1,000 entries kept every real service out for good.
+        const [name, oldest] = this.candidates.entries().next().value as [string, Candidate];
+        if (oldest.lastTraffic >= point.windowStart) return { kind: 'candidate' };
+        this.candidates.delete(name);
       }
+      c = { traffic: 0, lastTraffic: -Infinity, history: [] };
+      this.candidates.set(point.service, c);
     }
-    // Re-inserted: Map order is least recently seen first.
-    this.candidates.set(point.service, c);
-    if (point.count > 0) c.traffic++;
+    if (point.count > 0) {
+      c.traffic++;
+      c.lastTraffic = point.windowStart;
+      // Map order is oldest latest-traffic first; zeros do not refresh a candidate.
+      this.candidates.delete(point.service);
+      this.candidates.set(point.service, c);
+    }
     if (c.traffic === 0) return { kind: 'candidate' };
     if (c.traffic < this.cfg.minWindowsForSlot) {
       keep(c, point);

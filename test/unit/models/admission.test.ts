@@ -33,8 +33,8 @@ test('one-window junk names never take a slot; a real service still gets one and
   assert.equal(updates.length, 40);
   assert.ok(updates.some((u) => u.forecast !== null), 'checkout is forecast');
   const slots = (f.health().detail as { slots: Record<string, number> }).slots;
-  // Candidates are bounded by the cap too: 10 junk names remembered, one of them made room for checkout.
-  assert.deepEqual(slots, { cap: 10, used: 1, waiting: 9, evictions: 0, refusals: 0 });
+  // Candidates are bounded (10 per slot): 100 junk names remembered, one made room for checkout.
+  assert.deepEqual(slots, { cap: 10, used: 1, waiting: 99, evictions: 0, refusals: 0 });
   assert.equal(await metric(telemetry, 'foresight_forecast_services'), 1);
   assert.equal(await metric(telemetry, 'foresight_forecast_service_cap'), 10);
 });
@@ -61,10 +61,34 @@ test('full slots: the service idle longest is evicted; with none idle the newcom
   // b goes quiet (count-0 windows); after 5 idle windows c takes its slot.
   const out: ForecastUpdate[] = [];
   for (let i = 6; i < 14; i++) out.push(...f.handle([point('a', i, 100), point('b', i, 0, 0), point('c', i, 100)]));
-  // b, evicted, is a candidate again (its zeros are no traffic).
-  assert.deepEqual(slotsOf(), { cap: 2, used: 2, waiting: 1, evictions: 1, refusals: 6 });
+  // b, evicted, is not remembered: its zeros are no traffic.
+  assert.deepEqual(slotsOf(), { cap: 2, used: 2, waiting: 0, evictions: 1, refusals: 6 });
   assert.equal(await metric(telemetry, 'foresight_forecast_slot_events_total', { event: 'evicted' }), 1);
   assert.ok(out.filter((u) => u.service === 'c').length > 0);
+});
+
+test('more names than candidate entries, cycling every window, do not thrash real services out', () => {
+  // The replay case: 1,000 one-line junk names in window 0, then ingest's count-0 points for
+  // each of them every window, beside three real services; 1,003 names for 1,000 entries.
+  const series = (junk: boolean) => {
+    const f = createForecasting(cfg({ maxServices: 100 }), { telemetry: new Telemetry(), clock: new ManualClock(0) });
+    const out: ForecastUpdate[] = [];
+    for (let i = 0; i < 40; i++) {
+      const batch = [point('checkout', i, 100 + 5 * i)];
+      if (junk) for (let j = 0; j < 1000; j++) batch.push(point(`fuzz-junk-${j}`, i, 50, i === 0 ? 1 : 0));
+      batch.push(point('orders', i, 80), point('payments', i, 120));
+      out.push(...f.handle(batch).filter((u) => !u.service.startsWith('fuzz-')));
+    }
+    return out;
+  };
+  const clean = series(false);
+  const junk = series(true);
+  assert.ok(clean.some((u) => u.forecast !== null));
+  // checkout came before the flood in window 0: exactly as without it. orders and payments
+  // were not remembered in window 0 (every entry had traffic then) but are from window 1 on;
+  // before the fix each name was pushed out just before it came back, and none was forecast.
+  assert.deepEqual(junk.filter((u) => u.service === 'checkout'), clean.filter((u) => u.service === 'checkout'));
+  for (const s of ['orders', 'payments']) assert.ok(junk.some((u) => u.service === s && u.forecast !== null), s);
 });
 
 test('config: minWindowsForSlot must not exceed minHistory', () => {
