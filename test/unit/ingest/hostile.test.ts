@@ -175,6 +175,11 @@ test('limits: depth, keys; prototype keys stay data', () => {
   assert.equal(r(`{${base},${Array.from({ length: 9 }, (_, i) => `"k${i}":1`).join(',')}}`), 'too_many_keys: more than 10 keys');
   const deep = createCleaner(config())(raw(`{${base},"x":${'['.repeat(10_000)}${']'.repeat(10_000)}}`), 0);
   assert.ok(!deep.ok && deep.letter.reason === 'too_deep');
+  // Long lines are measured before parsing; brackets and colons inside strings do not count.
+  const many = createCleaner(config())(raw(`{${base},${Array.from({ length: 1200 }, (_, i) => `"k${i}":1`).join(',')}}`), 0);
+  assert.ok(!many.ok && many.letter.reason === 'too_many_keys');
+  const text = createCleaner(config())(raw(`{${base},"msg":"${'[{:\\"'.repeat(800)}"}`), 0);
+  assert.ok(text.ok, 'brackets, colons and escaped quotes inside a string are text');
   const e = r(`{${base},"__proto__":{"polluted":1},"constructor":"c","context":{"__proto__":"p"}}`);
   assert.ok(typeof e === 'object');
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
