@@ -121,7 +121,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
         const r = clean(raw, now);
         if (!r.ok) { reject(r.letter, letters); continue; }
         const e = r.event;
-        const range = inRange(e.ts, windows.watermark);
+        // The event's own partition's watermark is the one it would move; the instance's
+        // (the minimum over partitions) before that partition has one.
+        const part = partitionKey(raw.position);
+        const range = inRange(e.ts, Math.max(windows.watermarks.of(part), windows.watermark));
         if (!range.ok) { reject(deadLetter(raw, 'timestamp_out_of_range', range.detail, now, config.maxLineBytes, keeping), letters); continue; }
         // Lateness first: a refused event must not teach the miner.
         if (windows.isLate(e.ts)) {
@@ -129,7 +132,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
           continue;
         }
         if (e.message !== '') e.template = miner.add(e.message);
-        windows.add(e, partitionKey(raw.position));
+        windows.add(e, part);
         counts.events++;
         telemetry.eventAccepted();
         events.push(e);
