@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: 'The configuration file or environment failed validation.',
   CONFIG_NOT_FOUND: 'The configuration file named on the command line does not exist.',
   SOURCE_FAILED: 'A log source (file, stdin, Kafka, simulator) failed to read.',
+  KAFKA_OUTAGE: 'Kafka stayed unreachable longer than source.kafka.maxOutageMs (default: never); the daemon gives up and exits 1.',
+  KAFKA_EMPTY_RANGE: 'A kafka:// replay range selected no records (no record with an event time in [from, to)).',
   SINK_UNAVAILABLE: 'A sink (Elasticsearch, dead-letter file, action store) could not be written; retried.',
   ACTUATOR_FAILED: 'An actuator could not carry out an action.',
   MODEL_LOAD_FAILED: 'A saved model could not be loaded or failed its checks.',

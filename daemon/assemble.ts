@@ -14,6 +14,7 @@ import { createElasticsearchStore } from '../remediator/store/elasticsearch.ts';
 import { KafkaSource, createKafka, parseKafkaUrl, type KafkaSourceConfig } from '../ingest/sources/kafka/index.ts';
 import { kafkaSourceConfigSchema } from '../ingest/sources/kafka/config.ts';
 import { KafkaDeadLetterSink } from '../ingest/deadletter/kafka.ts';
+import type { KafkaHealth } from '../ingest/sources/kafka/health.ts';
 import type { Config } from './config.ts';
 
 /** Builds the side-effecting parts the config names: source, sinks, actuators. */
@@ -23,6 +24,8 @@ export interface Assembly {
   deadLetters: DeadLetterSink;
   store: RecordStore;
   actuators: Actuator[];
+  /** Kafka sources only: outages and start-up waits, shared with the dead-letter sink. */
+  kafkaHealth?: KafkaHealth;
 }
 
 export interface AssembleOptions {
@@ -63,7 +66,7 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
   if (opts.replayPath?.startsWith('kafka://')) {
     const { topics, range } = parseKafkaUrl(opts.replayPath);
     kafka = replayKafkaConfig(config, topics);
-    source = new KafkaSource(kafka, { batchSize, maxLineBytes, clock: systemClock, log: log.child({ stage: 'source' }), replay: range });
+    source = new KafkaSource(kafka, { batchSize, maxLineBytes, clock: systemClock, log: log.child({ stage: 'source' }), replay: { ...range, slackMs: config.ingest.allowedLatenessMs } });
   } else if (opts.replayPath !== undefined) {
     source = opts.replayPath === '-'
       ? new StdinSource({ batchSize, maxLineBytes, clock: systemClock })
@@ -88,8 +91,11 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
   return {
     source,
     simulator,
+    kafkaHealth: source instanceof KafkaSource ? source.health : undefined,
     // Bad Kafka messages go back to Kafka, where their producers' tooling can see them.
-    deadLetters: kafka ? new KafkaDeadLetterSink(createKafka(kafka, log.child({ stage: 'deadletter' })), kafka.deadLetterTopic) : new FileDeadLetterSink(join(dir, 'dead-letters.ndjson')),
+    deadLetters: kafka && source instanceof KafkaSource
+      ? new KafkaDeadLetterSink(createKafka(kafka, log.child({ stage: 'deadletter' })), kafka.deadLetterTopic, { health: source.health })
+      : new FileDeadLetterSink(join(dir, 'dead-letters.ndjson')),
     store: config.stores.kind === 'elasticsearch' && config.stores.elasticsearch
       ? await createElasticsearchStore(config.stores.elasticsearch, { dir, replay: opts.replay ?? false, log: log.child({ stage: 'store' }) })
       : await createFileStore(dir, { replay: opts.replay ?? false }),

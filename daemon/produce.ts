@@ -29,11 +29,12 @@ export async function produceCli(opts: ProduceCliOptions, io: { stdout: NodeJS.W
   const r = await produceFile(kafka, opts.file, {
     topic: opts.topic,
     serviceFields: config.ingest.fields.service,
+    timeFields: config.ingest.fields.time,
     partitions: opts.partitions,
     onProgress: (n) => { if (n - last >= 100_000) { last = n; io.stderr.write(`produced ${n} lines\n`); } },
   });
   const rate = r.seconds > 0 ? Math.round(r.lines / r.seconds) : r.lines;
-  io.stdout.write(`produced ${r.lines} lines to ${opts.topic} (${r.keyed} keyed by service) in ${r.seconds} s, ${rate} lines/s\n`);
+  io.stdout.write(`produced ${r.lines} lines to ${opts.topic} (${r.keyed} keyed by service, ${r.timed} stamped with their event time) in ${r.seconds} s, ${rate} lines/s\n`);
   if (opts.json) io.stdout.write(JSON.stringify({ topic: opts.topic, ...r, linesPerSecond: rate }) + '\n');
   return 0;
 }

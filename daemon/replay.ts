@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { ForesightError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import { Telemetry } from '../core/telemetry.ts';
 import { loadConfig } from './config.ts';
@@ -61,6 +62,9 @@ export async function replay(opts: ReplayOptions, stdout: NodeJS.WritableStream)
     await parts.store.close();
   }
   const s = pipeline.status();
+  if (opts.path.startsWith('kafka://') && s.lines === 0 && !abort.signal.aborted) {
+    throw new ForesightError('KAFKA_EMPTY_RANGE', `${opts.path}: no record in that range (record timestamps are the logs' event times when loaded with foresight produce)`);
+  }
   // The latest state of each action (planned → executed → verified) is what a reader wants.
   const latest = new Map<string, ActionRecord>();
   for (const a of pipeline.actions) latest.set(a.actionId, a);

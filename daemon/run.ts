@@ -93,8 +93,9 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const http = config.http.enabled
     ? await startHttp(config.http.host, config.http.port, {
       registry: telemetry.registry,
-      ready: () => running && !abort.signal.aborted,
-      status: () => pipeline.status(),
+      // Not ready while the source cannot deliver: starting, waiting for a topic, Kafka away.
+      ready: () => running && !abort.signal.aborted && (parts.source.ready?.() ?? true),
+      status: () => ({ ...pipeline.status(), kafka: parts.kafkaHealth?.detail() }),
       series: pipeline.series,
     })
     : undefined;
@@ -104,6 +105,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     if (abort.signal.aborted) { log.warn({ signal: sig }, 'second signal: exiting now'); process.exit(1); }
     log.info({ signal: sig }, 'shutting down: draining');
     abort.abort();
+    // Waits on an unreachable Kafka (commits, dead letters) end now; what they held is read again.
+    parts.kafkaHealth?.stop();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -115,8 +118,12 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   try {
     await pipeline.run(abort.signal);
   } catch (err) {
-    telemetry.error('daemon', 'INTERNAL', err, 'pipeline failed');
-    code = 1;
+    if (abort.signal.aborted) {
+      log.warn({ err: (err as Error).message }, 'stopped while waiting on Kafka; unacknowledged input will be read again');
+    } else {
+      telemetry.error('daemon', err instanceof ForesightError ? err.code : 'INTERNAL', err, 'pipeline failed');
+      code = 1;
+    }
   } finally {
     running = false;
     await parts.source.close();

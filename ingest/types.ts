@@ -138,6 +138,8 @@ export interface LogSource {
    * changed, so windows held back by a partition that went idle can close.
    */
   partitions?(): ReadonlyArray<{ key: string; idle: boolean }>;
+  /** False while the source cannot deliver (starting, waiting for a topic, broker outage): /readyz 503. */
+  ready?(): boolean;
   close(): Promise<void>;
 }
 

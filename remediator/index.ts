@@ -25,6 +25,8 @@
  * earlier run: decisions there that the store does not hold are dropped, nothing is written.
  */
 import type { Clock } from '../core/clock.ts';
+import { isRetriable } from '../core/errors.ts';
+import { retry } from '../core/retry.ts';
 import type { StageHealth } from '../core/stage.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { Detection } from '../detector/types.ts';
@@ -434,6 +436,18 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
     return out;
   }
 
+  /** Stored records as the run's starting point; those this run already produced are skipped. */
+  function adoptRecorded(records: ActionRecord[]): void {
+    const fresh = records.filter((r) => !stored.has(r.actionId) && !ledger.known.has(r.actionId));
+    for (const r of fresh) stored.set(r.actionId, r);
+    // Folded into the ledger by time as windows pass (catchUp), so a warm start that
+    // re-reads history does not see its own future.
+    backlog = [...backlog, ...fresh].sort((a, b) => a['@timestamp'].localeCompare(b['@timestamp']) || a.actionId.localeCompare(b.actionId));
+    log.info({ records: fresh.length }, 'remediator: recorded actions loaded');
+  }
+  const loader = new AbortController();
+  let recordsPending = false;
+
   return {
     reconfigure(next, nextActuators) {
       config = next;
@@ -446,17 +460,24 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
       if (started) return;
       started = true;
       if (!deps.replay && store.readActions) {
-        const records = await store.readActions();
-        for (const r of records) stored.set(r.actionId, r);
-        // Folded into the ledger by time as windows pass (catchUp), so a warm start that
-        // re-reads history does not see its own future.
-        backlog = [...records].sort((a, b) => a['@timestamp'].localeCompare(b['@timestamp']) || a.actionId.localeCompare(b.actionId));
-        log.info({ records: records.length }, 'remediator: recorded actions loaded');
+        const read = store.readActions.bind(store);
+        try {
+          adoptRecorded(await read());
+        } catch (err) {
+          if (!isRetriable(err)) throw err;
+          // The store (Elasticsearch) is away at start: run, spool, and load the record when
+          // it answers, rather than refuse to start (records keep their deterministic ids).
+          recordsPending = true;
+          log.warn({ err: (err as Error).message }, 'remediator: recorded actions unavailable (store unreachable); starting without them, loading them when it answers');
+          void retry(() => read(), { retries: Number.POSITIVE_INFINITY, initialMs: 1000, maxMs: 30_000, signal: loader.signal })
+            .then((records) => { recordsPending = false; adoptRecorded(records); }, () => undefined);
+        }
       }
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      loader.abort();
       await queue.catch(() => undefined);
       await store.flush();
     },
@@ -471,6 +492,7 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
           recorded,
           adopted,
           warmupDropped,
+          recordsPending,
           unsaved: unsavedActions.length + unsavedDetections.length,
           ...(lastError ? { lastError } : {}),
         },

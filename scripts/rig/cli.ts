@@ -1,12 +1,12 @@
 /**
- * npm run rig -- up [--fresh] | down | status | stop kafka|elasticsearch
+ * npm run rig -- up [--fresh] | down | status | stop kafka|elasticsearch | start kafka|elasticsearch
  *
  * Prints one JSON line on stdout (for scripts); progress goes to stderr.
  * Ports: RIG_KAFKA_PORT (19092), RIG_KAFKA_CONTROLLER_PORT (kafka + 1), RIG_ES_PORT (19200).
  */
 import { rigDown, rigStatus, rigStop, rigUp } from './index.ts';
 
-const USAGE = 'usage: npm run rig -- up [--fresh] | down | status | stop kafka|elasticsearch';
+const USAGE = 'usage: npm run rig -- up [--fresh] | down | status | stop kafka|elasticsearch | start kafka|elasticsearch';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -15,6 +15,13 @@ async function main(argv: string[]): Promise<number> {
     if ((service !== 'kafka' && service !== 'elasticsearch') || more.length > 0) { console.error(USAGE); return 2; }
     // One server only (an outage by hand); `up` starts it again.
     console.log(JSON.stringify({ [service]: await rigStop(service) }));
+    return 0;
+  }
+  if (command === 'start') {
+    const [service, ...more] = rest;
+    if ((service !== 'kafka' && service !== 'elasticsearch') || more.length > 0) { console.error(USAGE); return 2; }
+    // One server only, the other left as it is (stopped, for an outage by hand).
+    console.log(JSON.stringify(await rigUp({ log: (line) => console.error(`[rig] ${line}`) }, service)));
     return 0;
   }
   const unknown = rest.filter((a) => a !== '--fresh' || command !== 'up');

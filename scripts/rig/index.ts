@@ -93,14 +93,19 @@ function endpointsOf(kafka: PidRecord, es: PidRecord): RigEndpoints {
   return { kafkaBrokers: [kafka.endpoint], elasticsearchUrl: es.endpoint };
 }
 
-/** Brings both servers up (idempotent) and resolves once both are healthy. */
-export async function rigUp(options: RigOptions = {}): Promise<RigUpResult> {
+/**
+ * Brings both servers up (idempotent) and resolves once both are healthy; with `only`, just
+ * that one (an outage test restarting Kafka while Elasticsearch is meant to stay down).
+ */
+export async function rigUp(options: RigOptions = {}, only?: RigService): Promise<RigUpResult> {
   const opts = resolveOptions(options);
   const t0 = performance.now();
   const deadline = Date.now() + opts.timeoutMs;
   return withLock(opts.paths, deadline, async () => {
     let kafka = runningRecord(opts.paths, KAFKA);
     let es = runningRecord(opts.paths, ELASTICSEARCH);
+    if (only === 'kafka' && !es) return startOnly(opts, deadline, t0, KAFKA);
+    if (only === 'elasticsearch' && !kafka) return startOnly(opts, deadline, t0, ELASTICSEARCH);
     const started = { kafka: kafka === null, elasticsearch: es === null };
     if (opts.fresh && (kafka || es)) {
       throw new RigError('fresh start requested while the rig is running: run `rig down` first');
@@ -155,6 +160,35 @@ export async function rigUp(options: RigOptions = {}): Promise<RigUpResult> {
 }
 
 export type RigService = 'kafka' | 'elasticsearch';
+
+/** Starts one server while the other stays stopped (the lock is held by the caller). */
+async function startOnly(opts: ReturnType<typeof resolveOptions>, deadline: number, t0: number, name: typeof KAFKA | typeof ELASTICSEARCH): Promise<RigUpResult> {
+  let rec = runningRecord(opts.paths, name);
+  const startedNow = rec === null;
+  if (!rec) {
+    const art = ensureArtifacts(opts.paths, opts.log);
+    if (name === KAFKA) {
+      await assertPortFree(opts.kafkaPort, 'Kafka');
+      prepareKafka(opts, art.kafkaLibs);
+      rec = startKafka(opts, art.kafkaLibs);
+    } else {
+      await assertPortFree(opts.esPort, 'Elasticsearch');
+      rec = startElasticsearch(opts, prepareElasticsearch(opts, art.esHome));
+    }
+    opts.log(`started ${name} alone (pid ${rec.pid})`);
+  }
+  const r = rec;
+  await waitUntil(name, () => (name === KAFKA ? kafkaHealthy : elasticsearchHealthy)(r.endpoint), {
+    deadline, alive: () => runningRecord(opts.paths, name) !== null, logHint: join(opts.paths.logs, `${name}.log`),
+  });
+  return {
+    kafkaBrokers: name === KAFKA ? [r.endpoint] : [`127.0.0.1:${opts.kafkaPort}`],
+    elasticsearchUrl: name === ELASTICSEARCH ? r.endpoint : `http://127.0.0.1:${opts.esPort}`,
+    started: { kafka: name === KAFKA && startedNow, elasticsearch: name === ELASTICSEARCH && startedNow },
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+    versions,
+  };
+}
 
 /**
  * Stops one server, leaving the other running; `rigUp()` brings it back. Anyone else using

@@ -42,7 +42,10 @@ function serverProperties(opts: ResolvedOptions, dataDir: string): string {
     'share.coordinator.state.topic.min.isr=1',
     // Tests create groups constantly; the default 3 s delay would slow every one of them.
     'group.initial.rebalance.delay.ms=0',
-    'log.retention.hours=24',
+    // `foresight produce` stamps records with the logs' own (often months old) event time;
+    // time-based retention would delete them within minutes, so the rig bounds size instead.
+    'log.retention.ms=-1',
+    'log.retention.bytes=1073741824',
     'log.segment.bytes=67108864',
     '',
   ].join('\n');

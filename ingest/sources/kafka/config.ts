@@ -62,6 +62,14 @@ export const kafkaSourceConfigSchema = z.object({
    * dead-lettered `too_late`).
    */
   idleMs: z.number().int().min(100).default(30_000),
+  /**
+   * Kafka unreachable (fetch, offset commit, dead-letter produce) is waited out: retried
+   * with backoff, nothing committed, /readyz 503. After this long unreachable the daemon
+   * gives up and exits 1 (KAFKA_OUTAGE); 0, the default, waits for ever.
+   */
+  maxOutageMs: z.number().int().min(0).default(0),
+  /** How often a missing source topic is looked for again at start. */
+  topicWaitMs: z.number().int().positive().default(2000),
 }).strict();
 
 export type KafkaSourceConfig = z.infer<typeof kafkaSourceConfigSchema>;

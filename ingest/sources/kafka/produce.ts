@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { systemClock } from '../../../core/clock.ts';
 import { ForesightError } from '../../../core/errors.ts';
 import { compilePath, isPlainObject, lookupPath } from '../../clean/lookup.ts';
+import { parseTimestamp } from '../../clean/timestamp.ts';
 import { FileSource } from '../file.ts';
 
 /**
@@ -9,12 +10,20 @@ import { FileSource } from '../file.ts';
  * keyed by service so one service's lines stay in order on one partition. Lines that do
  * not parse, or carry no service, are produced too (key null): the daemon is the one that
  * judges input, and malformed-input tests and demos need them to reach it.
+ *
+ * Each record's Kafka timestamp is the log's own event time (the first time alias that
+ * parses), so `replay kafka://T?from=&to=` and warm starts seek by event time; lines
+ * without one get the broker's time. Historical logs carry old timestamps, which a
+ * topic's time-based retention would delete within minutes, so a topic created here has
+ * `retention.ms=-1` (size limits, if any, still apply).
  */
 
 export interface ProduceOptions {
   topic: string;
   /** Service aliases, as in ingest.fields.service. */
   serviceFields: string[];
+  /** Time aliases, as in ingest.fields.time: the record timestamp is the log's event time. */
+  timeFields?: string[];
   /** Partitions if the topic has to be created (default 1: one ordered stream, like the file). */
   partitions?: number;
   /** Messages per produce request. */
@@ -25,41 +34,62 @@ export interface ProduceOptions {
 export interface ProduceResult {
   lines: number;
   keyed: number;
+  /** Records whose Kafka timestamp is the log's event time. */
+  timed: number;
   seconds: number;
 }
 
-export function serviceKeyOf(line: string, paths: ReturnType<typeof compilePath>[]): string | null {
+type Path = ReturnType<typeof compilePath>;
+
+export function serviceKeyOf(line: string, paths: Path[]): string | null {
+  return recordOf(line, paths, []).key;
+}
+
+/** The record key (service) and timestamp (event time, epoch ms) of one line, where it has them. */
+export function recordOf(line: string, servicePaths: Path[], timePaths: Path[]): { key: string | null; timestamp?: number } {
   let obj: unknown;
-  try { obj = JSON.parse(line); } catch { return null; }
-  if (!isPlainObject(obj)) return null;
-  for (const p of paths) {
+  try { obj = JSON.parse(line); } catch { return { key: null }; }
+  if (!isPlainObject(obj)) return { key: null };
+  let key: string | null = null;
+  for (const p of servicePaths) {
     const v = lookupPath(obj, p);
-    if (typeof v === 'string' && v !== '') return v;
+    if (typeof v === 'string' && v !== '') { key = v; break; }
   }
-  return null;
+  for (const p of timePaths) {
+    const v = lookupPath(obj, p);
+    if (v === undefined) continue;
+    const t = parseTimestamp(v);
+    return t.ok ? { key, timestamp: t.ms } : { key };
+  }
+  return { key };
 }
 
 export async function produceFile(kafka: Kafka, path: string, opts: ProduceOptions): Promise<ProduceResult> {
   const started = performance.now();
   const paths = opts.serviceFields.map(compilePath);
+  const timePaths = (opts.timeFields ?? []).map(compilePath);
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const source = new FileSource(path, { clock: systemClock, batchSize: opts.chunk ?? 2000, maxLineBytes: 16 * 1024 * 1024 });
   let lines = 0;
   let keyed = 0;
+  let timed = 0;
   try {
     await admin.connect();
     const existing = await admin.listTopics();
     if (!existing.includes(opts.topic)) {
-      await admin.createTopics({ topics: [{ topic: opts.topic, numPartitions: opts.partitions ?? 1 }], waitForLeaders: true });
+      await admin.createTopics({ topics: [{ topic: opts.topic, numPartitions: opts.partitions ?? 1, configEntries: [{ name: 'retention.ms', value: '-1' }] }], waitForLeaders: true });
     }
     await producer.connect();
     const signal = new AbortController().signal;
     for await (const batch of source.batches(signal)) {
       const messages = batch.map((r) => {
-        const key = serviceKeyOf(r.text, paths);
+        const { key, timestamp } = recordOf(r.text, paths, timePaths);
         if (key !== null) keyed++;
-        return { key, value: r.text };
+        // The broker refuses timestamps too far ahead (message.timestamp.after.max.ms, 1 h by default in Kafka 4).
+        if (timestamp === undefined || timestamp > Date.now() + 3_600_000) return { key, value: r.text };
+        timed++;
+        return { key, value: r.text, timestamp: String(timestamp) };
       });
       await producer.send({ topic: opts.topic, acks: -1, messages });
       lines += batch.length;
@@ -73,5 +103,5 @@ export async function produceFile(kafka: Kafka, path: string, opts: ProduceOptio
     await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
   }
-  return { lines, keyed, seconds: Number(((performance.now() - started) / 1000).toFixed(3)) };
+  return { lines, keyed, timed, seconds: Number(((performance.now() - started) / 1000).toFixed(3)) };
 }

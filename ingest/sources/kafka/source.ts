@@ -40,17 +40,22 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kaf
 import type { Clock } from '../../../core/clock.ts';
 import { ForesightError } from '../../../core/errors.ts';
 import type { Logger } from '../../../core/log.ts';
-import { retry } from '../../../core/retry.ts';
 import type { LogSource, RawInput } from '../../types.ts';
 import { createKafka } from './client.ts';
 import type { KafkaSourceConfig } from './config.ts';
 import { PartitionTracker } from './partitions.ts';
+import { KafkaHealth, untilDelivered, waitForTopics } from './health.ts';
 
 export interface KafkaReplayRange {
   /** Epoch ms; default the earliest retained message. */
   from?: number;
   /** Epoch ms, exclusive; default the high-water marks at start. */
   to?: number;
+  /**
+   * Event time is only roughly in offset order: the read goes on until records are this much
+   * past `to`, and keeps only those inside [from, to) (the ingest's allowed lateness).
+   */
+  slackMs?: number;
 }
 
 export interface KafkaSourceOptions {
@@ -61,6 +66,8 @@ export interface KafkaSourceOptions {
   replay?: KafkaReplayRange;
   /** For tests and embedding: an existing client instead of one built from the config. */
   kafka?: Kafka;
+  /** Shared with the dead-letter sink; one is made from the config when absent. */
+  health?: KafkaHealth;
 }
 
 interface Handoff {
@@ -87,6 +94,8 @@ export class KafkaSource implements LogSource {
   private readonly cfg: KafkaSourceConfig;
   private readonly opts: KafkaSourceOptions;
   private readonly kafka: Kafka;
+  /** Outages and start-up waits (see health.ts): readiness, back-pressure, give-up. */
+  readonly health: KafkaHealth;
   private readonly groupId: string;
   private consumer: Consumer | undefined;
   private readonly queue: Handoff[] = [];
@@ -113,7 +122,7 @@ export class KafkaSource implements LogSource {
   private readonly tracker: PartitionTracker;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Counters for status and tests. */
-  readonly stats = { messages: 0, warmupMessages: 0, redelivered: 0, commits: 0, firstOffsets: new Map<string, string>(), warmupFrom: new Map<string, string>() };
+  readonly stats = { messages: 0, outOfRange: 0, warmupMessages: 0, redelivered: 0, commits: 0, firstOffsets: new Map<string, string>(), warmupFrom: new Map<string, string>() };
 
   constructor(cfg: KafkaSourceConfig, opts: KafkaSourceOptions) {
     this.cfg = cfg;
@@ -122,6 +131,8 @@ export class KafkaSource implements LogSource {
     this.groupId = opts.replay ? `${cfg.groupId}-replay-${randomUUID()}` : cfg.groupId;
     this.name = `kafka:${cfg.topics.join(',')}`;
     this.tracker = new PartitionTracker(cfg.idleMs);
+    this.health = opts.health ?? new KafkaHealth({ maxOutageMs: cfg.maxOutageMs, log: opts.log });
+    this.health.onGiveUp((err) => this.fail(err));
   }
 
   partitions(): ReturnType<PartitionTracker['states']> {
@@ -134,6 +145,8 @@ export class KafkaSource implements LogSource {
     this.queue.push({ inputs: [], done: () => undefined });
     this.signal();
   }
+
+  ready(): boolean { return this.health.ready(); }
 
   private get log(): Logger | undefined { return this.opts.log; }
 
@@ -164,7 +177,7 @@ export class KafkaSource implements LogSource {
         this.committed.set(tp(topic, partition), BigInt(offset));
       }
       const byTime = startAt === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, startAt);
-      const toTime = replay?.to === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, replay.to);
+      const toTime = replay?.to === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, replay.to + (replay.slackMs ?? 0));
       for (const w of water) {
         const key = tp(topic, w.partition);
         if (replay) {
@@ -172,7 +185,8 @@ export class KafkaSource implements LogSource {
           const cut = toTime?.find((t) => t.partition === w.partition);
           if (cut && BigInt(cut.offset) >= 0n && BigInt(cut.offset) < end) end = BigInt(cut.offset);
           const from = byTime?.find((t) => t.partition === w.partition);
-          const start = from && BigInt(from.offset) >= 0n ? BigInt(from.offset) : BigInt(w.low);
+          // No record at or after `from`: nothing to read (not the whole partition).
+          const start = from ? (BigInt(from.offset) >= 0n ? BigInt(from.offset) : BigInt(w.high)) : BigInt(w.low);
           this.ends.set(key, end);
           if (start < end) this.pendingEnds.add(key);
           seeks.push({ topic, partition: w.partition, offset: String(start) });
@@ -187,19 +201,25 @@ export class KafkaSource implements LogSource {
 
   private async begin(): Promise<void> {
     const admin = this.kafka.admin();
-    let seeks: Array<{ topic: string; partition: number; offset: string }>;
-    try {
+    // A replay names its topics explicitly: a missing one is an error, not something to wait for.
+    await waitForTopics(this.health, async () => {
       await admin.connect();
-      seeks = await this.position(admin);
-      for (const topic of this.cfg.topics) {
-        const partitions = seeks.filter((s) => s.topic === topic).map(({ partition, offset }) => ({ partition, offset }));
-        if (partitions.length) await admin.setOffsets({ groupId: this.groupId, topic, partitions });
+      return admin.listTopics();
+    }, this.cfg.topics, { everyMs: this.cfg.topicWaitMs, wait: !this.opts.replay });
+    await untilDelivered(this.health, 'metadata', async () => {
+      try {
+        await admin.connect();
+        const found = await this.position(admin);
+        for (const topic of this.cfg.topics) {
+          const partitions = found.filter((s) => s.topic === topic).map(({ partition, offset }) => ({ partition, offset }));
+          if (partitions.length) await admin.setOffsets({ groupId: this.groupId, topic, partitions });
+        }
+      } catch (err) {
+        throw new ForesightError('SOURCE_FAILED', `cannot reach Kafka at ${this.cfg.brokers.join(',')}: ${(err as Error).message}`, { retriable: true, cause: err });
+      } finally {
+        await admin.disconnect().catch(() => undefined);
       }
-    } catch (err) {
-      throw new ForesightError('SOURCE_FAILED', `cannot reach Kafka at ${this.cfg.brokers.join(',')}: ${(err as Error).message}`, { retriable: true, cause: err });
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+    });
     if (this.opts.replay && this.pendingEnds.size === 0) { this.finished = true; return; }
 
     const consumer = this.kafka.consumer({
@@ -221,8 +241,12 @@ export class KafkaSource implements LogSource {
     this.idleTimer = setInterval(() => { if (this.tracker.tick(Date.now())) this.tick(); }, Math.max(50, Math.min(1000, this.cfg.idleMs / 4)));
     this.idleTimer.unref();
     consumer.on(consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) this.fail(new ForesightError('SOURCE_FAILED', `Kafka consumer crashed: ${e.payload.error.message}`, { cause: e.payload.error }));
+      // kafkajs restarts the consumer itself after a retriable crash (a broker away): wait.
+      if (e.payload.restart) this.health.markDown('fetch', e.payload.error);
+      else this.fail(new ForesightError('SOURCE_FAILED', `Kafka consumer crashed: ${e.payload.error.message}`, { cause: e.payload.error }));
     });
+    consumer.on(consumer.events.GROUP_JOIN, () => { this.health.started(); this.health.markUp('fetch'); });
+    consumer.on(consumer.events.FETCH, () => this.health.markUp('fetch'));
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: this.cfg.topics, fromBeginning: this.cfg.start !== 'latest' });
@@ -276,6 +300,14 @@ export class KafkaSource implements LogSource {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  /** A replay by event time keeps only records whose timestamp (the log's event time, see produce.ts) is in [from, to). */
+  private outOfRange(m: KafkaMessage): boolean {
+    const r = this.opts.replay;
+    if (!r || (r.from === undefined && r.to === undefined)) return false;
+    const ts = Number(m.timestamp);
+    return (r.from !== undefined && ts < r.from) || (r.to !== undefined && ts >= r.to);
   }
 
   /** Whether a batch yielded by `batches()` is re-read history (warm start) rather than new input. */
@@ -352,6 +384,7 @@ export class KafkaSource implements LogSource {
       if (end !== undefined && off >= end) break;
       lastOffset = m.offset;
       if (off <= seen) { this.stats.redelivered++; resolveOffset(m.offset); continue; }
+      if (this.outOfRange(m)) { this.stats.outOfRange++; resolveOffset(m.offset); continue; }
       // A chunk is all history or all new input, never both.
       const warm = resume !== undefined && off < resume;
       if (warm !== chunkWarm && !(await handOver())) return;
@@ -376,7 +409,13 @@ export class KafkaSource implements LogSource {
     return new Promise<boolean>((resolve) => {
       let settled = false;
       const timer = setInterval(() => {
-        if (!alive()) { finish(false); return; }
+        if (!alive()) {
+          // Not taken yet: withdraw it, the restarted consumer fetches it again.
+          const i = this.queue.indexOf(handoff);
+          if (i >= 0) this.queue.splice(i, 1);
+          finish(false);
+          return;
+        }
         heartbeat().catch(() => undefined);
       }, HEARTBEAT_MS);
       const finish = (processed: boolean): void => {
@@ -385,8 +424,9 @@ export class KafkaSource implements LogSource {
         clearInterval(timer);
         resolve(processed);
       };
+      const handoff: Handoff = { inputs, done: finish };
       if (this.closed || this.draining) { finish(false); return; }
-      this.queue.push({ inputs, done: finish });
+      this.queue.push(handoff);
       this.signal();
     });
   }
@@ -403,7 +443,7 @@ export class KafkaSource implements LogSource {
         if (this.failure) throw this.failure;
         if (signal.aborted) return;
         const next = this.queue.shift();
-        if (next) { current = next; yield next.inputs; continue; }
+        if (next) { current = next; this.noteHanded(next.inputs); yield next.inputs; continue; }
         if (this.finished) return;
         await new Promise<void>((resolve) => { this.wake = resolve; });
       }
@@ -418,6 +458,20 @@ export class KafkaSource implements LogSource {
       } catch {
         // not running: nothing to pause
       }
+    }
+  }
+
+  /**
+   * Marks a chunk as taken by the pipeline, before it is processed: if the consumer stops
+   * meanwhile (a broker outage, a rebalance), the restarted one fetches these offsets again
+   * and they must be skipped, not counted twice.
+   */
+  private noteHanded(inputs: RawInput[]): void {
+    for (const r of inputs) {
+      if (r.position.kind !== 'kafka') continue;
+      const key = tp(r.position.topic, r.position.partition);
+      const off = BigInt(r.position.offset);
+      if (off > (this.handed.get(key) ?? -1n)) this.handed.set(key, off);
     }
   }
 
@@ -437,16 +491,22 @@ export class KafkaSource implements LogSource {
       .map(([, v]) => ({ topic: v.topic, partition: v.partition, offset: String(v.offset) }));
     if (commits.length === 0) return;
     const consumer = this.consumer;
-    try {
-      await retry(() => consumer.commitOffsets(commits), { retries: 3, initialMs: 200, maxMs: 2000 });
-    } catch (err) {
-      const type = protocolErrorType(err);
-      if (type && REBALANCE_ERRORS.has(type)) {
-        this.log?.warn({ type, commits }, 'offset commit skipped during a rebalance; those records will be read again');
-        return;
+    // A broker away is waited out here (health.ts): the pipeline stops pulling meanwhile.
+    const done = await untilDelivered(this.health, 'commit', async () => {
+      try {
+        await consumer.commitOffsets(commits);
+        return true;
+      } catch (err) {
+        // kafkajs's retrier wraps the protocol error: its type is on a cause.
+        const type = protocolErrorType(err);
+        if (type && REBALANCE_ERRORS.has(type)) {
+          this.log?.warn({ type, commits }, 'offset commit skipped during a rebalance; those records will be read again');
+          return false;
+        }
+        throw new ForesightError('SOURCE_FAILED', `cannot commit Kafka offsets: ${(err as Error).message}`, { retriable: true, cause: err });
       }
-      throw new ForesightError('SOURCE_FAILED', `cannot commit Kafka offsets: ${(err as Error).message}`, { retriable: true, cause: err });
-    }
+    });
+    if (!done) return;
     this.stats.commits++;
     for (const c of commits) this.committed.set(tp(c.topic, c.partition), BigInt(c.offset));
   }
@@ -455,6 +515,7 @@ export class KafkaSource implements LogSource {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.idleTimer);
+    this.health.stop();
     for (const h of this.queue.splice(0)) h.done(false);
     const consumer = this.consumer;
     this.consumer = undefined;

@@ -65,6 +65,8 @@ export async function makeDataset(): Promise<Dataset> {
 
 export interface Reference {
   detections: string[];
+  /** Event time (`at`) of each detection, in report order. */
+  detectionTimes: number[];
   /** actionId → final status. */
   actions: Map<string, string>;
   seconds: number;
@@ -78,8 +80,8 @@ export async function replayReference(ds: Pick<Dataset, 'file'>, ingest?: Record
   const report = join(dir, 'report.json');
   const r = await runCli(['replay', ds.file, '--config', cfg, '--report', report], { cwd: dir, env: { KAFKA_BROKERS: '', ELASTICSEARCH_URL: '' } });
   if (r.code !== 0) throw new Error(`replay failed: ${r.stderr}`);
-  const rep = JSON.parse(readFileSync(report, 'utf8')) as { detections: Array<{ id: string }>; actions: Array<{ actionId: string; status: string }>; seconds: number };
-  return { detections: rep.detections.map((d) => d.id).sort(), actions: new Map(rep.actions.map((a) => [a.actionId, a.status])), seconds: rep.seconds };
+  const rep = JSON.parse(readFileSync(report, 'utf8')) as { detections: Array<{ id: string; at: number }>; actions: Array<{ actionId: string; status: string }>; seconds: number };
+  return { detections: rep.detections.map((d) => d.id).sort(), detectionTimes: rep.detections.map((d) => d.at), actions: new Map(rep.actions.map((a) => [a.actionId, a.status])), seconds: rep.seconds };
 }
 
 export interface DaemonSetup {
@@ -141,6 +143,12 @@ export class Daemon {
   }
 
   get stderr(): string { return this.err; }
+
+  /** /readyz's status code, or undefined before the listener is up. */
+  async readyz(): Promise<number | undefined> {
+    if (!this.url) return undefined;
+    return (await fetch(`${this.url}/readyz`)).status;
+  }
 
   async status(): Promise<Status | undefined> {
     if (!this.url) return undefined;
