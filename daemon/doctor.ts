@@ -64,8 +64,11 @@ async function kafka(config: Config): Promise<Check> {
     const c = await within(admin.describeCluster(), 'Kafka');
     const topics = config.source.kafka?.topics ?? [];
     const existing = new Set(await within(admin.listTopics(), 'Kafka'));
+    // A missing source topic is a failure: the daemon would only wait for it.
+    const missing = topics.filter((t) => !existing.has(t));
     return {
-      ok: true, configured: true, used, brokers: conn.brokers, clusterId: c.clusterId, controller: c.controller,
+      ok: missing.length === 0, configured: true,
+      ...(missing.length > 0 ? { error: `topic ${missing.join(', ')} does not exist (the daemon waits for it)` } : {}), used, brokers: conn.brokers, clusterId: c.clusterId, controller: c.controller,
       nodes: c.brokers.length, topics: Object.fromEntries(topics.map((t) => [t, existing.has(t)])),
       // The Kafka protocol does not report a server version; the nodes' API versions imply it.
     };

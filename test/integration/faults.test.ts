@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import YAML from 'yaml';
 import { rigStop, rigUp, type RigEndpoints } from '../../scripts/rig/index.ts';
 import { DEAD_LETTER_HEADERS } from '../../ingest/deadletter/kafka.ts';
 import {
-  Daemon, dropIndices, dropTopics, ensureRig, kafkaClient, makeDataset, produce, readEs, replayReference,
-  uniqueName, writeDaemonConfig, type Dataset, type Reference,
+  Daemon, dropIndices, dropTopics, ensureRig, kafkaClient, makeDataset, produce, readEs, replayReference, runCli,
+  tempDir, uniqueName, writeDaemonConfig, type Dataset, type Reference,
 } from './support/stack.ts';
 
 let rig: RigEndpoints;
@@ -28,7 +29,16 @@ before(async () => {
   assert.ok(ref.actions.size >= 3, 'the scenario leads to actions');
 }, { timeout: 300_000 });
 
+/** Every daemon started here; one a failed test left running is killed at the end. */
+const daemons: Daemon[] = [];
+function startDaemon(setup: ReturnType<typeof writeDaemonConfig>): Daemon {
+  const d = new Daemon(setup);
+  daemons.push(d);
+  return d;
+}
+
 after(async () => {
+  for (const d of daemons) if (d.child.exitCode === null && d.child.signalCode === null) await d.kill();
   if (!rig) return;
   await rigUp().catch(() => undefined);
   await dropTopics(rig, topics.flatMap((t) => [t, `${t}.dlq`]));
@@ -91,8 +101,8 @@ test('Kafka broker stopped for 90 s mid-run (also #9\'s 30 s case) and Elasticse
 
   assert.notEqual(await rigStop('elasticsearch'), undefined);
   const t0 = Date.now();
-  const kd = new Daemon(kSetup);
-  const ed = new Daemon(eSetup);
+  const kd = startDaemon(kSetup);
+  const ed = startDaemon(eSetup);
   const watch = watchReadiness({ kafka: kd, es: ed });
   try {
     // Generous: on a loaded 2-core machine a daemon has taken over a minute to start.
@@ -165,7 +175,7 @@ test('a 5 MB malformed message and 10,000 malformed messages in one batch all re
   await producer.send({ topic: n.topic, messages: Array.from({ length: 20 }, (_, i) => ({ value: good(i) })) });
   // One pipeline batch for all 10,000: fetch and batch limits above their size.
   const setup = writeDaemonConfig({ rig, ...n, batchSize: 20_000, kafka: { maxBytesPerPartition: 16 << 20 } });
-  const daemon = new Daemon(setup);
+  const daemon = startDaemon(setup);
   try {
     // Lines are counted when a batch is taken, dead letters once they are durable.
     const s = await daemon.until('every message read and dead-lettered', (st) => st.lines === 10_021 && st.deadLetters === 10_001, 240_000);
@@ -205,10 +215,10 @@ test('a 5 MB malformed message and 10,000 malformed messages in one batch all re
   assert.equal(tooLarge?.['foresight.raw.bytes'], String(Buffer.byteLength(huge)));
 });
 
-test('the source topic missing at start and created 20 s later: the daemon waits (one log line, /readyz 503), then processes it', { timeout: 120_000 }, async () => {
+test('the source topic missing at start and created 20 s later: the daemon waits (one log line, /readyz 503), then processes it', { timeout: 300_000 }, async () => {
   const n = names('missing');
   const setup = writeDaemonConfig({ rig, ...n });
-  const daemon = new Daemon(setup);
+  const daemon = startDaemon(setup);
   const few = writeLines(setup.dir, 'few.ndjson', fileLines(data.file).slice(0, 300));
   try {
     await daemon.until('the wait logged', () => daemon.stderr.includes(`waiting for topic ${n.topic}`), 30_000);
@@ -218,6 +228,12 @@ test('the source topic missing at start and created 20 s later: the daemon waits
     await sleep(20_000);
     assert.equal(daemon.child.exitCode, null, 'still running after 20 s without its topic');
     assert.equal(await daemon.readyz(), 503);
+    // `foresight doctor` on the same config calls the missing topic a failure.
+    const doc = await runCli(['doctor', '--json', '--config', setup.config], { cwd: setup.dir, env: { KAFKA_BROKERS: '', ELASTICSEARCH_URL: '' } });
+    const report = JSON.parse(doc.stdout.trim().split('\n').pop()!) as { ok: boolean; kafka: { ok: boolean; error?: string } };
+    assert.notEqual(doc.code, 0, doc.stdout);
+    assert.equal(report.kafka.ok, false);
+    assert.match(report.kafka.error ?? '', new RegExp(`topic ${n.topic} does not exist`));
     await produce(rig, n.topic, few);
     const s = await daemon.until('the topic read once it exists', (st) => st.lines === 300, 60_000);
     assert.equal(s.deadLetters, 0);
@@ -228,4 +244,33 @@ test('the source topic missing at start and created 20 s later: the daemon waits
     assert.equal(await daemon.stop(), 0, daemon.stderr.slice(-2000));
   }
   assert.equal(daemon.stderr.split('\n').filter((l) => l.includes('waiting for topic')).length, 1, 'one log line for the wait');
+});
+
+test('kafka:// replay by event-time range: a range taken from a file replay\'s report replays exactly the lines in it; an empty range exits non-zero with a message', { timeout: 180_000 }, async () => {
+  const n = names('replay-range');
+  await produce(rig, n.topic, data.file);
+  const dir = tempDir('range');
+  const cfg = join(dir, 'replay.yaml');
+  writeFileSync(cfg, YAML.stringify({ log: { level: 'warn' }, remediator: { mode: 'dry_run', actuators: ['log'] }, stores: { kind: 'file', dir: join(dir, 'var') } }));
+  const env = { KAFKA_BROKERS: rig.kafkaBrokers.join(','), ELASTICSEARCH_URL: '' };
+  // Half an hour before the file replay's first detection to ten minutes after it.
+  const at = ref.detectionTimes[0]!;
+  const from = at - 30 * 60_000;
+  const to = at + 10 * 60_000;
+  const expected = fileLines(data.file).filter((l) => {
+    const ts = Date.parse((JSON.parse(l) as { timestamp: string }).timestamp);
+    return ts >= from && ts < to;
+  }).length;
+  assert.ok(expected > 500, `${expected} lines in the range`);
+  const report = join(dir, 'report.json');
+  const url = `kafka://${n.topic}?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+  const r = await runCli(['replay', url, '--config', cfg, '--report', report], { cwd: dir, env });
+  assert.equal(r.code, 0, r.stderr);
+  const rep = JSON.parse(readFileSync(report, 'utf8')) as { lines: number };
+  assert.equal(rep.lines, expected, 'exactly the lines whose event time is in [from, to)');
+  console.error(`[it] ${url}: ${rep.lines} lines of ${data.lines}`);
+
+  const empty = await runCli(['replay', `kafka://${n.topic}?from=2030-01-01T00:00:00Z&to=2030-01-02T00:00:00Z`, '--config', cfg], { cwd: dir, env });
+  assert.notEqual(empty.code, 0);
+  assert.match(empty.stderr, /no record in that range/);
 });

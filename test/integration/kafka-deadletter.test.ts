@@ -67,7 +67,8 @@ test('malformed Kafka messages end in the dead-letter topic with reason and sour
 });
 
 test('foresight doctor --json reports the native TensorFlow backend and the rig\'s Kafka and Elasticsearch', { timeout: 60_000 }, async () => {
-  const r = await runCli(['doctor', '--json'], { cwd: tempDir('doctor'), env: { KAFKA_BROKERS: rig.kafkaBrokers.join(','), ELASTICSEARCH_URL: rig.elasticsearchUrl, FORESIGHT_HTTP__PORT: '0' } });
+  // The source topic must exist (a missing one is a failure): the one the test above created.
+  const r = await runCli(['doctor', '--json'], { cwd: tempDir('doctor'), env: { KAFKA_BROKERS: rig.kafkaBrokers.join(','), ELASTICSEARCH_URL: rig.elasticsearchUrl, FORESIGHT_HTTP__PORT: '0', FORESIGHT_SOURCE__KAFKA__TOPICS: `[${topic}]` } });
   const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
     ok: boolean; tensorflow: { backend: string; native: boolean }; kafka: { ok: boolean; nodes: number }; elasticsearch: { ok: boolean; version: string };
   };

@@ -10,7 +10,7 @@ import { VERSIONS } from '../../../scripts/rig/versions.ts';
 // config and the test rig: service names, environment names, ports and versions.
 const root = new URL('../../../', import.meta.url);
 const compose = YAML.parse(readFileSync(fileURLToPath(new URL('docker-compose.yml', root)), 'utf8')) as {
-  services: Record<string, { image?: string; build?: string; ports?: string[]; environment?: Record<string, string>; healthcheck?: { test: unknown }; depends_on?: Record<string, { condition: string }> }>;
+  services: Record<string, { image?: string; build?: string; restart?: string; command?: unknown; ports?: string[]; environment?: Record<string, string>; healthcheck?: { test: unknown }; depends_on?: Record<string, { condition: string }> }>;
 };
 const svc = (name: string) => {
   const s = compose.services[name];
@@ -18,11 +18,20 @@ const svc = (name: string) => {
   return s;
 };
 
-test('the stack has Kafka, Elasticsearch, Kibana and the daemon, each with a healthcheck', () => {
-  assert.deepEqual(Object.keys(compose.services).sort(), ['elasticsearch', 'foresight', 'kafka', 'kibana']);
-  for (const [name, s] of Object.entries(compose.services)) assert.ok(s.healthcheck?.test, `${name} has a healthcheck`);
+test('the stack has Kafka, Elasticsearch, Kibana and the daemon, each with a healthcheck, and a one-shot that creates the topics', () => {
+  assert.deepEqual(Object.keys(compose.services).sort(), ['elasticsearch', 'foresight', 'kafka', 'kafka-init', 'kibana']);
+  for (const [name, s] of Object.entries(compose.services)) if (name !== 'kafka-init') assert.ok(s.healthcheck?.test, `${name} has a healthcheck`);
   assert.equal(svc('foresight').build, '.');
-  assert.deepEqual(svc('foresight').depends_on, { kafka: { condition: 'service_healthy' }, elasticsearch: { condition: 'service_healthy' } });
+  assert.equal(svc('foresight').restart, 'unless-stopped');
+  assert.deepEqual(svc('foresight').depends_on, { kafka: { condition: 'service_healthy' }, 'kafka-init': { condition: 'service_completed_successfully' }, elasticsearch: { condition: 'service_healthy' } });
+  const init = svc('kafka-init');
+  assert.equal(init.image, svc('kafka').image);
+  assert.deepEqual(init.depends_on, { kafka: { condition: 'service_healthy' } });
+  const script = String(init.command);
+  // The daemon's default source and dead-letter topics.
+  const defaults = configSchema.parse({ source: { kind: 'kafka', kafka: { brokers: ['kafka:9092'], topics: ['foresight-logs'] } } }).source.kafka!;
+  for (const t of [...defaults.topics, defaults.deadLetterTopic]) assert.ok(script.includes(t), `creates ${t}`);
+  assert.match(script, /--if-not-exists/);
 });
 
 test('host ports are the rig\'s (Kafka 19092, Elasticsearch 19200) and the daemon\'s default HTTP port', () => {
