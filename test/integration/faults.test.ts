@@ -228,12 +228,6 @@ test('the source topic missing at start and created 20 s later: the daemon waits
     await sleep(20_000);
     assert.equal(daemon.child.exitCode, null, 'still running after 20 s without its topic');
     assert.equal(await daemon.readyz(), 503);
-    // `foresight doctor` on the same config calls the missing topic a failure.
-    const doc = await runCli(['doctor', '--json', '--config', setup.config], { cwd: setup.dir, env: { KAFKA_BROKERS: '', ELASTICSEARCH_URL: '' } });
-    const report = JSON.parse(doc.stdout.trim().split('\n').pop()!) as { ok: boolean; kafka: { ok: boolean; error?: string } };
-    assert.notEqual(doc.code, 0, doc.stdout);
-    assert.equal(report.kafka.ok, false);
-    assert.match(report.kafka.error ?? '', new RegExp(`topic ${n.topic} does not exist`));
     await produce(rig, n.topic, few);
     const s = await daemon.until('the topic read once it exists', (st) => st.lines === 300, 60_000);
     assert.equal(s.deadLetters, 0);

@@ -66,17 +66,20 @@ test('malformed Kafka messages end in the dead-letter topic with reason and sour
   });
 });
 
-test('foresight doctor --json reports the native TensorFlow backend and the rig\'s Kafka and Elasticsearch', { timeout: 60_000 }, async () => {
-  // The source topic must exist (a missing one is a failure): the one the test above created.
-  const r = await runCli(['doctor', '--json'], { cwd: tempDir('doctor'), env: { KAFKA_BROKERS: rig.kafkaBrokers.join(','), ELASTICSEARCH_URL: rig.elasticsearchUrl, FORESIGHT_HTTP__PORT: '0', FORESIGHT_SOURCE__KAFKA__TOPICS: `[${topic}]` } });
+test('foresight doctor --json reports the native TensorFlow backend and the rig\'s Kafka and Elasticsearch, and a missing source topic as a failure', { timeout: 60_000 }, async () => {
+  // Two source topics: the one the test above created, and one that does not exist.
+  const missing = uniqueName('missing');
+  const r = await runCli(['doctor', '--json'], { cwd: tempDir('doctor'), env: { KAFKA_BROKERS: rig.kafkaBrokers.join(','), ELASTICSEARCH_URL: rig.elasticsearchUrl, FORESIGHT_HTTP__PORT: '0', FORESIGHT_SOURCE__KAFKA__TOPICS: `[${topic}, ${missing}]` } });
   const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
-    ok: boolean; tensorflow: { backend: string; native: boolean }; kafka: { ok: boolean; nodes: number }; elasticsearch: { ok: boolean; version: string };
+    ok: boolean; tensorflow: { backend: string; native: boolean }; kafka: { ok: boolean; nodes: number; topics: Record<string, boolean>; error?: string }; elasticsearch: { ok: boolean; version: string };
   };
-  assert.equal(r.code, 0, r.stdout);
   assert.equal(report.tensorflow.backend, 'tensorflow');
   assert.equal(report.tensorflow.native, true);
-  assert.equal(report.kafka.ok, true);
   assert.equal(report.kafka.nodes, 1);
+  assert.deepEqual(report.kafka.topics, { [topic]: true, [missing]: false });
+  assert.equal(report.kafka.ok, false, 'a missing source topic fails the Kafka check');
+  assert.match(report.kafka.error ?? '', new RegExp(`topic ${missing} does not exist`));
+  assert.equal(r.code, 1, r.stdout);
   assert.equal(report.elasticsearch.ok, true);
   assert.match(report.elasticsearch.version, /^8\.19\./);
 });
