@@ -221,7 +221,7 @@ test('the source topic missing at start and created 20 s later: the daemon waits
   const daemon = startDaemon(setup);
   const few = writeLines(setup.dir, 'few.ndjson', fileLines(data.file).slice(0, 300));
   try {
-    await daemon.until('the wait logged', () => daemon.stderr.includes(`waiting for topic ${n.topic}`), 30_000);
+    await daemon.until('the wait logged', () => daemon.stderr.includes(`waiting for topic ${n.topic}`), 180_000);
     const t0 = Date.now();
     assert.equal(await daemon.readyz(), 503);
     assert.equal(daemon.child.exitCode, null);
