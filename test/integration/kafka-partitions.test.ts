@@ -21,6 +21,11 @@ const DISORDER_MS = 30_000;
 // wanted: a session long enough for a loaded machine.
 const INGEST = { allowedLatenessMs: DISORDER_MS };
 const KAFKA = { idleMs: 2000, sessionTimeoutMs: 30_000 };
+// log_pattern detections come from the template miner, which depends on the order of lines;
+// across 6 partitions that order is not the file's, so template ids and bursts differ (a
+// fresh-clone run: 6 of 34 detections). This test is about event time per partition, so it
+// compares the latency and anomaly detections and the actions; log_pattern is off on both sides.
+const DETECTOR = { logPattern: { enabled: false } };
 
 let rig: RigEndpoints;
 let file: string;
@@ -51,7 +56,7 @@ before(async () => {
   writeFileSync(file, lines.join('\n') + '\n');
   const sentinels = parsed.filter((l) => l.host === undefined).map((l) => l.ts);
   sentinelWindowEnd = Math.floor(Math.min(...sentinels) / 60_000) * 60_000 + 60_000;
-  ref = await replayReference({ file }, INGEST);
+  ref = await replayReference({ file }, INGEST, DETECTOR);
   console.error(`[it] ${lines.length} lines, ${hosts.length} hosts (${jittered.size} out of order by up to ${DISORDER_MS / 1000} s); replay: ${ref.detections.length} detections, ${ref.actions.size} actions`);
   assert.ok(ref.actions.size >= 3, 'the scenario leads to actions');
 }, { timeout: 300_000 });
@@ -117,7 +122,7 @@ test('one daemon on 6 partitions keyed by host, out of order within 30 s: the sa
   assert.ok(spread.size >= 4, 'the hosts spread over the partitions');
   assert.ok([...bySvc.values()].some((n) => n >= 2), 'a service spans several partitions');
 
-  const setup = writeDaemonConfig({ rig, topic, group: `${topic}-g`, prefix: topic, kafka: KAFKA, ingest: INGEST });
+  const setup = writeDaemonConfig({ rig, topic, group: `${topic}-g`, prefix: topic, kafka: KAFKA, ingest: INGEST, detector: DETECTOR });
   const daemon = new Daemon(setup);
   const t0 = performance.now();
   try {

@@ -73,10 +73,10 @@ export interface Reference {
 }
 
 /** What `foresight replay FILE` reports for the same services and remediation settings. */
-export async function replayReference(ds: Pick<Dataset, 'file'>, ingest?: Record<string, unknown>): Promise<Reference> {
+export async function replayReference(ds: Pick<Dataset, 'file'>, ingest?: Record<string, unknown>, detector?: Record<string, unknown>): Promise<Reference> {
   const dir = tempDir('ref');
   const cfg = join(dir, 'replay.yaml');
-  writeFileSync(cfg, YAML.stringify({ log: { level: 'warn' }, ...(ingest ? { ingest } : {}), remediator: { mode: 'dry_run', actuators: ['log'] }, services: POLICIES, stores: { kind: 'file', dir: join(dir, 'var') } }));
+  writeFileSync(cfg, YAML.stringify({ log: { level: 'warn' }, ...(ingest ? { ingest } : {}), ...(detector ? { detector } : {}), remediator: { mode: 'dry_run', actuators: ['log'] }, services: POLICIES, stores: { kind: 'file', dir: join(dir, 'var') } }));
   const report = join(dir, 'report.json');
   const r = await runCli(['replay', ds.file, '--config', cfg, '--report', report], { cwd: dir, env: { KAFKA_BROKERS: '', ELASTICSEARCH_URL: '' } });
   if (r.code !== 0) throw new Error(`replay failed: ${r.stderr}`);
@@ -96,6 +96,8 @@ export interface DaemonSetup {
   /** Extra `source.kafka` and `ingest` settings. */
   kafka?: Record<string, unknown>;
   ingest?: Record<string, unknown>;
+  /** Extra `detector` settings. */
+  detector?: Record<string, unknown>;
 }
 
 export function writeDaemonConfig(s: Omit<DaemonSetup, 'config' | 'dir'> & { dir?: string }): DaemonSetup {
@@ -110,6 +112,7 @@ export function writeDaemonConfig(s: Omit<DaemonSetup, 'config' | 'dir'> & { dir
       kafka: { brokers: s.rig.kafkaBrokers, topics: [s.topic], groupId: s.group, deadLetterTopic: `${s.topic}.dlq`, sessionTimeoutMs: 6000, ...s.kafka },
     },
     ...(s.ingest ? { ingest: s.ingest } : {}),
+    ...(s.detector ? { detector: s.detector } : {}),
     remediator: { mode: 'dry_run', actuators: ['log'] },
     services: POLICIES,
     stores: { kind: 'elasticsearch', dir: join(dir, 'var'), elasticsearch: { url: s.esUrl ?? s.rig.elasticsearchUrl, indexPrefix: s.prefix, spoolRetryMs: 500, retries: 1 } },
