@@ -61,6 +61,17 @@ test('#10.2 a far-future timestamp is dead-lettered and does not move the waterm
   assert.equal(ing.health().detail?.watermark, T0 + 1199 * 1000 - 120_000);
 });
 
+test('#10.2 a far-future timestamp on the very first line is refused against the wall clock and sets no watermark', () => {
+  const ing = ingestOf();
+  const lines = [`{"ts":"2199-06-01T00:00:00Z","service":"api","latency_ms":5}`];
+  for (let i = 0; i < 600; i++) lines.push(`{"ts":"${iso(T0 + i * 1000)}","service":"api","latency_ms":5}`);
+  const out = ing.handle(lines.map((t, i) => raw(t, i + 1)));
+  assert.deepEqual(out.deadLetters.map((d) => [d.reason, d.position]), [['timestamp_out_of_range', { kind: 'stdin', line: 1 }]]);
+  assert.match(out.deadLetters[0]?.detail ?? '', /ahead of the wall clock/);
+  assert.equal(out.events.length, 600);
+  assert.equal(ing.health().detail?.watermark, T0 + 599 * 1000 - 120_000);
+});
+
 test('#10.2 far-past timestamps are out of range, not too_late; limits are config', () => {
   const ing = ingestOf({ maxPastAgeMs: 3_600_000, maxFutureSkewMs: 150_000 });
   const out = ing.handle([
