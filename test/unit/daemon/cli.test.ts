@@ -2,19 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { readFileSync } from 'node:fs';
-import { main, exitCodeOf } from '../../../daemon/cli.ts';
+import { exitCodeOf } from '../../../daemon/cli.ts';
+import { cli } from '../cli-harness.ts';
 import { ForesightError } from '../../../core/errors.ts';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b: Buffer) => { out += b.toString(); });
-  stderr.on('data', (b: Buffer) => { err += b.toString(); });
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
-}
 
 const COMMANDS = ['run', 'replay', 'simulate', 'eval nab', 'eval leadtime', 'eval forecast', 'train', 'produce', 'doctor', 'config'];
 

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../../daemon/cli.ts';
+import { cli } from '../cli-harness.ts';
 import { drain3Available } from '../../../daemon/eval/drain3.ts';
 
 // A small LogHub-layout fixture: two sets of literal lines with ground truth. `Mini` has a
@@ -35,13 +34,8 @@ function fixture(): string {
 test('eval loghub: per-set table on stderr, the JSON shape on the last line, Drain3 beside ours', async () => {
   const dir = fixture();
   try {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    stderr.on('data', (b: Buffer) => { err += b.toString(); });
-    assert.equal(await main(['eval', 'loghub', dir, '--json'], { stdout, stderr }), 0);
+    const { code, out, err } = await cli('eval', 'loghub', dir, '--json');
+    assert.equal(code, 0);
     const json = JSON.parse(out.trim().split('\n').pop() as string);
     assert.deepEqual(Object.keys(json.sets), ['Mini', 'Tiny']);
     assert.deepEqual(json.sets.Mini.groupingAccuracy, 1);
@@ -79,10 +73,7 @@ test('eval loghub: per-set table on stderr, the JSON shape on the last line, Dra
 });
 
 test('eval loghub: a missing folder is a clear input error', async () => {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let err = '';
-  stderr.on('data', (b: Buffer) => { err += b.toString(); });
-  assert.equal(await main(['eval', 'loghub', join(tmpdir(), 'no-such-loghub-dir')], { stdout, stderr }), 2);
+  const { code, err } = await cli('eval', 'loghub', join(tmpdir(), 'no-such-loghub-dir'));
+  assert.equal(code, 2);
   assert.match(err, /cannot read LogHub sets/);
 });

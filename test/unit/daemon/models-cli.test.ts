@@ -3,19 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../../daemon/cli.ts';
+import { cli } from '../cli-harness.ts';
 import { createFileModelStore, type StoredModel } from '../../../models/tfjs/store.ts';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b: Buffer) => { out += b.toString(); });
-  stderr.on('data', (b: Buffer) => { err += b.toString(); });
-  return { code: await main(argv, { stdout, stderr }), out, err };
-}
 
 const V1 = '20260101T000000Z-00000001';
 const V2 = '20260102T000000Z-00000002';
