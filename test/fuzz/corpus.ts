@@ -1,3 +1,4 @@
+import { createRng } from '../../ingest/sources/simulator/rng.ts';
 /**
  * A seeded generator of hostile log lines (issue #10), mixed into valid ones. Used by the
  * fuzz tests (test/unit/ingest/fuzz.test.ts, test/e2e/fuzz.test.ts) and bench/fuzz.ts.
@@ -13,16 +14,10 @@
 
 export type Rng = () => number;
 
-/** mulberry32: small, fast, and the same sequence on every platform for a seed. */
+/** The simulator's seeded generator (mulberry32), so a seed gives the same corpus everywhere. */
 export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.next();
 }
 
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
