@@ -31,6 +31,7 @@ import type { ModelStore } from '../models/tfjs/store.ts';
 import { createBreachDetector } from '../detector/breach/index.ts';
 import { createAnomalyStage } from '../detector/anomaly/stage.ts';
 import { createLogPatternStage } from '../detector/logpattern/stage.ts';
+import { TemplateLedger, type KnownTemplate } from '../detector/logpattern/ledger.ts';
 import type { TemplateStore } from '../ingest/templates/store.ts';
 import type { Detection } from '../detector/types.ts';
 import { createRemediator } from '../remediator/index.ts';
@@ -86,8 +87,12 @@ export interface ServiceStatus {
   errorRate: number;
   sloP95Ms: number | undefined;
   forecaster: string | undefined;
-  /** The latest window's most frequent templates (id, text, count). */
-  templates: Array<{ id: string; text: string; count: number }>;
+  /**
+   * The service's templates: its latest window's (most lines first, `count` and `warn` in
+   * that window), then older ones by when they were last seen; with first and last seen
+   * (window starts) and lines since start.
+   */
+  templates: KnownTemplate[];
 }
 
 export interface PipelineStatus {
@@ -117,6 +122,8 @@ export interface PipelineStatus {
 }
 
 const RECENT = 50;
+/** Templates per service in /api/status. */
+const STATUS_TEMPLATES = 10;
 /** Wall time between template snapshots on window close: a replay at full speed closes thousands a second. */
 const TEMPLATE_SAVE_MS = 10_000;
 
@@ -167,6 +174,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   });
   const anomaly = createAnomalyStage(config.detector.anomaly, { clock });
   const logPattern = createLogPatternStage(config.detector.logPattern);
+  const lp = config.detector.logPattern;
+  const ledger = new TemplateLedger({ maxServices: lp.maxServices, maxTemplatesPerService: lp.maxTemplatesPerService, alpha: lp.alpha, warmupWindows: lp.warmupWindows });
   const modeOf = (c: Config): Config['remediator']['mode'] => (deps.replay && !deps.liveActuators && c.remediator.mode === 'live' ? 'dry_run' : c.remediator.mode);
   let mode = modeOf(config);
   const remediator = createRemediator({ ...config.remediator, mode }, {
@@ -189,14 +198,16 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     services.set(p.service, {
       service: p.service, windowStart: p.windowStart, count: p.count, p95: p.latency?.p95 ?? null,
       errorRate: p.errorRate, sloP95Ms: policyFor(p.service)?.sloP95Ms, forecaster: forecaster ?? services.get(p.service)?.forecaster,
-      templates: p.topTemplates,
+      templates: ledger.list(p.service, STATUS_TEMPLATES),
     });
   }
 
-  function metricRecords(points: MetricPoint[], forecasts: ForecastUpdate[]): MetricRecord[] {
+  function metricRecords(points: MetricPoint[], forecasts: ForecastUpdate[], firstSeen: Map<string, Map<string, number>>): MetricRecord[] {
     const by = new Map(forecasts.map((u) => [u.service, u]));
     return points.map((p) => {
       const r: MetricRecord = { ...p };
+      const seen = firstSeen.get(p.service);
+      if (p.templates && seen) r.templates = p.templates.map((t) => ({ ...t, firstSeen: seen.get(t.id) ?? p.windowStart }));
       const slo = policyFor(p.service)?.sloP95Ms;
       if (slo !== undefined) r.sloP95Ms = slo;
       const u = by.get(p.service);
@@ -233,9 +244,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // Forecasting is pure (no writes), so the metric records can carry the forecast made at
     // their window's end and still be written before the detections they lead to.
     const forecasts = forecasting.handle(points);
+    const firstSeen = new Map(points.map((p) => [p.service, ledger.observe(p)]));
     if (!warmup) {
       windows += points.length;
-      const records = metricRecords(points, forecasts);
+      const records = metricRecords(points, forecasts, firstSeen);
       await deps.store.putMetrics?.(records);
       const published = new Map(forecasts.map((u) => [u.service, u.forecast]));
       for (const r of records) series.addWindow(r, published.get(r.service) ?? null);
@@ -246,6 +258,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     found.push(...anomaly.handle(points));
     found.push(...logPattern.handle(points));
+    for (const d of found) withTemplateEvidence(d);
     for (const p of points) noteWindow(p, forecasterBy.get(p.service));
     if (deps.replay) for (const d of found) d.replay = true;
     const records = await remediator.handle({ detections: found, points, forecasts, warmup });
@@ -255,6 +268,23 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     detections.push(...found);
     actions.push(...records);
     await saveTemplates(false);
+  }
+
+  /**
+   * A latency detection carries what the service's logs said in the same window: the
+   * templates that surged above their own history, then its most frequent ones; their ids
+   * go on into the reason of the actions it causes. A log_pattern detection names its own.
+   */
+  function withTemplateEvidence(d: Detection): void {
+    if (d.kind === 'log_pattern') {
+      const id = d.evidence.templateId;
+      if (typeof id === 'string') d.evidence.templateIds = [id];
+      return;
+    }
+    const ev = ledger.evidence(d.service);
+    if (ev.length === 0) return;
+    d.evidence.templates = ev;
+    d.evidence.templateIds = ev.map((t) => t.id);
   }
 
   let templatesSavedAt = -Infinity;

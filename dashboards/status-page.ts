@@ -8,7 +8,8 @@
  *   ┌ header: mode · source · time range · live ┐
  *   │ cards                                      │
  *   │ overview: one tile per service (p95 vs SLO, sparkline), filter  │
- *   │ service: picker; p95 + SLO + forecast band + markers; replicas  │
+ *   │ service: picker; p95 + SLO + forecast band + markers; replicas; │
+ *   │          its log templates (from /api/status)                   │
  *   │ pending approvals (slot #approvals) · recent dead letters       │
  *   │ services · detections · actions tables     │
  */
@@ -34,7 +35,9 @@ const PAGE = `<!doctype html>
 <div id="overview" class="tiles"></div></section>
 <section id="detail"><h2>Service <select id="service-picker" aria-label="service"></select> <span id="detail-note" class="muted"></span></h2>
 <div id="chart-latency" class="chart"></div>
-<div id="chart-replicas" class="chart"></div></section>
+<div id="chart-replicas" class="chart"></div>
+<h3>Log templates <span id="templates-note" class="muted"></span></h3>
+<table id="templates"><thead><tr><th>template</th><th>id</th><th>lines (latest window)</th><th>warn</th><th>first seen</th><th>last seen</th><th>lines since start</th></tr></thead><tbody></tbody></table></section>
 <div class="cols">
 <section id="approvals"><h2>Pending approvals</h2><p class="muted" id="approvals-note">Actions waiting for approval (read-only here).</p>
 <table id="pending"><thead><tr><th>at</th><th>service</th><th>kind</th><th>params</th><th>reason</th></tr></thead><tbody></tbody></table></section>
@@ -42,7 +45,7 @@ const PAGE = `<!doctype html>
 <table id="deadletters"><thead><tr><th>at</th><th>reason</th><th>where</th><th>detail</th></tr></thead><tbody></tbody></table></section>
 </div>
 <h2>Latest windows</h2><table id="services"><thead><tr><th>service</th><th>last window</th><th>events</th><th>p95 ms</th><th>SLO p95 ms</th><th>error rate</th><th>forecaster</th></tr></thead><tbody></tbody></table>
-<h2>Recent detections</h2><table id="detections"><thead><tr><th>at</th><th>service</th><th>kind</th><th>metric</th><th>score</th><th>lead (min)</th></tr></thead><tbody></tbody></table>
+<h2>Recent detections</h2><table id="detections"><thead><tr><th>at</th><th>service</th><th>kind</th><th>metric</th><th>score</th><th>lead (min)</th><th>templates</th></tr></thead><tbody></tbody></table>
 <h2>Recent actions</h2><table id="actions"><thead><tr><th>at</th><th>service</th><th>kind</th><th>status</th><th>mode</th><th>params</th><th>guardrail</th></tr></thead><tbody></tbody></table>
 <script src="/assets/uplot.js"></script>
 <script src="/assets/status.js"></script>

@@ -101,6 +101,8 @@ function summarise(d: Detection): string {
 export function reasonOf(d: Detection): ActionReason {
   const r: ActionReason = { detectionId: d.id, detectionKind: d.kind, score: d.score, evidence: summarise(d) };
   if (d.leadTimeMs !== undefined) r.leadTimeMs = d.leadTimeMs;
+  const ids = d.evidence.templateIds;
+  if (Array.isArray(ids) && ids.length > 0 && ids.every((x) => typeof x === 'string')) r.templateIds = [...(ids as string[])];
   return r;
 }
 

@@ -1,5 +1,5 @@
 import type { Detection } from '../detector/types.ts';
-import type { DeadLetter, MetricPoint } from '../ingest/types.ts';
+import type { DeadLetter, MetricPoint, TemplateCount } from '../ingest/types.ts';
 
 export type ActionKind = 'scale_out' | 'scale_in' | 'traffic_shift' | 'rollback' | 'alert';
 export type ActionMode = 'dry_run' | 'live' | 'approval';
@@ -30,6 +30,12 @@ export interface ActionReason {
   score: number;
   leadTimeMs?: number;
   evidence: string;
+  /**
+   * Log templates the detection named as evidence (the service's surging and most frequent
+   * templates for a latency detection, the template itself for a log_pattern one): ids in
+   * `<prefix>-templates-v2` and on the status page.
+   */
+  templateIds?: string[];
 }
 
 /** The Elasticsearch document of one remediation action; its id is `actionId`. */
@@ -92,4 +98,10 @@ export interface MetricRecord extends MetricPoint {
   forecaster?: string;
   /** The service's published p95 forecast at its horizon, made at this window's end. */
   forecast?: { horizonMs: number; p10?: number; p50: number; p90?: number };
+  /** The window's template counts, each with when the service first logged it (a window start). */
+  templates?: RecordedTemplate[];
+}
+
+export interface RecordedTemplate extends TemplateCount {
+  firstSeen?: number;
 }

@@ -1,6 +1,6 @@
 /**
  * The Kibana saved objects of dashboards/kibana/foresight.ndjson, as code: data views for
- * the three record kinds (live, replay, and both), aggregation-based visualizations and two
+ * the four record kinds (live, replay, and both), aggregation-based visualizations and two
  * dashboards. `node --import tsx scripts/kibana-objects.ts` writes the NDJSON from here;
  * `foresight dashboards export` writes it from a Kibana where someone edited them. Either
  * way test/unit/dashboards/kibana.test.ts checks the file: shape, references, and that
@@ -29,7 +29,7 @@ const VIEW_NAME: Record<View, string> = { live: '', replay: ' (replay)', both: '
 
 function dataViews(prefix: string): SavedObject[] {
   const out: SavedObject[] = [];
-  for (const kind of ['metrics', 'detections', 'actions'] as const) {
+  for (const kind of ['metrics', 'detections', 'actions', 'templates'] as const) {
     for (const view of ['live', 'replay', 'both'] as const) {
       out.push({
         type: 'index-pattern', id: dataViewId(kind, view),
@@ -143,9 +143,9 @@ const OVERVIEW: VisSpec[] = [
     aggs: [metric('1', 'count', undefined, 'windows'), split('2', 'service.name', 50, 'bucket'), split('3', 'forecast.forecaster', 10, 'bucket')],
   },
   {
-    id: 'foresight-templates', title: 'Top log templates', vis: 'table', view: ['metrics', 'live'],
-    description: 'Templates most often among a window\'s top templates.', query: 'event.dataset : "foresight.metrics"',
-    aggs: [metric('1', 'count', undefined, 'windows'), split('2', 'templates', 20, 'bucket')],
+    id: 'foresight-templates', title: 'Top log templates', vis: 'table', view: ['templates', 'live'],
+    description: 'Lines per service and log template, and those at warn level or above (the templates index).', query: 'event.dataset : "foresight.templates"',
+    aggs: [metric('1', 'sum', 'count', 'lines'), metric('4', 'sum', 'warn', 'warn lines'), split('2', 'service.name', 20, 'bucket'), split('3', 'template.text', 20, 'bucket')],
   },
 ];
 

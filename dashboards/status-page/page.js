@@ -58,7 +58,10 @@
     }
     const dt = document.querySelector('#detections tbody');
     dt.textContent = '';
-    for (const d of s.recentDetections || []) row(dt, [iso(d.at), d.service, d.kind, d.metric, d.score.toFixed(2), d.leadTimeMs == null ? '' : (d.leadTimeMs / 60000).toFixed(1)]);
+    for (const d of s.recentDetections || []) {
+      const ids = d.evidence && Array.isArray(d.evidence.templateIds) ? d.evidence.templateIds.join(' ') : '';
+      row(dt, [iso(d.at), d.service, d.kind, d.metric, d.score.toFixed(2), d.leadTimeMs == null ? '' : (d.leadTimeMs / 60000).toFixed(1), ids]);
+    }
     const at = document.querySelector('#actions tbody');
     at.textContent = '';
     for (const a of s.recentActions || []) row(at, [a['@timestamp'].slice(0, 19).replace('T', ' '), a.service, a.kind, a.status, a.mode, JSON.stringify(a.params), a.guardrail || '']);
@@ -236,11 +239,26 @@
     else { rbox.textContent = ''; state.replicas = new uPlot(replicasOpts(s.service, width), rep, rbox); }
   }
 
+  // The chosen service's log templates: its latest window's first (most lines first), then older ones.
+  function renderTemplates(st) {
+    const body = document.querySelector('#templates tbody');
+    body.textContent = '';
+    const sv = (st.serviceList || []).find((x) => x.service === state.service);
+    const list = (sv && sv.templates) || [];
+    $('templates-note').textContent = state.service ? 'of ' + state.service + (sv ? ', window of ' + iso(sv.windowStart) : '') : '';
+    for (const t of list) {
+      const tr = row(body, [t.text, t.id, t.lastSeen === sv.windowStart ? t.count : 0, t.lastSeen === sv.windowStart ? t.warn : 0, iso(t.firstSeen), iso(t.lastSeen), t.total]);
+      tr.dataset.template = t.id;
+      if (t.lastSeen === sv.windowStart && t.warn > 0) tr.className = 'breach';
+    }
+  }
+
   async function refresh() {
     const sp = span();
     const [st, ov] = await Promise.all([getJson('/api/status'), getJson('/api/overview?points=60&span=' + sp)]);
     renderStatus(st);
     renderOverview(ov);
+    renderTemplates(st);
     if (state.service) renderDetail(await getJson('/api/series?service=' + encodeURIComponent(state.service) + '&span=' + sp));
     state.polls++;
     document.body.dataset.polls = String(state.polls);

@@ -114,6 +114,14 @@ test('the status page charts a running daemon: p95 vs SLO with forecast band and
     // The tables of before are still there.
     await page.waitForSelector('#actions tbody tr', { timeout: 60_000 });
     assert.deepEqual(await page.$$eval('#services tbody tr td:first-child', (tds) => tds.map((td) => td.textContent)), ['checkout', 'orders', 'payments']);
+    // The chosen service's log templates, as /api/status lists them (ids are stable, texts may generalise).
+    await page.waitForSelector('#templates tbody tr', { timeout: 30_000 });
+    const shownFor = await page.getAttribute('#chart-latency', 'data-service');
+    const shown = await page.$$eval('#templates tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-template'), tr.children[0]?.textContent]));
+    const st = await (await fetch(`${url}/api/status`)).json() as { serviceList: Array<{ service: string; templates: Array<{ id: string; text: string; firstSeen: number; lastSeen: number }> }> };
+    const known = st.serviceList.find((x) => x.service === shownFor)?.templates ?? [];
+    assert.ok(shown.length > 0 && shown.every(([id, text]) => known.some((t) => t.id === id) && (text ?? '').length > 0), `templates of ${shownFor}: ${JSON.stringify(shown)}`);
+    assert.ok(known.every((t) => t.firstSeen <= t.lastSeen));
     assert.match(await page.textContent('#mode') ?? '', /dry_run/);
     assert.match(await page.textContent('#slots') ?? '', /^Forecasting slots: 3 of 1000 in use, 0 waiting, 0 idle evicted, 0 refused at the cap$/);
     assert.deepEqual(errors, [], 'no script errors');

@@ -16,7 +16,7 @@ let rig: RigEndpoints;
 let es: Client;
 let report: ReplayReport;
 const prefix = uniqueName('dash');
-const idx = (kind: 'actions' | 'detections' | 'metrics'): string => indexName(prefix, kind, true);
+const idx = (kind: 'actions' | 'detections' | 'metrics' | 'templates'): string => indexName(prefix, kind, true);
 
 before(async () => {
   rig = await ensureRig();
@@ -128,6 +128,54 @@ test('top log templates and the forecaster in use: terms on keyword fields, nest
   const lines = docs.flatMap((d) => d.topTemplates).filter((t) => t.text === n.key).reduce((a, t) => a + t.count, 0);
   assert.equal(value(n.lines), lines, 'nested sum of a template\'s lines');
   assert.ok(buckets(res.aggregations!.fc).length > 0, 'forecasters in use');
+});
+
+test('templates index: one document per service, template and window, counts as the metric documents say, first seen fixed; detections and actions name template ids in it', async () => {
+  // Every template a metric document lists among its top ones has its window's document, with the same count.
+  const metrics = await es.search({ index: idx('metrics'), size: 10_000, query: { term: { 'event.dataset': 'foresight.metrics' } }, _source: ['service', 'windowStart', 'topTemplates'] });
+  const mdocs = metrics.hits.hits.map((h) => h._source as { service: { name: string }; windowStart: number; topTemplates: Array<{ id: string; count: number }> });
+  const want = mdocs.flatMap((d) => d.topTemplates.map((t) => ({ id: `${d.service.name}@${t.id}@${d.windowStart}`, count: t.count })));
+  assert.ok(want.length > 500, `top templates in metric documents: ${want.length}`);
+  const got = await es.mget<{ count: number; template: { id: string } }>({ index: idx('templates'), ids: want.map((w) => w.id) });
+  const missing = got.docs.filter((d) => !('found' in d) || !d.found);
+  assert.equal(missing.length, 0, `template documents missing: ${missing.slice(0, 3).map((d) => d._id).join(', ')}`);
+  got.docs.forEach((d, i) => assert.equal((d as { _source: { count: number } })._source.count, want[i]!.count, want[i]!.id));
+
+  // first_seen is the same in every window of a service's template: the first window it appeared in.
+  const res = await es.search({
+    index: idx('templates'), size: 0, query: { term: { 'event.dataset': 'foresight.templates' } },
+    aggs: { svc: { terms: { field: 'service.name', size: 10 }, aggs: { tpl: { terms: { field: 'template.id', size: 500 }, aggs: { first: { min: { field: '@timestamp' } }, fsMin: { min: { field: 'template.first_seen' } }, fsMax: { max: { field: 'template.first_seen' } }, lines: { sum: { field: 'count' } } } } } } },
+  });
+  const svc = buckets(res.aggregations!.svc);
+  assert.deepEqual(svc.map((b) => b.key).sort(), ['checkout', 'orders', 'payments', 'zz-sentinel']);
+  const known = new Map<string, Set<string>>();
+  for (const s of svc) {
+    const tpls = buckets(s.tpl);
+    known.set(String(s.key), new Set(tpls.map((t) => String(t.key))));
+    for (const t of tpls) {
+      assert.equal(value(t.fsMin), value(t.fsMax), `${s.key}/${t.key}: one first_seen`);
+      assert.equal(value(t.fsMin), value(t.first), `${s.key}/${t.key}: first_seen is its first window`);
+    }
+  }
+  assert.ok(known.get('checkout')!.size >= 3, `checkout logs several templates: ${[...known.get('checkout')!].join(', ')}`);
+
+  // The text is searchable as words, not only as a whole keyword.
+  const word = await es.search({ index: idx('templates'), size: 1, query: { match: { 'template.text.search': 'heap' } } });
+  const hitText = (word.hits.hits[0]?._source as { template: { text: string } } | undefined)?.template.text ?? '';
+  assert.match(hitText, /heap/i, 'a search for a word finds the templates that say it');
+
+  // Predicted breaches name their service's templates, and the actions they cause carry the same ids.
+  const det = await es.search({ index: idx('detections'), size: 1000, query: { term: { kind: 'predicted_breach' } }, _source: ['id', 'service', 'templateIds'] });
+  const dets = det.hits.hits.map((h) => h._source as { id: string; service: { name: string }; templateIds?: string[] });
+  assert.ok(dets.length > 0 && dets.every((d) => (d.templateIds?.length ?? 0) > 0), 'every predicted breach names templates');
+  for (const d of dets) for (const id of d.templateIds!) assert.ok(known.get(d.service.name)!.has(id), `${d.id}: ${id} is in the templates index for ${d.service.name}`);
+  const byTemplate = await es.search({ index: idx('detections'), size: 0, query: { term: { templateIds: dets[0]!.templateIds![0]! } } });
+  assert.ok((byTemplate.hits.total as { value: number }).value > 0, 'detections are found by template id');
+  const act = await es.search({ index: idx('actions'), size: 1000, query: { term: { 'reason.detectionKind': 'predicted_breach' } }, _source: ['reason'] });
+  const acts = act.hits.hits.map((h) => h._source as { reason: { detectionId: string; templateIds?: string[] } });
+  assert.ok(acts.length > 0, 'actions from predicted breaches');
+  const detIds = new Map(dets.map((d) => [d.id, d.templateIds]));
+  for (const a of acts) if (detIds.has(a.reason.detectionId)) assert.deepEqual(a.reason.templateIds, detIds.get(a.reason.detectionId), `action of ${a.reason.detectionId}`);
 });
 
 test('dead letters by reason', async () => {

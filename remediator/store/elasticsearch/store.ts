@@ -31,7 +31,7 @@ import { safeUrl, scrubUrls } from '../../../core/secrets.ts';
 import { retry } from '../../../core/retry.ts';
 import type { Detection } from '../../../detector/types.ts';
 import type { DeadLetter, MetricPoint, SourcePosition } from '../../../ingest/types.ts';
-import type { ActionRecord, ActionStatus, MetricRecord, RecordStore } from '../../types.ts';
+import type { ActionRecord, ActionStatus, MetricRecord, RecordedTemplate, RecordStore } from '../../types.ts';
 import { bulkWrite, BulkUnavailable, isUnavailable, type BulkOp } from './bulk.ts';
 import type { ElasticsearchStoreConfig } from './config.ts';
 import { Spool, writeRejected } from './spool.ts';
@@ -110,6 +110,8 @@ export function detectionDoc(d: Detection, replay: boolean): Record<string, unkn
     event: { dataset: 'foresight.detections', kind: 'alert', action: d.kind },
     labels: source(replay),
   };
+  const ids = templateIdsOf(d);
+  if (ids) doc.templateIds = ids;
   if (d.predictedBreachAt !== undefined || d.leadTimeMs !== undefined) {
     doc.breach = { predicted_at: d.predictedBreachAt === undefined ? undefined : iso(d.predictedBreachAt), lead_time_s: seconds(d.leadTimeMs) };
   }
@@ -120,6 +122,12 @@ export function detectionDoc(d: Detection, replay: boolean): Record<string, unkn
     };
   }
   return doc;
+}
+
+/** The detection's template ids, lifted from its evidence so they can be searched. */
+function templateIdsOf(d: Detection): string[] | undefined {
+  const ids = d.evidence.templateIds;
+  return Array.isArray(ids) && ids.every((x) => typeof x === 'string') && ids.length > 0 ? (ids as string[]) : undefined;
 }
 
 export function detectionOp(prefix: string, d: Detection, replay: boolean): BulkOp {
@@ -150,6 +158,30 @@ export function metricDoc(p: MetricRecord, replay: boolean): Record<string, unkn
 
 export function metricOp(prefix: string, p: MetricRecord, replay: boolean): BulkOp {
   return { index: indexName(prefix, 'metrics', replay), id: metricId(p), op: 'create', doc: metricDoc(p, replay) };
+}
+
+/** Id of a template's document for one service and window: written once, so a re-read window is "already recorded". */
+export function templateDocId(service: string, templateId: string, windowStart: number): string {
+  return `${service}@${templateId}@${windowStart}`;
+}
+
+export function templateDoc(p: Pick<MetricRecord, 'service' | 'windowStart' | 'windowMs'>, t: RecordedTemplate, replay: boolean): Record<string, unknown> {
+  const doc: Record<string, unknown> = {
+    '@timestamp': iso(p.windowStart), windowStart: p.windowStart, windowMs: p.windowMs,
+    service: { name: p.service },
+    event: { dataset: 'foresight.templates', kind: 'metric', duration: p.windowMs * 1e6 },
+    labels: source(replay),
+    template: { id: t.id, text: t.text, first_seen: iso(t.firstSeen ?? p.windowStart) },
+    count: t.count, warn: t.warn, samples: t.samples,
+  };
+  if (replay) doc.replay = true;
+  return doc;
+}
+
+/** One document per template of the window (the window's `templates`, up to ingest.maxWindowTemplates). */
+export function templateOps(prefix: string, p: MetricRecord, replay: boolean): BulkOp[] {
+  const index = indexName(prefix, 'templates', replay);
+  return (p.templates ?? []).map((t) => ({ index, id: templateDocId(p.service, t.id, p.windowStart), op: 'create', doc: templateDoc(p, t, replay) }));
 }
 
 /** Where a dead letter came from, as one string: its id (so re-reading it is idempotent) and a searchable keyword. */
@@ -328,8 +360,9 @@ export class ElasticsearchRecordStore implements RecordStore {
     return this.write(records.map((d) => detectionOp(this.cfg.indexPrefix, d, this.replay)));
   }
 
+  /** A window's metric document, then one document per template it logged (the templates index). */
   putMetrics(points: MetricRecord[]): Promise<void> {
-    return this.write(points.map((p) => metricOp(this.cfg.indexPrefix, p, this.replay)));
+    return this.write(points.flatMap((p) => [metricOp(this.cfg.indexPrefix, p, this.replay), ...templateOps(this.cfg.indexPrefix, p, this.replay)]));
   }
 
   putDeadLetters(letters: DeadLetter[]): Promise<void> {
@@ -394,6 +427,7 @@ export class ElasticsearchRecordStore implements RecordStore {
       actions: indexName(this.cfg.indexPrefix, 'actions', this.replay),
       detections: indexName(this.cfg.indexPrefix, 'detections', this.replay),
       metrics: indexName(this.cfg.indexPrefix, 'metrics', this.replay),
+      templates: indexName(this.cfg.indexPrefix, 'templates', this.replay),
     };
   }
 }

@@ -4,6 +4,8 @@
  *   <prefix>-actions-v2      one document per actionId, its latest state
  *   <prefix>-detections-v2   one document per detection id
  *   <prefix>-metrics-v2      one document per service and window, and one per dead letter
+ *   <prefix>-templates-v2    one document per service, log template and window: its counts
+ *                            in that window and when the service first logged it
  *   <prefix>-*-v2-replay     the same for `foresight replay`, kept apart so a replay never
  *                            overwrites what the daemon actually did (ids are equal by design)
  *
@@ -23,8 +25,8 @@
  * can split them). Large free-form parts (forecast paths, evidence, params) are stored but
  * not indexed, so they can never explode the mapping.
  */
-export type RecordKind = 'actions' | 'detections' | 'metrics';
-export const RECORD_KINDS: readonly RecordKind[] = ['actions', 'detections', 'metrics'];
+export type RecordKind = 'actions' | 'detections' | 'metrics' | 'templates';
+export const RECORD_KINDS: readonly RecordKind[] = ['actions', 'detections', 'metrics', 'templates'];
 
 /** Bumped whenever a mapping changes incompatibly; part of the index names. */
 export const SCHEMA_VERSION = 2;
@@ -65,7 +67,7 @@ export const MAPPINGS: Record<RecordKind, Record<string, unknown>> = {
     rollbackOf: keyword, replay: bool, params: stored, daemon,
     /** From `params`: the replica counts the action moved between. */
     replicas: { properties: { from: integer, to: integer } },
-    reason: { properties: { detectionId: keyword, detectionKind: keyword, score: float, leadTimeMs: long, lead_time_s: float, evidence: text } },
+    reason: { properties: { detectionId: keyword, detectionKind: keyword, score: float, leadTimeMs: long, lead_time_s: float, evidence: text, templateIds: keyword } },
     verification: { properties: { checkedAt: date, ok: bool, detail: text } },
   },
   detections: {
@@ -74,6 +76,8 @@ export const MAPPINGS: Record<RecordKind, Record<string, unknown>> = {
     service, labels, id: keyword, metric: keyword, kind: keyword, at: date,
     score: float, threshold: float, predictedBreachAt: date, leadTimeMs: long, modelVersion: keyword,
     replay: bool, evidence: stored,
+    /** The log templates the detection names as evidence (ids in the templates index), from `evidence.templateIds`. */
+    templateIds: keyword,
     /** The breach the detection predicts: when, and how long before it the detection came. */
     breach: { properties: { predicted_at: date, lead_time_s: float } },
     /** The forecast it was judged on, at its horizon; the whole path stays in `path`. */
@@ -94,6 +98,17 @@ export const MAPPINGS: Record<RecordKind, Record<string, unknown>> = {
     templates: { type: 'keyword', ignore_above: 1024 },
     /** Dead letters (`event.dataset: foresight.deadletters`): one document each. */
     deadletter: { properties: { reason: keyword, detail: text, position: keyword, bytes: long, truncated: bool, raw: stored } },
+  },
+  templates: {
+    '@timestamp': date,
+    event: { properties: { dataset: keyword, kind: keyword, duration: long } },
+    service, labels, windowStart: date, windowMs: long, replay: bool,
+    /** The text as a keyword for terms panels and as analysed text (`template.text.search`) for a search box. */
+    template: { properties: { id: keyword, text: { type: 'keyword', ignore_above: 1024, fields: { search: text } }, first_seen: date } },
+    /** Lines of the template in the window, and of those at warn level or above. */
+    count: long, warn: long,
+    /** Up to three redacted sample lines. */
+    samples: stored,
   },
 };
 

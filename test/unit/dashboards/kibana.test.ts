@@ -55,7 +55,7 @@ test('NDJSON the import API accepts: one object per line, unique ids, known type
   }
 });
 
-test('data views for the three record kinds, live and replay, titled as the store names its indices', () => {
+test('data views for the four record kinds, live and replay, titled as the store names its indices', () => {
   const titles = objects.filter((o) => o.type === 'index-pattern').map((o) => String(o.attributes.title));
   for (const kind of RECORD_KINDS) {
     for (const replay of [false, true]) assert.ok(titles.includes(indexName('foresight', kind, replay)), `${indexName('foresight', kind, replay)}`);

@@ -1,25 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { templatesSchema } from '../../../ingest/config.ts';
-import { DrainMiner } from '../../../ingest/templates/drain.ts';
-import { WindowAccumulator } from '../../../ingest/window/accumulator.ts';
-import type { LogLevel, MetricPoint } from '../../../ingest/types.ts';
+import type { LogLevel } from '../../../ingest/types.ts';
 import { logPatternConfigSchema } from '../../../detector/logpattern/config.ts';
 import { createLogPatternStage } from '../../../detector/logpattern/stage.ts';
-
-const W = 60_000;
-
-/** Literal log lines through the real miner and window accumulator, one point per window. */
-function windows(lines: (w: number) => Array<[LogLevel, string]>, n: number, service = 'checkout'): MetricPoint[] {
-  const miner = new DrainMiner(templatesSchema.parse({}));
-  const out: MetricPoint[] = [];
-  for (let w = 0; w < n; w++) {
-    const acc = new WindowAccumulator(service, w * W, 0.01);
-    for (const [level, message] of lines(w)) acc.add({ ts: w * W + 1, service, level, message, template: miner.add(message), attrs: {} });
-    out.push(acc.point(W, 5));
-  }
-  return out;
-}
+import { W, windows } from './template-lines.ts';
 
 const steady = (w: number): Array<[LogLevel, string]> => {
   const l: Array<[LogLevel, string]> = [];

@@ -35,7 +35,7 @@ test('detections and metric points are immutable creates with stable ids and @ti
 
 test('index templates cover <prefix>-<kind>* with @timestamp mapped as a date', () => {
   const ts = indexTemplates('foresight');
-  assert.deepEqual(ts.map((t) => t.index_patterns), [['foresight-actions-v2*'], ['foresight-detections-v2*'], ['foresight-metrics-v2*']]);
+  assert.deepEqual(ts.map((t) => t.index_patterns), [['foresight-actions-v2*'], ['foresight-detections-v2*'], ['foresight-metrics-v2*'], ['foresight-templates-v2*']]);
   for (const t of ts) {
     const props = (t.template.mappings as { properties: Record<string, { type?: string }> }).properties;
     assert.equal(props['@timestamp']?.type, 'date');
