@@ -14,7 +14,8 @@ import { createElasticsearchStore } from '../remediator/store/elasticsearch.ts';
 import { KafkaSource, createKafka, parseKafkaUrl, type KafkaSourceConfig } from '../ingest/sources/kafka/index.ts';
 import { kafkaSourceConfigSchema } from '../ingest/sources/kafka/config.ts';
 import { KafkaDeadLetterSink } from '../ingest/deadletter/kafka.ts';
-import type { KafkaHealth } from '../ingest/sources/kafka/health.ts';
+import { KafkaHealth } from '../ingest/sources/kafka/health.ts';
+import { setUpStreams, type StreamsSetup } from '../ingest/partials/setup.ts';
 import type { Config } from './config.ts';
 
 /** Builds the side-effecting parts the config names: source, sinks, actuators. */
@@ -26,6 +27,8 @@ export interface Assembly {
   actuators: Actuator[];
   /** Kafka sources only: outages and start-up waits, shared with the dead-letter sink. */
   kafkaHealth?: KafkaHealth;
+  /** Two stages over the partials topic (Kafka source, see docs/streaming.md). */
+  streams?: StreamsSetup;
 }
 
 export interface AssembleOptions {
@@ -63,6 +66,7 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
   const batchSize = config.source.batchSize;
   const maxLineBytes = config.ingest.maxLineBytes;
   let kafka: KafkaSourceConfig | undefined;
+  let streams: StreamsSetup | undefined;
   if (opts.replayPath?.startsWith('kafka://')) {
     const { topics, range } = parseKafkaUrl(opts.replayPath);
     kafka = replayKafkaConfig(config, topics);
@@ -81,7 +85,11 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
   } else if (config.source.kind === 'kafka') {
     if (!config.source.kafka) throw new ForesightError('CONFIG_INVALID', 'source.kafka is required for source.kind "kafka"');
     kafka = config.source.kafka;
-    source = new KafkaSource(kafka, { batchSize, maxLineBytes, clock: systemClock, log: log.child({ stage: 'source' }) });
+    const sourceLog = log.child({ stage: 'source' });
+    const client = createKafka(kafka, sourceLog);
+    const health = new KafkaHealth({ maxOutageMs: kafka.maxOutageMs, log: sourceLog });
+    streams = await setUpStreams(kafka, client, health, log.child({ stage: 'streams' }));
+    source = new KafkaSource(kafka, { batchSize, maxLineBytes, clock: systemClock, log: sourceLog, kafka: client, health, internalTopics: streams ? [streams.topic] : [] });
   } else {
     source = new StdinSource({ batchSize, maxLineBytes, clock: systemClock });
   }
@@ -100,5 +108,6 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
       ? await createElasticsearchStore(config.stores.elasticsearch, { dir, replay: opts.replay ?? false, log: log.child({ stage: 'store' }) })
       : await createFileStore(dir, { replay: opts.replay ?? false }),
     actuators,
+    streams,
   };
 }

@@ -18,6 +18,18 @@
  * that history closes were fully handled by an earlier run: they feed the stages, but
  * nothing is written (metrics, detections, dead letters) and the remediator acts on none
  * of them again (see remediator `warmup`).
+ *
+ * Two stages (`streams`, docs/streaming.md): one consumer reads the source topics and the
+ * partials topic in one group. A source batch goes through stage one (clean, template,
+ * windows per source partition) and leaves as partials of every window it touched plus
+ * watermark records; a partials batch goes through stage two (latest partial per source
+ * partition, merged once every source partition's watermark has passed the window) into the
+ * models → detectors → remediator stack of its partials partition. Each partials partition
+ * held has its own stack (own event-time clock, own state), built on its first window (its
+ * remediator adopting the recorded actions of that partition's services) and dropped when
+ * the partition goes. Acknowledgements are held back per partition: a source batch until its
+ * partition's windows closed (their final partials published), a partials batch until the
+ * windows it fed closed and their effects are durable.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../core/clock.ts';
@@ -25,6 +37,7 @@ import { ManualClock } from '../core/clock.ts';
 import type { StageHealth } from '../core/stage.ts';
 import type { Telemetry } from '../core/telemetry.ts';
 import type { DeadLetterSink, LogEvent, LogSource, MetricPoint, RawInput } from '../ingest/types.ts';
+import type { SourcedPartial } from '../ingest/index.ts';
 import { createIngest } from '../ingest/index.ts';
 import { createForecasting } from '../models/index.ts';
 import type { ModelStore } from '../models/tfjs/store.ts';
@@ -41,6 +54,12 @@ import { Ring, SeriesStore, type SeriesOptions } from '../dashboards/series.ts';
 import type { DeadLetter } from '../ingest/types.ts';
 import type { Config } from './config.ts';
 import { policyResolver } from './services.ts';
+import { partitionKey, type PartitionState } from '../ingest/window/watermark.ts';
+import { windowOptionsOf } from '../ingest/index.ts';
+import { WindowAggregator } from '../ingest/window/aggregator.ts';
+import { decodeRecord, shardOf } from '../ingest/partials/records.ts';
+import type { StreamsSetup } from '../ingest/partials/setup.ts';
+import type { SourceMark } from '../ingest/partials/publisher.ts';
 
 export interface DaemonInfo {
   instance: string;
@@ -67,6 +86,8 @@ export interface PipelineDeps {
   templateStore?: TemplateStore;
   /** Bounds of the status page's chart buffers. */
   series?: Partial<SeriesOptions>;
+  /** Two stages over the partials topic (Kafka source); absent: everything in this process. */
+  streams?: Pick<StreamsSetup, 'topic' | 'partitions' | 'sources'> & { publisher: { publish(partials: SourcedPartial[], marks: SourceMark[]): Promise<void>; forget(source: string): void } };
 }
 
 /** A source that can re-deliver already-handled history ahead of new input (Kafka warm start). */
@@ -119,6 +140,24 @@ export interface PipelineStatus {
    * remediator (pending verifications, store errors).
    */
   stages: Record<'ingest' | 'models' | 'breach' | 'anomaly' | 'logPattern' | 'remediator', StageHealth>;
+  /** Two stages only: the partials partitions held (whose services this instance owns), and counts. */
+  streams?: {
+    partialsTopic: string;
+    partialsPartitions: string[];
+    records: number;
+    warmupRecords: number;
+    undecodable: number;
+    stale: number;
+    tooLate: number;
+    stacksBuilt: number;
+    stacksDropped: number;
+  };
+}
+
+/** Health of one stage over the stacks of the partials partitions held (one stack: as is). */
+function combined(hs: StageHealth[]): StageHealth {
+  if (hs.length === 1) return hs[0]!;
+  return { ok: hs.every((h) => h.ok), detail: { stacks: hs.length, each: hs.map((h) => h.detail ?? {}) } };
 }
 
 const RECENT = 50;
@@ -158,29 +197,92 @@ export interface Pipeline {
   reconfigure(next: Config, actuators: Actuator[], configHash: string): Promise<void>;
 }
 
+/** What runs after the windows for one set of services: models, detectors, remediator, on one event-time clock. */
+interface Stack {
+  clock: ManualClock;
+  forecasting: ReturnType<typeof createForecasting>;
+  breach: ReturnType<typeof createBreachDetector>;
+  anomaly: ReturnType<typeof createAnomalyStage>;
+  logPattern: ReturnType<typeof createLogPatternStage>;
+  remediator: ReturnType<typeof createRemediator>;
+}
+
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const { telemetry } = deps;
+  const streams = deps.streams;
   let config = deps.config;
-  // Event time drives everything downstream of the windows: guardrails, cooldowns and
-  // verification behave the same whether a day is replayed in seconds or lived in real time.
-  const clock = new ManualClock(0);
   let policyNow = policyResolver(config);
   const policyFor = (service: string): ReturnType<typeof policyNow> => policyNow(service);
-  const ingest = createIngest(config.ingest, { telemetry, clock, deadLetters: deps.deadLetters });
-  const forecasting = createForecasting(config.models, { telemetry, clock, modelStore: deps.modelStore });
-  const breach = createBreachDetector(config.detector.breach, {
-    clock,
-    slo: (service) => { const p = policyFor(service); return p ? { p95LatencyMs: p.sloP95Ms } : undefined; },
-  });
-  const anomaly = createAnomalyStage(config.detector.anomaly, { clock });
-  const logPattern = createLogPatternStage(config.detector.logPattern);
   const lp = config.detector.logPattern;
+  // Per service, so one ledger serves every stack (a service lives in one stack).
   const ledger = new TemplateLedger({ maxServices: lp.maxServices, maxTemplatesPerService: lp.maxTemplatesPerService, alpha: lp.alpha, warmupWindows: lp.warmupWindows });
   const modeOf = (c: Config): Config['remediator']['mode'] => (deps.replay && !deps.liveActuators && c.remediator.mode === 'live' ? 'dry_run' : c.remediator.mode);
   let mode = modeOf(config);
-  const remediator = createRemediator({ ...config.remediator, mode }, {
-    clock, telemetry, actuators: deps.actuators, store: deps.store, policyFor, daemon: deps.daemon, replay: deps.replay,
-  });
+  let actuators = deps.actuators;
+  function makeStack(store: RecordStore): Stack {
+    // Event time drives everything downstream of the windows: guardrails, cooldowns and
+    // verification behave the same whether a day is replayed in seconds or lived in real time.
+    const clock = new ManualClock(0);
+    return {
+      clock,
+      forecasting: createForecasting(config.models, { telemetry, clock, modelStore: deps.modelStore }),
+      breach: createBreachDetector(config.detector.breach, {
+        clock,
+        slo: (service) => { const p = policyFor(service); return p ? { p95LatencyMs: p.sloP95Ms } : undefined; },
+      }),
+      anomaly: createAnomalyStage(config.detector.anomaly, { clock }),
+      logPattern: createLogPatternStage(config.detector.logPattern),
+      remediator: createRemediator({ ...config.remediator, mode }, {
+        clock, telemetry, actuators, store, policyFor, daemon: deps.daemon, replay: deps.replay,
+      }),
+    };
+  }
+  const startStack = (s: Stack): Promise<unknown> => Promise.all([s.forecasting.start(), s.remediator.start()]);
+  const stopStack = (s: Stack): Promise<unknown> => Promise.all([s.forecasting.stop(), s.remediator.stop()]);
+  /** One process: one stack for every service. Two stages: one per partials partition held. */
+  const main = streams ? undefined : makeStack(deps.store);
+  const stacks = new Map<string, Stack>();
+  const allStacks = (): Stack[] => (main ? [main] : [...stacks.values()]);
+  const clock = main?.clock ?? new ManualClock(0);
+  const ingest = createIngest(config.ingest, { telemetry, clock, deadLetters: deps.deadLetters, partials: streams !== undefined });
+  /** Stage two: one merger per partials partition held, closing windows on every source partition's watermark records. */
+  const mergers = new Map<string, WindowAggregator>();
+  const partialsStats = { records: 0, warmupRecords: 0, undecodable: 0, stale: 0, tooLate: 0, stacksBuilt: 0, stacksDropped: 0 };
+
+  function mergerFor(key: string): WindowAggregator {
+    let m = mergers.get(key);
+    if (!m) {
+      m = new WindowAggregator(windowOptionsOf(config.ingest));
+      // Every source partition holds the windows back until its first watermark record.
+      m.assign(streams!.sources.map((k) => ({ key: k, idle: false })));
+      mergers.set(key, m);
+    }
+    return m;
+  }
+
+  /** The stack of a partials partition, built (and started, adopting its services' recorded actions) on its first window. */
+  async function stackFor(key: string): Promise<Stack> {
+    let s = stacks.get(key);
+    if (s) return s;
+    const shard = Number(key.slice(key.lastIndexOf(':') + 1));
+    const n = streams!.partitions;
+    const shared = deps.store;
+    const store: RecordStore = {
+      putActions: (r) => shared.putActions(r),
+      putDetections: (r) => shared.putDetections(r),
+      flush: () => shared.flush(),
+      // Shared by every stack: closed by the daemon, not by a stack that goes.
+      close: async () => undefined,
+      ...(shared.putMetrics ? { putMetrics: (p: MetricRecord[]) => shared.putMetrics!(p) } : {}),
+      // Its remediator adopts only what was recorded for its own services.
+      ...(shared.readActions ? { readActions: async () => (await shared.readActions!()).filter((r) => shardOf(r.service, n) === shard) } : {}),
+    };
+    s = makeStack(store);
+    stacks.set(key, s);
+    partialsStats.stacksBuilt++;
+    await startStack(s);
+    return s;
+  }
 
   const detections: Detection[] = [];
   const actions: ActionRecord[] = [];
@@ -226,19 +328,21 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    * on how the input happened to be batched, so a Kafka stream (whose batches follow fetch
    * boundaries) and a replay of the same lines record the same ids and states.
    */
-  async function processPoints(points: MetricPoint[], warmup = false): Promise<void> {
+  async function processPoints(stack: Stack, points: MetricPoint[], warmup = false): Promise<void> {
     let from = 0;
     for (let i = 1; i <= points.length; i++) {
       if (i === points.length || points[i]!.windowStart !== points[from]!.windowStart) {
-        await processWindow(points.slice(from, i), warmup);
+        await processWindow(stack, points.slice(from, i), warmup);
         from = i;
       }
     }
   }
 
-  async function processWindow(points: MetricPoint[], warmup: boolean): Promise<void> {
+  async function processWindow(stack: Stack, points: MetricPoint[], warmup: boolean): Promise<void> {
     if (points.length === 0) return;
-    for (const p of points) clock.advanceTo(p.windowStart + p.windowMs);
+    const { forecasting, breach, anomaly, logPattern, remediator } = stack;
+    for (const p of points) stack.clock.advanceTo(p.windowStart + p.windowMs);
+    if (stack.clock !== clock) clock.advanceTo(stack.clock.now());
     const found: Detection[] = [];
     const forecasterBy = new Map<string, string>();
     // Forecasting is pure (no writes), so the metric records can carry the forecast made at
@@ -330,20 +434,86 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     config = p.config;
     policyNow = policyResolver(config);
     mode = modeOf(config);
-    breach.reconfigure(config.detector.breach);
-    anomaly.reconfigure(config.detector.anomaly);
-    remediator.reconfigure({ ...config.remediator, mode }, p.actuators);
+    actuators = p.actuators;
+    for (const s of allStacks()) {
+      s.breach.reconfigure(config.detector.breach);
+      s.anomaly.reconfigure(config.detector.anomaly);
+      s.remediator.reconfigure({ ...config.remediator, mode }, p.actuators);
+    }
     deps.daemon.configHash = p.hash;
     p.applied();
   }
+
+  const isPartials = (key: string): boolean => streams !== undefined && key.startsWith(`${streams.topic}:`);
+
+  /** Stage one's watermark records: each held source partition's newest event time and idleness. */
+  function marksOf(parts: readonly PartitionState[]): SourceMark[] {
+    const maxima = ingest.sourceMaxima();
+    return parts.map((p) => {
+      const maxTs = maxima.get(p.key);
+      return { source: p.key, maxTs: maxTs !== undefined && Number.isFinite(maxTs) ? maxTs : null, idle: p.idle };
+    });
+  }
+
+  /** Partitions given up in a rebalance: their stacks go, their unacknowledged batches are the new owner's to read again. */
+  const heldBefore = new Set<string>();
+  async function release(parts: readonly PartitionState[]): Promise<void> {
+    const held = new Set(parts.map((p) => p.key));
+    for (const k of heldBefore) {
+      if (held.has(k)) continue;
+      if (!isPartials(k)) streams!.publisher.forget(k);
+      const s = stacks.get(k);
+      stacks.delete(k);
+      mergers.delete(k);
+      if (s) { partialsStats.stacksDropped++; await stopStack(s); }
+    }
+    heldBefore.clear();
+    for (const k of held) heldBefore.add(k);
+    for (let i = unacked.length - 1; i >= 0; i--) if (!held.has(unacked[i]!.partition)) unacked.splice(i, 1);
+  }
+
+  /** Stage two: one partials partition's records merged; the windows they close run through its stack. */
+  async function processPartials(batch: RawInput[], key: string, warmup: boolean): Promise<void> {
+    const merger = mergerFor(key);
+    let needs = -Infinity;
+    for (const raw of batch) {
+      const r = decodeRecord(raw.text);
+      if (!r) { partialsStats.undecodable++; continue; }
+      if (warmup) partialsStats.warmupRecords++;
+      else partialsStats.records++;
+      if (r.kind === 'watermark') { merger.mark(r.source, r.maxTs ?? -Infinity, r.idle); continue; }
+      const outcome = merger.offer(r.source, r.partial);
+      if (outcome === 'stale') partialsStats.stale++;
+      else if (outcome === 'too_late') partialsStats.tooLate++;
+      else needs = Math.max(needs, r.partial.windowStart + config.ingest.windowMs);
+    }
+    const points = merger.collect();
+    if (points.length > 0) await processPoints(await stackFor(key), points, warmup);
+    unacked.push({ batch, partition: key, needs, closed: () => closedOf(merger) });
+    await settle();
+  }
+
+  const closedOf = (m: WindowAggregator): number => (Number.isFinite(m.watermark) ? m.windowStartOf(m.watermark) : -Infinity);
 
   async function processBatch(batch: RawInput[], signal: AbortSignal): Promise<void> {
     applyPending();
     const started = performance.now();
     const warmup = isWarmup?.(batch) ?? false;
+    const parts = deps.source.partitions?.();
+    const first = batch[0];
+    const key = first ? partitionKey(first.position) : undefined;
+    if (streams) {
+      await release(parts ?? []);
+      if (key !== undefined && isPartials(key)) {
+        await processPartials(batch, key, warmup);
+        telemetry.stageTime('daemon', (performance.now() - started) / 1000);
+        return;
+      }
+    }
     if (warmup) warmupLines += batch.length;
     else lines += batch.length;
-    const out = ingest.handle(batch, deps.source.partitions?.());
+    const sourceParts = streams ? parts?.filter((p) => !isPartials(p.key)) : parts;
+    const out = ingest.handle(batch, sourceParts);
     await pace(out.events, signal);
     // History's dead letters were written when it was first read (the topic is not idempotent).
     if (out.deadLetters.length > 0 && !warmup) {
@@ -356,26 +526,46 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         recentDeadLetters.push(kept);
       }
     }
-    const points = out.points;
-    await processPoints(points, warmup);
-    let needs = -Infinity;
-    for (const e of out.events) needs = Math.max(needs, ingest.windowEnd(e.ts));
-    unacked.push({ batch, needs });
-    await settle(ingest.closedThrough());
+    // Stage one: history's partials were published when it was first read.
+    if (streams && !warmup) await streams.publisher.publish(out.partials, marksOf(sourceParts ?? []));
+    if (main) await processPoints(main, out.points, warmup);
+    if (key !== undefined) {
+      let needs = -Infinity;
+      for (const e of out.events) needs = Math.max(needs, ingest.windowEnd(e.ts));
+      const source = streams ? key : undefined;
+      unacked.push({ batch, needs, partition: key, closed: () => ingest.closedThrough(source) });
+    }
+    await settle();
     telemetry.stageTime('daemon', (performance.now() - started) / 1000);
   }
 
-  /** Batches processed but not yet acknowledged, oldest first, with the window end each still needs closed. */
-  const unacked: Array<{ batch: RawInput[]; needs: number }> = [];
-  async function settle(closedThrough: number): Promise<void> {
+  /**
+   * Batches processed but not yet acknowledged, oldest first, with the window end each still
+   * needs closed and how to tell (its partition's closed-through: the instance's in one
+   * process, the source partition's in stage one, the partials partition's in stage two).
+   */
+  const unacked: Array<{ batch: RawInput[]; needs: number; partition: string; closed: () => number }> = [];
+  async function settle(force = false): Promise<void> {
     const ack = deps.source.ack?.bind(deps.source);
     if (!ack) { unacked.length = 0; return; }
-    // Offsets are a prefix: a batch is acknowledged only after every batch before it.
-    let n = 0;
-    while (n < unacked.length && unacked[n]!.needs <= closedThrough) n++;
-    if (n === 0) return;
-    const ready = unacked.splice(0, n);
-    await ack(ready.length === 1 ? ready[0]!.batch : ready.flatMap((r) => r.batch));
+    // Offsets are a prefix per partition: a batch is acknowledged only after every earlier batch of its partition.
+    const blocked = new Set<string>();
+    const ready: RawInput[][] = [];
+    const rest: typeof unacked = [];
+    for (const u of unacked) {
+      if (!blocked.has(u.partition) && (force || u.needs <= u.closed())) ready.push(u.batch);
+      else { blocked.add(u.partition); rest.push(u); }
+    }
+    if (ready.length === 0) return;
+    unacked.splice(0, unacked.length, ...rest);
+    await ack(ready.length === 1 ? ready[0]! : ready.flat());
+  }
+
+  /** Two stages: windows ending at or before this are closed in every partials partition held (-∞ when none is held). */
+  function streamsWatermark(): number {
+    let min = Infinity;
+    for (const m of mergers.values()) min = Math.min(min, closedOf(m));
+    return Number.isFinite(min) ? min : -Infinity;
   }
 
   return {
@@ -391,7 +581,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       return done;
     },
     async run(signal) {
-      await Promise.all([ingest.start(), forecasting.start(), remediator.start()]);
+      await Promise.all([ingest.start(), ...(main ? [startStack(main)] : [])]);
       await restoreTemplates();
       try {
         for await (const batch of deps.source.batches(signal)) {
@@ -401,13 +591,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         // End of input (or shutdown): close what is open so nothing observed is dropped. A
         // source that can re-deliver (Kafka) keeps its open windows unacknowledged instead,
         // so a restart rebuilds them whole rather than emitting half of each twice.
-        if (!signal.aborted || !deps.source.ack) {
-          await processPoints(ingest.flush());
-          await settle(Infinity);
+        if (main && (!signal.aborted || !deps.source.ack)) {
+          await processPoints(main, ingest.flush());
+          await settle(true);
         }
       } finally {
         await saveTemplates(true);
-        await Promise.all([ingest.stop(), forecasting.stop(), remediator.stop()]);
+        await Promise.all([ingest.stop(), ...allStacks().map(stopStack)]);
       }
     },
     status() {
@@ -419,12 +609,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         deadLetters: deadLetterCount,
         deadLettersByReason: { ...deadLettersByReason },
         services: services.size,
-        watermark: clock.now(),
+        watermark: streams ? streamsWatermark() : clock.now(),
         serviceList: [...services.values()].sort((a, b) => a.service.localeCompare(b.service)),
         recentDetections: detections.slice(-RECENT).reverse(),
         recentActions: latest.reverse(),
         recentDeadLetters: recentDeadLetters.toArray().reverse(),
-        stages: { ingest: ingest.health(), models: forecasting.health(), breach: breach.health(), anomaly: anomaly.health(), logPattern: logPattern.health(), remediator: remediator.health() },
+        stages: {
+          ingest: ingest.health(),
+          models: combined(allStacks().map((s) => s.forecasting.health())),
+          breach: combined(allStacks().map((s) => s.breach.health())),
+          anomaly: combined(allStacks().map((s) => s.anomaly.health())),
+          logPattern: combined(allStacks().map((s) => s.logPattern.health())),
+          remediator: combined(allStacks().map((s) => s.remediator.health())),
+        },
+        ...(streams ? { streams: { partialsTopic: streams.topic, partialsPartitions: [...mergers.keys()].sort(), ...partialsStats } } : {}),
       };
     },
   };

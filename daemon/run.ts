@@ -86,6 +86,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     config, telemetry, source: parts.source, deadLetters: parts.deadLetters, store: parts.store, actuators: parts.actuators,
     daemon: { instance: `${config.instance}@${hostname()}`, version: VERSION, configHash: hash }, replay: false,
     templateStore: new FileTemplateStore(join(config.stores.dir, 'templates.json')),
+    streams: parts.streams,
   });
 
   const abort = new AbortController();
@@ -127,6 +128,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   } finally {
     running = false;
     await parts.source.close();
+    await parts.streams?.publisher.close();
     await parts.store.close();
     await http?.close();
     process.off('SIGTERM', onSignal);

@@ -7,7 +7,8 @@ import { createRedactor } from './clean/redact.ts';
 import { createTimestampGuard } from './clean/timerange.ts';
 import { DrainMiner, type DrainSnapshot } from './templates/drain.ts';
 import type { DeadLetter, DeadLetterReason, DeadLetterSink, LogEvent, MetricPoint, RawInput } from './types.ts';
-import { WindowAggregator } from './window/aggregator.ts';
+import { WindowAggregator, type WindowOptions } from './window/aggregator.ts';
+import type { WindowPartial } from './window/accumulator.ts';
 import { partitionKey, type PartitionState, type WatermarkView } from './window/watermark.ts';
 
 /**
@@ -29,11 +30,25 @@ export interface IngestDeps {
   telemetry: Telemetry;
   deadLetters: DeadLetterSink;
   clock: Clock;
+  /**
+   * Stage one of a scaled-out deployment (docs/streaming.md): windows are kept per source
+   * partition, closed on that partition's own watermark, and leave as `partials` (every
+   * window a batch touched, open or not) instead of points; stage two merges them.
+   */
+  partials?: boolean;
+}
+
+/** One source partition's aggregate of a service's window. */
+export interface SourcedPartial {
+  source: string;
+  partial: WindowPartial;
 }
 
 export interface IngestOutput {
   events: LogEvent[];
   points: MetricPoint[];
+  /** Stage one only (`partials: true`); `points` is then empty. */
+  partials: SourcedPartial[];
   deadLetters: DeadLetter[];
 }
 
@@ -55,7 +70,9 @@ export interface Ingest {
    * event at `ts` no longer feeds an open window once `windowEnd(ts) <= closedThrough()`.
    * The daemon uses it to hold back source acknowledgements (daemon/pipeline.ts).
    */
-  closedThrough(): number;
+  closedThrough(partition?: string): number;
+  /** Stage one: each held source partition's largest event time so far (-∞ before any). */
+  sourceMaxima(): Map<string, number>;
   /** End of the window an event at `ts` falls into. */
   windowEnd(ts: number): number;
   /** Writes a batch's dead letters to the sink; resolves once they are durable. */
@@ -69,19 +86,19 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   const { telemetry, clock } = deps;
   const clean = createCleaner(config);
   const miner = new DrainMiner(config.templates);
-  const windows = new WindowAggregator({
-    windowMs: config.windowMs,
-    allowedLatenessMs: config.allowedLatenessMs,
-    idleWindows: config.idleWindows,
-    topTemplates: config.topTemplates,
-    maxWindowTemplates: config.maxWindowTemplates,
-    sketchAccuracy: config.sketchAccuracy,
-    sketchMinMs: config.sketchMinMs,
-    sketchMaxMs: config.maxLatencyMs,
-  });
+  const windowOptions = windowOptionsOf(config);
+  const windows = new WindowAggregator(windowOptions);
+  /** Stage one: one aggregator per source partition, each closing on its own watermark. */
+  const bySource = new Map<string, WindowAggregator>();
+  const windowsOf = (source: string): WindowAggregator => {
+    if (!deps.partials) return windows;
+    let w = bySource.get(source);
+    if (!w) { w = new WindowAggregator({ ...windowOptions, publishPartials: true }); bySource.set(source, w); }
+    return w;
+  };
   const inRange = createTimestampGuard(config);
   const keeping = rawKeeping(config, createRedactor(config.redaction));
-  const counts = { lines: 0, events: 0, points: 0, deadLetters: 0 };
+  const counts = { lines: 0, events: 0, points: 0, partials: 0, deadLetters: 0 };
   const byReason: Partial<Record<DeadLetterReason, number>> = {};
   let stopped = false;
 
@@ -111,7 +128,12 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
 
     handle(batch, partitions) {
       const t0 = performance.now();
-      if (partitions) windows.assign(partitions);
+      if (partitions && !deps.partials) windows.assign(partitions);
+      if (partitions && deps.partials) {
+        // A partition given up: the instance that gains it rebuilds its open windows (warm start).
+        const held = new Set(partitions.map((p) => p.key));
+        for (const k of [...bySource.keys()]) if (!held.has(k)) bySource.delete(k);
+      }
       const now = clock.now();
       const events: LogEvent[] = [];
       const letters: DeadLetter[] = [];
@@ -124,31 +146,40 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
         // The event's own partition's watermark is the one it would move; the instance's
         // (the minimum over partitions) before that partition has one.
         const part = partitionKey(raw.position);
-        const range = inRange(e.ts, Math.max(windows.watermarks.of(part), windows.watermark));
+        const w = windowsOf(part);
+        const range = inRange(e.ts, Math.max(w.watermarks.of(part), w.watermark));
         if (!range.ok) { reject(deadLetter(raw, 'timestamp_out_of_range', range.detail, now, config.maxLineBytes, keeping), letters); continue; }
         // Lateness first: a refused event must not teach the miner.
-        if (windows.isLate(e.ts)) {
-          reject(deadLetter(raw, 'too_late', `window ${new Date(windows.windowStartOf(e.ts)).toISOString()} closed at watermark ${new Date(windows.watermark).toISOString()}`, now, config.maxLineBytes, keeping), letters);
+        if (w.isLate(e.ts)) {
+          reject(deadLetter(raw, 'too_late', `window ${new Date(w.windowStartOf(e.ts)).toISOString()} closed at watermark ${new Date(w.watermark).toISOString()}`, now, config.maxLineBytes, keeping), letters);
           continue;
         }
         if (e.message !== '') e.template = miner.add(e.message);
-        windows.add(e, part);
+        w.add(e, part);
         counts.events++;
         telemetry.eventAccepted();
         events.push(e);
       }
-      const points = emitted(windows.collect());
+      const partials: SourcedPartial[] = [];
+      for (const [source, w] of bySource) for (const partial of w.drainPartials()) partials.push({ source, partial });
+      counts.partials += partials.length;
+      const points = deps.partials ? [] : emitted(windows.collect());
       telemetry.stageTime('ingest', (performance.now() - t0) / 1000);
-      return { events, points, deadLetters: letters };
+      return { events, points, partials, deadLetters: letters };
     },
 
     flush() {
       return emitted(windows.flush());
     },
 
-    closedThrough() {
-      const wm = windows.watermark;
+    closedThrough(partition) {
+      const w = partition !== undefined && deps.partials ? bySource.get(partition) : windows;
+      const wm = w?.watermark ?? -Infinity;
       return Number.isFinite(wm) ? windows.windowStartOf(wm) : -Infinity;
+    },
+
+    sourceMaxima() {
+      return new Map([...bySource].map(([source, w]) => [source, w.watermarks.maxEventTime]));
     },
 
     windowEnd(ts) {
@@ -168,15 +199,29 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
         detail: {
           ...counts,
           deadLettersByReason: { ...byReason },
-          openWindows: windows.openWindows,
+          openWindows: [...bySource.values()].reduce((n, w) => n + w.openWindows, windows.openWindows),
           watermark: Number.isFinite(windows.watermark) ? windows.watermark : null,
           partitions: windows.watermarks.size.partitions,
           idlePartitions: windows.watermarks.size.idle,
           templates: miner.size,
-          latencyClamped: windows.latencyClamped,
+          latencyClamped: [...bySource.values()].reduce((n, w) => n + w.latencyClamped, windows.latencyClamped),
         },
       };
     },
+  };
+}
+
+/** The window settings of the ingest config (stage two's merger closes windows by the same rules). */
+export function windowOptionsOf(config: IngestConfig): WindowOptions {
+  return {
+    windowMs: config.windowMs,
+    allowedLatenessMs: config.allowedLatenessMs,
+    idleWindows: config.idleWindows,
+    topTemplates: config.topTemplates,
+    maxWindowTemplates: config.maxWindowTemplates,
+    sketchAccuracy: config.sketchAccuracy,
+    sketchMinMs: config.sketchMinMs,
+    sketchMaxMs: config.maxLatencyMs,
   };
 }
 

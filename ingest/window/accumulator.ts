@@ -20,10 +20,34 @@ export function requestWeight(e: LogEvent): number {
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
+/**
+ * One source partition's aggregate of a service's window, in transit from stage one to
+ * stage two (docs/streaming.md). Mergeable: the sketch travels as its non-empty bins, so
+ * merged partials hold exactly the bins (hence the quantiles) one accumulator fed every
+ * event would hold. `events` counts the lines folded in: of two partials of the same
+ * (source partition, service, window), the one with more events holds the other's.
+ */
+export interface WindowPartial {
+  service: string;
+  windowStart: number;
+  events: number;
+  count: number;
+  errors: number;
+  latencyCount: number;
+  latencySum: number;
+  latencyMax: number;
+  /** null when no event carried a latency. */
+  latencyMin: number | null;
+  sketch: { zero: number; bins: Array<[key: number, count: number]> } | null;
+  levels: Partial<Record<LogLevel, number>>;
+  templates: TemplateCount[];
+}
+
 /** The running aggregate of one service's one window. */
 export class WindowAccumulator {
   readonly service: string;
   readonly windowStart: number;
+  private events = 0;
   private count = 0;
   private errors = 0;
   private latencyCount = 0;
@@ -47,6 +71,7 @@ export class WindowAccumulator {
   /** Adds the event; returns true when its latency had to be clamped into the sketch's range. */
   add(e: LogEvent): boolean {
     let clamped = false;
+    this.events++;
     const w = requestWeight(e);
     this.count += w;
     if (LEVEL_RANK[e.level] >= LEVEL_RANK.error || (e.status !== undefined && e.status >= 500)) this.errors += w;
@@ -74,6 +99,53 @@ export class WindowAccumulator {
       } else this.templates.set(e.template.id, { id: e.template.id, text: e.template.text, count: 1, warn, samples: [e.message] });
     }
     return clamped;
+  }
+
+  /** This window's aggregate so far, to publish (stage one). */
+  toPartial(): WindowPartial {
+    let sketch: WindowPartial['sketch'] = null;
+    if (this.sketch) {
+      const { bins, offset } = this.sketch.store;
+      const out: Array<[number, number]> = [];
+      bins.forEach((n, i) => { if (n > 0) out.push([i + offset, n]); });
+      sketch = { zero: this.sketch.zeroCount, bins: out };
+    }
+    return {
+      service: this.service, windowStart: this.windowStart, events: this.events, count: this.count, errors: this.errors,
+      latencyCount: this.latencyCount, latencySum: this.latencySum, latencyMax: this.latencyMax,
+      latencyMin: Number.isFinite(this.latencyMin) ? this.latencyMin : null, sketch,
+      levels: { ...this.levels }, templates: [...this.templates.values()].map((t) => ({ ...t, samples: [...t.samples] })),
+    };
+  }
+
+  /**
+   * Stage two: one window made of source partitions' partials, folded in the order given
+   * (callers sort by source partition, so a float sum comes out the same every time).
+   */
+  static merged(service: string, windowStart: number, accuracy: number, range: SketchRange, parts: readonly WindowPartial[]): WindowAccumulator {
+    const acc = new WindowAccumulator(service, windowStart, accuracy, range);
+    let templates: TemplateCount[] = [];
+    for (const p of parts) {
+      acc.events += p.events;
+      acc.count += p.count;
+      acc.errors += p.errors;
+      acc.latencyCount += p.latencyCount;
+      acc.latencySum += p.latencySum;
+      if (p.latencyMax > acc.latencyMax) acc.latencyMax = p.latencyMax;
+      if (p.latencyMin !== null && p.latencyMin < acc.latencyMin) acc.latencyMin = p.latencyMin;
+      if (p.sketch) {
+        const s = (acc.sketch ??= new DDSketch({ relativeAccuracy: accuracy }));
+        // The cleaner refuses negative latencies: positive bins and zeros are all there is.
+        let n = p.sketch.zero;
+        for (const [key, c] of p.sketch.bins) { s.store.add(key, c); n += c; }
+        s.zeroCount += p.sketch.zero;
+        s.count += n;
+      }
+      for (const [level, n] of Object.entries(p.levels) as Array<[LogLevel, number]>) acc.levels[level] = (acc.levels[level] ?? 0) + n;
+      templates = mergeTemplateCounts(templates, p.templates);
+    }
+    for (const t of templates) acc.templates.set(t.id, t);
+    return acc;
   }
 
   /** Sketch buckets can land up to the relative accuracy outside the seen range; clamp. */

@@ -1,5 +1,5 @@
 import type { LogEvent, MetricPoint } from '../types.ts';
-import { emptyPoint, WindowAccumulator, type SketchRange } from './accumulator.ts';
+import { emptyPoint, WindowAccumulator, type SketchRange, type WindowPartial } from './accumulator.ts';
 import { PartitionWatermarks, type PartitionState, type WatermarkView } from './watermark.ts';
 
 /**
@@ -30,6 +30,11 @@ export interface WindowOptions {
   /** Latencies fed to the quantile sketches are clamped into this range (see accumulator). */
   sketchMinMs?: number;
   sketchMaxMs?: number;
+  /**
+   * Stage one of a scaled-out deployment (docs/streaming.md): remember which windows each
+   * batch touched, so `drainPartials` can publish their aggregates.
+   */
+  publishPartials?: boolean;
 }
 
 interface ServiceWindows {
@@ -41,6 +46,8 @@ interface ServiceWindows {
 }
 
 export type AddOutcome = 'ok' | 'too_late';
+/** Stage two: `stale` is a partial holding fewer events than one already kept for that source partition. */
+export type OfferOutcome = 'ok' | 'too_late' | 'stale';
 
 export class WindowAggregator {
   private readonly o: WindowOptions;
@@ -51,6 +58,10 @@ export class WindowAggregator {
   private readonly range: SketchRange;
   /** Latencies clamped into the sketch range so far. */
   latencyClamped = 0;
+  /** Stage one: windows touched since the last `drainPartials`. */
+  private readonly touched = new Set<WindowAccumulator>();
+  /** Stage two: per service and window, the latest partial of each source partition. */
+  private readonly partials = new Map<string, Map<number, Map<string, WindowPartial>>>();
 
   constructor(opts: WindowOptions) {
     this.o = opts;
@@ -102,8 +113,58 @@ export class WindowAggregator {
       s.open.set(start, acc);
     }
     if (acc.add(e)) this.latencyClamped++;
+    if (this.o.publishPartials) this.touched.add(acc);
     this.marks.observe(partition, e.ts);
     return 'ok';
+  }
+
+  /**
+   * Stage one: the aggregates of the windows touched since the last call, open ones
+   * included (they stay open and are published again as they grow), then forgets the
+   * windows this partition's watermark has passed. No empty windows: stage two, which
+   * hears from every partition, makes those.
+   */
+  drainPartials(): WindowPartial[] {
+    const out: WindowPartial[] = [];
+    for (const acc of this.touched) out.push(acc.toPartial());
+    this.touched.clear();
+    const wm = this.watermark;
+    if (!Number.isFinite(wm)) return out;
+    this.closedThrough = wm;
+    for (const [service, s] of this.services) {
+      for (const start of s.open.keys()) if (start + this.o.windowMs <= wm) s.open.delete(start);
+      if (s.open.size === 0) this.services.delete(service);
+    }
+    return out;
+  }
+
+  /**
+   * Stage two: a source partition's latest aggregate of a service's window. It replaces
+   * the one kept for that source partition unless it holds fewer events (an instance that
+   * took the partition over and is still re-reading what the previous one had published).
+   */
+  offer(source: string, p: WindowPartial): OfferOutcome {
+    if (this.isLate(p.windowStart)) return 'too_late';
+    let byWindow = this.partials.get(p.service);
+    if (!byWindow) { byWindow = new Map(); this.partials.set(p.service, byWindow); }
+    let bySource = byWindow.get(p.windowStart);
+    if (!bySource) { bySource = new Map(); byWindow.set(p.windowStart, bySource); }
+    const kept = bySource.get(source);
+    if (kept && kept.events > p.events) return 'stale';
+    bySource.set(source, p);
+    let s = this.services.get(p.service);
+    if (!s) {
+      s = { open: new Map(), next: undefined, lastEmitted: -Infinity };
+      this.services.set(p.service, s);
+    }
+    const parts = [...bySource].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, q]) => q);
+    s.open.set(p.windowStart, WindowAccumulator.merged(p.service, p.windowStart, this.o.sketchAccuracy, this.range, parts));
+    return 'ok';
+  }
+
+  /** Stage two: a source partition's watermark record (its largest event time so far, and idleness). */
+  mark(source: string, maxTs: number, idle: boolean): void {
+    this.marks.mark(source, maxTs, idle);
   }
 
   /** Points of every window the watermark has passed, ordered by window start, then service. */
@@ -134,6 +195,7 @@ export class WindowAggregator {
         if (acc) {
           points.push(acc.point(W, this.o.topTemplates, this.o.maxWindowTemplates));
           s.open.delete(start);
+          this.partials.get(service)?.delete(start);
           s.lastEmitted = start;
         } else if (start <= s.lastEmitted + this.o.idleWindows * W) {
           points.push(emptyPoint(service, start, W));

@@ -63,6 +63,17 @@ export class PartitionWatermarks implements WatermarkView {
   }
 
   /**
+   * What another instance says of a partition (stage two's watermark records): its largest
+   * event time so far (never moving back) and whether it is idle.
+   */
+  mark(partition: string, maxTs: number, idle: boolean): void {
+    const p = this.parts.get(partition);
+    if (!p) { this.parts.set(partition, { maxTs, idle }); return; }
+    if (maxTs > p.maxTs) p.maxTs = maxTs;
+    p.idle = idle;
+  }
+
+  /**
    * The source's current assignment: partitions not listed are dropped (revoked), listed
    * ones are added (holding the watermark back until they deliver or go idle) and take the
    * idle flag given.

@@ -11,7 +11,9 @@ import {
 
 // A real deployment's log topic: 6 partitions, producers keyed by host (so each service is
 // spread over several partitions), and some hosts' lines out of order by up to 30 s. One
-// daemon must make exactly what `foresight replay` makes of the same lines.
+// daemon must make exactly what `foresight replay` makes of the same lines. With more than
+// one source partition the daemon runs in two stages over the partials topic
+// (`source.kafka.partials: auto`, docs/streaming.md), as several daemons in a group would.
 
 const PARTITIONS = 6;
 const DISORDER_MS = 30_000;
@@ -63,7 +65,7 @@ before(async () => {
 
 after(async () => {
   if (!rig) return;
-  await dropTopics(rig, topics.flatMap((t) => [t, `${t}.dlq`]));
+  await dropTopics(rig, topics.flatMap((t) => [t, `${t}.dlq`, `${t}-g-partials`]));
   for (const p of prefixes) await dropIndices(rig.elasticsearchUrl, p);
 });
 
@@ -130,6 +132,9 @@ test('one daemon on 6 partitions keyed by host, out of order within 30 s: the sa
     console.error(`[it] one daemon consumed ${s.lines} lines from ${PARTITIONS} partitions in ${((performance.now() - t0) / 1000).toFixed(2)} s; dead letters ${JSON.stringify(s.deadLettersByReason)}`);
     assert.equal(s.deadLettersByReason.too_late ?? 0, 0, 'no event is too late: per-partition watermarks absorb the skew between partitions');
     assert.equal(s.deadLetters, 0);
+    assert.equal(s.streams?.partialsTopic, `${topic}-g-partials`, 'more than one source partition: two stages over the partials topic');
+    assert.equal(s.streams?.partialsPartitions.length, PARTITIONS, 'the one daemon holds every partials partition');
+    assert.equal(s.streams?.tooLate, 0, 'no partial arrived after its window closed');
   } finally {
     assert.equal(await daemon.stop(), 0, daemon.stderr.slice(-2000));
   }

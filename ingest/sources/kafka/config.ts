@@ -68,6 +68,17 @@ export const kafkaSourceConfigSchema = z.object({
    * gives up and exits 1 (KAFKA_OUTAGE); 0, the default, waits for ever.
    */
   maxOutageMs: z.number().int().min(0).default(0),
+  /**
+   * Two stages over Kafka (docs/streaming.md): stage one pre-aggregates each source
+   * partition's windows into partials on `partialsTopic`; stage two merges them per service
+   * in whichever instance of the group holds the service's partials partition, and runs the
+   * models, detectors and remediator for it. `auto` turns it on when the source topics have
+   * more than one partition; `off` runs everything in one process (correct for one instance,
+   * or for producers that key by service).
+   */
+  partials: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** Default `<groupId>-partials`; created with the source topic's partition count. */
+  partialsTopic: z.string().min(1).optional(),
   /** How often a missing source topic is looked for again at start. */
   topicWaitMs: z.number().int().positive().default(2000),
 }).strict();

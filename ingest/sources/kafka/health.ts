@@ -18,7 +18,7 @@ import type { Logger } from '../../../core/log.ts';
 import { retry } from '../../../core/retry.ts';
 
 /** Where a failure was seen; a bounded set, used in logs and status. */
-export type KafkaPath = 'fetch' | 'commit' | 'deadletter' | 'metadata';
+export type KafkaPath = 'fetch' | 'commit' | 'deadletter' | 'metadata' | 'partials';
 
 export interface KafkaHealthOptions {
   /** Give up (exit) after this long unreachable; 0 = never. */

@@ -68,6 +68,8 @@ export interface KafkaSourceOptions {
   kafka?: Kafka;
   /** Shared with the dead-letter sink; one is made from the config when absent. */
   health?: KafkaHealth;
+  /** Internal topics read in the same group (the partials topic of stage two, docs/streaming.md). */
+  internalTopics?: string[];
 }
 
 interface Handoff {
@@ -97,6 +99,11 @@ export class KafkaSource implements LogSource {
   /** Outages and start-up waits (see health.ts): readiness, back-pressure, give-up. */
   readonly health: KafkaHealth;
   private readonly groupId: string;
+  /** Source topics, then internal ones. */
+  private readonly topics: string[];
+  /** Partitions gained after the first assignment: their committed offset is being looked up (their warm start waits for it). */
+  private readonly lookups = new Map<string, Promise<void>>();
+  private joined = false;
   private consumer: Consumer | undefined;
   private readonly queue: Handoff[] = [];
   private wake: (() => void) | undefined;
@@ -130,6 +137,7 @@ export class KafkaSource implements LogSource {
     this.kafka = opts.kafka ?? createKafka(cfg, opts.log);
     this.groupId = opts.replay ? `${cfg.groupId}-replay-${randomUUID()}` : cfg.groupId;
     this.name = `kafka:${cfg.topics.join(',')}`;
+    this.topics = [...cfg.topics, ...(opts.internalTopics ?? [])];
     this.tracker = new PartitionTracker(cfg.idleMs);
     this.health = opts.health ?? new KafkaHealth({ maxOutageMs: cfg.maxOutageMs, log: opts.log });
     this.health.onGiveUp((err) => this.fail(err));
@@ -166,8 +174,8 @@ export class KafkaSource implements LogSource {
     const seeks: Array<{ topic: string; partition: number; offset: string }> = [];
     const replay = this.opts.replay;
     const startAt = replay ? replay.from : (this.cfg.start !== 'committed' && this.cfg.start !== 'earliest' && this.cfg.start !== 'latest' ? Date.parse(this.cfg.start) : undefined);
-    const committed = replay ? [] : await admin.fetchOffsets({ groupId: this.groupId, topics: this.cfg.topics });
-    for (const topic of this.cfg.topics) {
+    const committed = replay ? [] : await admin.fetchOffsets({ groupId: this.groupId, topics: this.topics });
+    for (const topic of this.topics) {
       const water = await admin.fetchTopicOffsets(topic);
       const done = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, p.offset]));
       for (const [partition, offset] of done) {
@@ -190,7 +198,7 @@ export class KafkaSource implements LogSource {
           this.ends.set(key, end);
           if (start < end) this.pendingEnds.add(key);
           seeks.push({ topic, partition: w.partition, offset: String(start) });
-        } else if (byTime && (done.get(w.partition) ?? '-1') === '-1') {
+        } else if (byTime && this.cfg.topics.includes(topic) && (done.get(w.partition) ?? '-1') === '-1') {
           const at = byTime.find((t) => t.partition === w.partition);
           if (at) seeks.push({ topic, partition: w.partition, offset: at.offset });
         }
@@ -210,7 +218,7 @@ export class KafkaSource implements LogSource {
       try {
         await admin.connect();
         const found = await this.position(admin);
-        for (const topic of this.cfg.topics) {
+        for (const topic of this.topics) {
           const partitions = found.filter((s) => s.topic === topic).map(({ partition, offset }) => ({ partition, offset }));
           if (partitions.length) await admin.setOffsets({ groupId: this.groupId, topic, partitions });
         }
@@ -234,7 +242,12 @@ export class KafkaSource implements LogSource {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const { gained, lost } = this.tracker.assign(e.payload.memberAssignment, Date.now());
       this.log?.info({ gained, lost, assignment: e.payload.memberAssignment }, 'partitions assigned');
-      void this.lookUpEnds(gained);
+      for (const k of lost) this.forget(k);
+      // Partitions gained after the first assignment warm-start like a restart: from their committed offset.
+      const later = this.joined && !this.opts.replay;
+      this.joined = true;
+      const looked = this.lookUpEnds(gained, later);
+      if (later) for (const k of gained) this.lookups.set(k, looked);
       this.tick();
     });
     // Idleness is wall time: checked a few times per idleMs, never slower than once a second.
@@ -249,7 +262,7 @@ export class KafkaSource implements LogSource {
     consumer.on(consumer.events.FETCH, () => this.health.markUp('fetch'));
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: this.cfg.topics, fromBeginning: this.cfg.start !== 'latest' });
+      await consumer.subscribe({ topics: this.topics, fromBeginning: this.cfg.start !== 'latest' });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -277,7 +290,7 @@ export class KafkaSource implements LogSource {
    * a backlog only after delivering it. Unknown (lookup failed) counts as nothing to fetch,
    * so an unreachable answer cannot stall every window; data, when it comes, counts again.
    */
-  private async lookUpEnds(gained: string[]): Promise<void> {
+  private async lookUpEnds(gained: string[], resume = false): Promise<void> {
     if (gained.length === 0) return;
     const admin = this.kafka.admin();
     const wanted = gained.map((k) => { const i = k.lastIndexOf(':'); return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)) }; });
@@ -290,6 +303,10 @@ export class KafkaSource implements LogSource {
           const wm = water.find((o) => o.partition === w.partition);
           if (!wm) continue;
           const committed = BigInt(done.find((d) => d.partition === w.partition)?.offset ?? '-1');
+          if (resume && committed >= 0n) {
+            this.resumeAt.set(tp(topic, w.partition), committed);
+            this.committed.set(tp(topic, w.partition), committed);
+          }
           const from = this.opts.replay ? (this.pendingEnds.has(tp(topic, w.partition)) ? -1n : BigInt(wm.high)) : committed >= 0n ? committed : this.cfg.start === 'latest' ? BigInt(wm.high) : BigInt(wm.low);
           this.tracker.atEnd(topic, w.partition, from >= BigInt(wm.high));
         }
@@ -300,6 +317,17 @@ export class KafkaSource implements LogSource {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  /** A partition lost to another member: what this process knew of it is stale if it comes back. */
+  private forget(key: string): void {
+    const i = key.lastIndexOf(':');
+    const k = tp(key.slice(0, i), Number(key.slice(i + 1)));
+    this.handed.delete(k);
+    this.rewound.delete(k);
+    this.resumeAt.delete(k);
+    this.committed.delete(k);
+    this.seeking.delete(k);
   }
 
   /** A replay by event time keeps only records whose timestamp (the log's event time, see produce.ts) is in [from, to). */
@@ -350,6 +378,8 @@ export class KafkaSource implements LogSource {
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const key = tp(topic, partition);
+    const lookup = this.lookups.get(`${topic}:${partition}`);
+    if (lookup) { await lookup; this.lookups.delete(`${topic}:${partition}`); }
     const sought = this.seeking.get(key);
     if (sought !== undefined) {
       // Batches fetched before the seek took effect start past it: not ours to hand over.
@@ -454,7 +484,7 @@ export class KafkaSource implements LogSource {
       current?.done(false);
       for (const h of this.queue.splice(0)) h.done(false);
       try {
-        this.consumer?.pause(this.cfg.topics.map((topic) => ({ topic })));
+        this.consumer?.pause(this.topics.map((topic) => ({ topic })));
       } catch {
         // not running: nothing to pause
       }

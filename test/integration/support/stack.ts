@@ -120,7 +120,11 @@ export function writeDaemonConfig(s: Omit<DaemonSetup, 'config' | 'dir'> & { dir
   return { ...s, dir, config };
 }
 
-export interface Status { watermark: number; lines: number; warmupLines: number; actions: number; detections: number; deadLetters: number; deadLettersByReason: Record<string, number> }
+export interface Status {
+  watermark: number; lines: number; warmupLines: number; actions: number; detections: number; deadLetters: number; deadLettersByReason: Record<string, number>;
+  /** Two stages over the partials topic only. */
+  streams?: { partialsTopic: string; partialsPartitions: string[]; records: number; stale: number; tooLate: number; stacksBuilt: number };
+}
 
 export class Daemon {
   readonly child: ChildProcess;

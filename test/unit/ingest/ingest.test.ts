@@ -42,7 +42,7 @@ test('handle cleans, templates, aggregates and dead-letters; telemetry counts', 
   const h = ing.health();
   assert.equal(h.ok, true);
   assert.deepEqual({ ...h.detail, watermark: 0 }, {
-    lines: 5, events: 3, points: 2, deadLetters: 2, deadLettersByReason: { not_json: 1, too_late: 1 }, openWindows: 0, watermark: 0, partitions: 1, idlePartitions: 0, templates: 2, latencyClamped: 0,
+    lines: 5, events: 3, points: 2, partials: 0, deadLetters: 2, deadLettersByReason: { not_json: 1, too_late: 1 }, openWindows: 0, watermark: 0, partitions: 1, idlePartitions: 0, templates: 2, latencyClamped: 0,
   });
   await ing.stop();
   await ing.stop();

@@ -1,0 +1,53 @@
+/**
+ * What travels on the partials topic (docs/streaming.md), JSON, one record per message:
+ *
+ *   partial    one source partition's aggregate of a service's window so far (mergeable);
+ *              published again, with more events, while the window is open there
+ *   watermark  a source partition's largest event time so far and whether it is idle,
+ *              sent to every partials partition after the partials it covers, so the
+ *              reader of one partials partition knows when it has every partial of a window
+ *
+ * Services map to partials partitions by `shardOf` (FNV-1a), not by Kafka's partitioner, so
+ * stage two can tell which services a partition carries (to adopt only their recorded
+ * actions) without asking the producer.
+ */
+import type { WindowPartial } from '../window/accumulator.ts';
+
+export type PartialsRecord =
+  | { kind: 'partial'; source: string; partial: WindowPartial }
+  | { kind: 'watermark'; source: string; maxTs: number | null; idle: boolean };
+
+const VERSION = 1;
+
+export function encodeRecord(r: PartialsRecord): string {
+  return JSON.stringify({ v: VERSION, ...r });
+}
+
+/** Undefined for anything this version did not write (counted by the caller, never fatal). */
+export function decodeRecord(text: string): PartialsRecord | undefined {
+  let o: unknown;
+  try { o = JSON.parse(text); } catch { return undefined; }
+  if (!o || typeof o !== 'object') return undefined;
+  const r = o as { v?: unknown; kind?: unknown; source?: unknown; partial?: unknown; maxTs?: unknown; idle?: unknown };
+  if (r.v !== VERSION || typeof r.source !== 'string') return undefined;
+  if (r.kind === 'partial' && r.partial && typeof r.partial === 'object') {
+    const p = r.partial as Partial<WindowPartial>;
+    if (typeof p.service !== 'string' || typeof p.windowStart !== 'number' || typeof p.events !== 'number' || typeof p.count !== 'number'
+      || !Array.isArray(p.templates) || typeof p.levels !== 'object' || p.levels === null) return undefined;
+    return { kind: 'partial', source: r.source, partial: p as WindowPartial };
+  }
+  if (r.kind === 'watermark' && (r.maxTs === null || typeof r.maxTs === 'number') && typeof r.idle === 'boolean') {
+    return { kind: 'watermark', source: r.source, maxTs: r.maxTs, idle: r.idle };
+  }
+  return undefined;
+}
+
+/** The partials partition a service's records go to. */
+export function shardOf(service: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < service.length; i++) {
+    h ^= service.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % partitions;
+}
