@@ -10,15 +10,16 @@ import { createSimulator, createSimulatorSource, loadScenario, type Simulator } 
 import type { Actuator, RecordStore } from '../remediator/types.ts';
 import { createActuators } from '../remediator/actuators/index.ts';
 import { createFileStore } from '../remediator/store/file.ts';
-import { createElasticsearchStore } from '../remediator/store/elasticsearch.ts';
-import { KafkaSource, createKafka, parseKafkaUrl, type KafkaSourceConfig } from '../ingest/sources/kafka/index.ts';
-import { kafkaSourceConfigSchema } from '../ingest/sources/kafka/config.ts';
-import { KafkaDeadLetterSink } from '../ingest/deadletter/kafka.ts';
+import { kafkaSourceConfigSchema, type KafkaSourceConfig } from '../ingest/sources/kafka/config.ts';
 import { KafkaHealth } from '../ingest/sources/kafka/health.ts';
 import { setUpStreams, type StreamsSetup } from '../ingest/partials/setup.ts';
 import type { Config } from './config.ts';
 
-/** Builds the side-effecting parts the config names: source, sinks, actuators. */
+/**
+ * Builds the side-effecting parts the config names: source, sinks, actuators. The Kafka
+ * and Elasticsearch clients are imported only when the config or the replay path names
+ * them, so a file replay or the embedded default never loads them.
+ */
 export interface Assembly {
   source: LogSource;
   simulator: Simulator | undefined;
@@ -65,12 +66,15 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
   let simulator: Simulator | undefined;
   const batchSize = config.source.batchSize;
   const maxLineBytes = config.ingest.maxLineBytes;
-  let kafka: KafkaSourceConfig | undefined;
+  let kafka: { config: KafkaSourceConfig; health: KafkaHealth } | undefined;
   let streams: StreamsSetup | undefined;
   if (opts.replayPath?.startsWith('kafka://')) {
+    const { KafkaSource, parseKafkaUrl } = await import('../ingest/sources/kafka/source.ts');
     const { topics, range } = parseKafkaUrl(opts.replayPath);
-    kafka = replayKafkaConfig(config, topics);
-    source = new KafkaSource(kafka, { batchSize, maxLineBytes, clock: systemClock, log: log.child({ stage: 'source' }), replay: { ...range, slackMs: config.ingest.allowedLatenessMs } });
+    const kafkaConfig = replayKafkaConfig(config, topics);
+    const kafkaSource = new KafkaSource(kafkaConfig, { batchSize, maxLineBytes, clock: systemClock, log: log.child({ stage: 'source' }), replay: { ...range, slackMs: config.ingest.allowedLatenessMs } });
+    kafka = { config: kafkaConfig, health: kafkaSource.health };
+    source = kafkaSource;
   } else if (opts.replayPath !== undefined) {
     source = opts.replayPath === '-'
       ? new StdinSource({ batchSize, maxLineBytes, clock: systemClock })
@@ -84,30 +88,37 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
     source = new FileSource(config.source.file.path, { batchSize, maxLineBytes, clock: systemClock });
   } else if (config.source.kind === 'kafka') {
     if (!config.source.kafka) throw new ForesightError('CONFIG_INVALID', 'source.kafka is required for source.kind "kafka"');
-    kafka = config.source.kafka;
+    const { KafkaSource } = await import('../ingest/sources/kafka/source.ts');
+    const { createKafka } = await import('../ingest/sources/kafka/client.ts');
+    const kafkaConfig = config.source.kafka;
     const sourceLog = log.child({ stage: 'source' });
-    const client = createKafka(kafka, sourceLog);
-    const health = new KafkaHealth({ maxOutageMs: kafka.maxOutageMs, log: sourceLog });
-    streams = await setUpStreams(kafka, client, health, log.child({ stage: 'streams' }));
-    source = new KafkaSource(kafka, { batchSize, maxLineBytes, clock: systemClock, log: sourceLog, kafka: client, health, internalTopics: streams ? [streams.topic] : [] });
+    const client = createKafka(kafkaConfig, sourceLog);
+    const health = new KafkaHealth({ maxOutageMs: kafkaConfig.maxOutageMs, log: sourceLog });
+    streams = await setUpStreams(kafkaConfig, client, health, log.child({ stage: 'streams' }));
+    const kafkaSource = new KafkaSource(kafkaConfig, { batchSize, maxLineBytes, clock: systemClock, log: sourceLog, kafka: client, health, internalTopics: streams ? [streams.topic] : [] });
+    kafka = { config: kafkaConfig, health: kafkaSource.health };
+    source = kafkaSource;
   } else {
     source = new StdinSource({ batchSize, maxLineBytes, clock: systemClock });
   }
 
   const dir = opts.storesDir ?? config.stores.dir;
   const actuators = buildActuators(config, log, simulator);
-  return {
-    source,
-    simulator,
-    kafkaHealth: source instanceof KafkaSource ? source.health : undefined,
+  let deadLetters: DeadLetterSink;
+  if (kafka) {
     // Bad Kafka messages go back to Kafka, where their producers' tooling can see them.
-    deadLetters: kafka && source instanceof KafkaSource
-      ? new KafkaDeadLetterSink(createKafka(kafka, log.child({ stage: 'deadletter' })), kafka.deadLetterTopic, { health: source.health })
-      : new FileDeadLetterSink(join(dir, 'dead-letters.ndjson')),
-    store: config.stores.kind === 'elasticsearch' && config.stores.elasticsearch
-      ? await createElasticsearchStore(config.stores.elasticsearch, { dir, replay: opts.replay ?? false, log: log.child({ stage: 'store' }) })
-      : await createFileStore(dir, { replay: opts.replay ?? false }),
-    actuators,
-    streams,
-  };
+    const { createKafka } = await import('../ingest/sources/kafka/client.ts');
+    const { KafkaDeadLetterSink } = await import('../ingest/deadletter/kafka.ts');
+    deadLetters = new KafkaDeadLetterSink(createKafka(kafka.config, log.child({ stage: 'deadletter' })), kafka.config.deadLetterTopic, { health: kafka.health });
+  } else {
+    deadLetters = new FileDeadLetterSink(join(dir, 'dead-letters.ndjson'));
+  }
+  let store: RecordStore;
+  if (config.stores.kind === 'elasticsearch' && config.stores.elasticsearch) {
+    const { createElasticsearchStore } = await import('../remediator/store/elasticsearch.ts');
+    store = await createElasticsearchStore(config.stores.elasticsearch, { dir, replay: opts.replay ?? false, log: log.child({ stage: 'store' }) });
+  } else {
+    store = await createFileStore(dir, { replay: opts.replay ?? false });
+  }
+  return { source, simulator, kafkaHealth: kafka?.health, streams, deadLetters, store, actuators };
 }

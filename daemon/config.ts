@@ -1,9 +1,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import YAML from 'yaml';
 import { ForesightError } from '../core/errors.ts';
+import { packagePath } from '../core/paths.ts';
 import { scrubUrls } from '../core/secrets.ts';
 import { ingestConfigSchema } from '../ingest/config.ts';
 import { modelsConfigSchema } from '../models/config.ts';
@@ -199,7 +199,7 @@ export interface LoadedConfig {
 }
 
 /** The profile used when no config file is given (see daemon/embedded.yaml). */
-export const EMBEDDED_CONFIG = fileURLToPath(new URL('./embedded.yaml', import.meta.url));
+export const EMBEDDED_CONFIG = packagePath('daemon', 'embedded.yaml');
 
 function readYaml(path: string): Record<string, unknown> {
   if (!existsSync(path)) throw new ForesightError('CONFIG_NOT_FOUND', `config file not found: ${path}`);

@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../core/paths.ts';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Foresight status</title>
@@ -65,8 +65,8 @@ const require = createRequire(import.meta.url);
 const ASSETS: Record<string, { type: string; file: () => string }> = {
   '/assets/uplot.js': { type: 'text/javascript; charset=utf-8', file: () => require.resolve('uplot/dist/uPlot.iife.min.js') },
   '/assets/uplot.css': { type: 'text/css; charset=utf-8', file: () => require.resolve('uplot/dist/uPlot.min.css') },
-  '/assets/status.js': { type: 'text/javascript; charset=utf-8', file: () => fileURLToPath(new URL('./status-page/page.js', import.meta.url)) },
-  '/assets/status.css': { type: 'text/css; charset=utf-8', file: () => fileURLToPath(new URL('./status-page/page.css', import.meta.url)) },
+  '/assets/status.js': { type: 'text/javascript; charset=utf-8', file: () => packagePath('dashboards', 'status-page', 'page.js') },
+  '/assets/status.css': { type: 'text/css; charset=utf-8', file: () => packagePath('dashboards', 'status-page', 'page.css') },
 };
 const loaded = new Map<string, Asset>();
 

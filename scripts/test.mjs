@@ -27,11 +27,20 @@ function rig(cmd) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
+// The end-to-end and integration layers run bin/foresight, which runs the build in dist/:
+// rebuild it first (incremental) so they never test stale JavaScript.
+function build() {
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status})`);
+}
+
 let failed = false;
+let built = false;
 for (const layer of layers) {
   const files = testFiles(join('test', layer));
   if (files.length === 0) continue;
   let startedRig = false;
+  if (layer !== 'unit' && !built) { build(); built = true; }
   if (layer === 'e2e') ensureChromium();
   // eval loghub's unit test measures Drain3 beside our miner; without PyPI it notes the skip.
   if (layer === 'unit') ensureDrain3();

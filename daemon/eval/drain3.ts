@@ -6,12 +6,13 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ForesightError } from '../../core/errors.ts';
-import { DRAIN3_PYTHON } from '../../scripts/ensure-drain3.mjs';
+import { packagePath } from '../../core/paths.ts';
 import { DRAIN3_PARAMS, LOGHUB_PARAMS, MASK_PRESETS } from '../../ingest/templates/presets.ts';
 
-const RUNNER = fileURLToPath(new URL('../../bench/peers/drain3_runner.py', import.meta.url));
+/** The venv's python: DRAIN3_PYTHON of scripts/ensure-drain3.mjs (not imported: scripts/ is not built into dist/). */
+export const DRAIN3_PYTHON = packagePath('.cache', 'drain3-venv', 'bin', 'python');
+const RUNNER = packagePath('bench', 'peers', 'drain3_runner.py');
 
 export interface Drain3Config {
   masking: Array<{ pattern: string; name: string }>;

@@ -1,6 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ForesightError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/log.ts';
 import type { RawInput } from '../../ingest/types.ts';
@@ -18,6 +17,7 @@ import { TfForecaster } from '../../models/tfjs/forecaster.ts';
 import { createFileModelStore } from '../../models/tfjs/store.ts';
 import { loadConfig } from '../config.ts';
 import { createSeriesCollector, readHistory } from '../train.ts';
+import { BUILTIN_SUITE_DIR } from './suite.ts';
 
 /**
  * `foresight eval forecast`: forecast error of every forecaster on the same held-out points.
@@ -30,7 +30,6 @@ import { createSeriesCollector, readHistory } from '../train.ts';
  * only on targets in the rest, so no forecast is scored on a point it was trained on.
  */
 
-const SUITE_DIR = fileURLToPath(new URL('../../ingest/sources/simulator/scenarios/suite/', import.meta.url));
 const HORIZONS = [5, 15, 30];
 
 export interface ForecastEvalOptions {
@@ -60,7 +59,7 @@ export interface ForecastEvalReport {
 
 /** Scenario files of a directory, or the built-in suite (or the built-in scenarios before it exists). */
 function scenarioSources(dir: string | undefined): { source: string; entries: Array<{ name: string; ref: string }> } {
-  const d = dir ?? (existsSync(SUITE_DIR) ? SUITE_DIR : undefined);
+  const d = dir ?? (existsSync(BUILTIN_SUITE_DIR) ? BUILTIN_SUITE_DIR : undefined);
   if (d === undefined) return { source: 'built-in scenarios', entries: builtinScenarioNames().map((n) => ({ name: n, ref: n })) };
   let files: string[];
   try {

@@ -1,11 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ForesightError } from '../../core/errors.ts';
+import { packagePath } from '../../core/paths.ts';
 import { loadScenario, type Scenario } from '../../ingest/sources/simulator/index.ts';
 
 /** The built-in evaluation suite: scenario files kept next to the simulator's built-ins. */
-export const BUILTIN_SUITE_DIR = fileURLToPath(new URL('../../ingest/sources/simulator/scenarios/suite/', import.meta.url));
+export const BUILTIN_SUITE_DIR = packagePath('ingest', 'sources', 'simulator', 'scenarios', 'suite');
 
 const SCENARIO_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
 

@@ -32,11 +32,13 @@ export interface Retrainer {
 }
 
 /**
- * The worker is started from a plain .mjs bootstrap that registers tsx, so it works the
- * same whether the daemon runs from bin/foresight, `node --import tsx` or the tests:
- * worker threads do not inherit the main thread's module loader hooks.
+ * Built (dist/), the worker is the compiled retrain-worker.js. From the TypeScript sources
+ * (`node --import tsx`, the tests) it is started from a plain .mjs bootstrap that registers
+ * tsx first: worker threads do not inherit the main thread's module loader hooks.
  */
-const WORKER_URL = new URL('./retrain-worker.mjs', import.meta.url);
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('./retrain-worker.mjs', import.meta.url)
+  : new URL('./retrain-worker.js', import.meta.url);
 
 /**
  * Retrains the TF.js model on the daemon's own history every `retrain.everyMinutes`, in a

@@ -17,9 +17,8 @@ export default function register(program: Command, ctx: CliContext): void {
     ]))
     .action(ctx.action(async (opts: { kibana: string; space?: string; file?: string }) => {
       const { readFileSync } = await import('node:fs');
-      const { fileURLToPath } = await import('node:url');
       const { importObjects } = await import('../../../dashboards/kibana/client.ts');
-      const file = opts.file ?? fileURLToPath(new URL(`../../../${DEFAULT_FILE}`, import.meta.url));
+      const file = opts.file ?? (await import('../../../core/paths.ts')).packagePath(DEFAULT_FILE);
       const { ForesightError } = await import('../../../core/errors.ts');
       let ndjson: string;
       try { ndjson = readFileSync(file, 'utf8'); } catch (err) { throw new ForesightError('INPUT_INVALID', `cannot read ${file}`, { cause: err }); }

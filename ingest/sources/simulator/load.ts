@@ -1,13 +1,13 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { ForesightError } from '../../../core/errors.ts';
+import { packagePath } from '../../../core/paths.ts';
 import { scenarioSchema, type Scenario } from './scenario.ts';
 import { formatIssues } from './validate.ts';
 
-/** Built-in scenarios ship as JSON files next to this module. */
-const BUILTIN_DIR = fileURLToPath(new URL('./scenarios/', import.meta.url));
+/** Built-in scenarios ship as JSON files in ./scenarios/ (read from the sources, also when running dist/). */
+const BUILTIN_DIR = packagePath('ingest', 'sources', 'simulator', 'scenarios');
 
 export function builtinScenarioNames(): string[] {
   return readdirSync(BUILTIN_DIR).filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json')).sort();
