@@ -1,7 +1,9 @@
+import { statSync } from 'node:fs';
 import { ForesightError } from '../core/errors.ts';
-import { createKafka, produceFile, type KafkaConnection } from '../ingest/sources/kafka/index.ts';
+import { createKafka, produceFile, type KafkaConnection, type ProduceResult } from '../ingest/sources/kafka/index.ts';
 import { brokersFromEnv, kafkaSourceConfigSchema } from '../ingest/sources/kafka/config.ts';
 import { loadConfig, type Config } from './config.ts';
+import { startProgress } from './progress.ts';
 
 export interface ProduceCliOptions {
   file: string;
@@ -25,14 +27,25 @@ export async function produceCli(opts: ProduceCliOptions, io: { stdout: NodeJS.W
   const conn = kafkaConnectionOf(config);
   if (!conn) throw new ForesightError('USAGE', 'foresight produce: no Kafka brokers (set KAFKA_BROKERS or source.kafka.brokers)');
   const kafka = createKafka({ ...conn, clientId: `${conn.clientId}-produce` });
-  let last = 0;
-  const r = await produceFile(kafka, opts.file, {
-    topic: opts.topic,
-    serviceFields: config.ingest.fields.service,
-    timeFields: config.ingest.fields.time,
-    partitions: opts.partitions,
-    onProgress: (n) => { if (n - last >= 100_000) { last = n; io.stderr.write(`produced ${n} lines\n`); } },
+  const size = statSync(opts.file, { throwIfNoEntry: false })?.size ?? 0;
+  let sent = 0;
+  let bytes = 0;
+  const progress = await startProgress({
+    task: 'produce', unit: 'lines', stream: io.stderr,
+    read: () => ({ done: sent, ...(size > 0 ? { fraction: Math.min(1, bytes / size) } : {}) }),
   });
+  let r: ProduceResult;
+  try {
+    r = await produceFile(kafka, opts.file, {
+      topic: opts.topic,
+      serviceFields: config.ingest.fields.service,
+      timeFields: config.ingest.fields.time,
+      partitions: opts.partitions,
+      onProgress: (n, b) => { sent = n; bytes = b; },
+    });
+  } finally {
+    await progress.stop();
+  }
   const rate = r.seconds > 0 ? Math.round(r.lines / r.seconds) : r.lines;
   io.stdout.write(`produced ${r.lines} lines to ${opts.topic} (${r.keyed} keyed by service, ${r.timed} stamped with their event time) in ${r.seconds} s, ${rate} lines/s\n`);
   if (opts.json) io.stdout.write(JSON.stringify({ topic: opts.topic, ...r, linesPerSecond: rate }) + '\n');

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ForesightError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
@@ -7,6 +7,8 @@ import { loadConfig } from './config.ts';
 import { assemble } from './assemble.ts';
 import { createPipeline } from './pipeline.ts';
 import { VERSION } from './version.ts';
+import { startProgress } from './progress.ts';
+import { FileSource } from '../ingest/sources/file.ts';
 import type { Detection } from '../detector/types.ts';
 import type { ActionRecord } from '../remediator/types.ts';
 
@@ -37,7 +39,8 @@ export interface ReplayReport {
  * tagged as a replay and written to the replay stores (`-replay` indices and files), so a
  * replay and the live daemon can never overwrite each other's records.
  */
-export async function replay(opts: ReplayOptions, stdout: NodeJS.WritableStream): Promise<number> {
+export async function replay(opts: ReplayOptions, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  const { stdout } = io;
   const started = performance.now();
   const { config, hash } = loadConfig(opts.configFile);
   const log = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level });
@@ -49,6 +52,13 @@ export async function replay(opts: ReplayOptions, stdout: NodeJS.WritableStream)
     config: effective, telemetry, source: parts.source, deadLetters: parts.deadLetters, store: parts.store,
     actuators: parts.actuators, daemon: { instance: `${config.instance}@${hostname()}`, version: VERSION, configHash: hash }, replay: true, liveActuators: opts.live, speed: opts.speed,
   });
+  // How far: lines counted, the end known from the file's bytes (stdin and Kafka: rate only).
+  const file = parts.source instanceof FileSource ? parts.source : undefined;
+  const size = file ? (statSync(opts.path, { throwIfNoEntry: false })?.size ?? 0) : 0;
+  const progress = await startProgress({
+    task: 'replay', unit: 'lines', stream: io.stderr,
+    read: () => ({ done: pipeline.status().lines, ...(file && size > 0 ? { fraction: Math.min(1, file.bytesRead / size) } : {}) }),
+  });
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
@@ -58,6 +68,7 @@ export async function replay(opts: ReplayOptions, stdout: NodeJS.WritableStream)
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await progress.stop();
     await parts.source.close();
     await parts.store.close();
   }

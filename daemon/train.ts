@@ -16,7 +16,9 @@ import { loadTf } from '../models/tfjs/backend.ts';
 import { fitAndValidate, type FitResult } from '../models/tfjs/fit.ts';
 import { saveModel } from '../models/tfjs/artifacts.ts';
 import { createFileModelStore } from '../models/tfjs/store.ts';
+import { DEFAULT_MAX_EPOCHS } from '../models/tfjs/model.ts';
 import { loadConfig } from './config.ts';
+import { withProgress, type Progress } from './progress.ts';
 
 /**
  * `foresight train PATH`: replays history through the real ingest stage into per-service
@@ -75,16 +77,26 @@ export function createSeriesCollector(ingestConfig: IngestConfig): { add(batch: 
 }
 
 /** Replays the files through the real ingest stage into per-service series. */
-export async function readHistory(files: readonly string[], ingestConfig: IngestConfig): Promise<History> {
+export async function readHistory(files: readonly string[], ingestConfig: IngestConfig, onProgress?: (lines: number, fraction: number) => void): Promise<History> {
   const collector = createSeriesCollector(ingestConfig);
   const signal = new AbortController().signal;
-  for (const file of files) {
+  // How far, for progress: bytes of the files read so far over their total size.
+  const sizes = files.map((f) => statSync(f, { throwIfNoEntry: false })?.size ?? 0);
+  const totalBytes = sizes.reduce((a, b) => a + b, 0);
+  let doneBytes = 0;
+  let read = 0;
+  for (const [i, file] of files.entries()) {
     const source = new FileSource(file, { clock: new ManualClock(0) });
     try {
-      for await (const batch of source.batches(signal)) collector.add(batch);
+      for await (const batch of source.batches(signal)) {
+        collector.add(batch);
+        read += batch.length;
+        onProgress?.(read, totalBytes > 0 ? Math.min(1, (doneBytes + source.bytesRead) / totalBytes) : 0);
+      }
     } finally {
       await source.close();
     }
+    doneBytes += sizes[i]!;
   }
   const { points, lines, deadLetters } = collector.finish();
   return { series: collectSeries(points), files: [...files], lines, windows: points.length, deadLetters };
@@ -98,6 +110,8 @@ export interface TrainRunOptions {
   seed?: number;
   now?: number;
   log?: (line: string) => void;
+  /** Where progress goes (a bar on a terminal, JSON lines otherwise); none without. */
+  progress?: NodeJS.WritableStream;
 }
 
 export interface TrainReport {
@@ -116,13 +130,17 @@ export interface TrainReport {
 
 export async function train(opts: TrainRunOptions): Promise<TrainReport> {
   const started = performance.now();
-  const say = opts.log ?? (() => undefined);
+  // Lines go above the progress bar while one is shown.
+  let bar: Progress | undefined;
+  const say = (line: string): void => { if (bar) bar.log(line); else opts.log?.(line); };
   const { config } = loadConfig(opts.configFile);
   const models: ModelsConfig = config.models;
   const dir = opts.out ?? models.tfjs.modelDir;
   const files = historyFiles(opts.path);
   say(`reading ${files.length} file(s) through ingest`);
-  const history = await readHistory(files, config.ingest);
+  const reading = { lines: 0, fraction: 0 };
+  const history = await withProgress(opts.progress, { task: 'train: reading history', unit: 'lines', read: () => ({ done: reading.lines, fraction: reading.fraction }) },
+    () => readHistory(files, config.ingest, (lines, fraction) => { reading.lines = lines; reading.fraction = fraction; }));
   let points = 0;
   for (const s of history.series.values()) points += s.length;
   say(`${history.lines} lines -> ${history.windows} windows, ${history.series.size} services, ${points} p95 points, ${history.deadLetters} dead letters`);
@@ -130,10 +148,16 @@ export async function train(opts: TrainRunOptions): Promise<TrainReport> {
 
   const { tf, backend } = await loadTf({ log: process.env.FORESIGHT_LOG_LEVEL === 'debug' ? createLogger({ level: 'debug' }) : silentLogger });
   say(`training on the ${backend} backend`);
-  const fit = await fitAndValidate(tf, history.series, models, {
-    epochs: opts.epochs, seed: opts.seed, now: opts.now ?? Date.now(), files,
-    onEpoch: (e, loss, vLoss) => { if (e % 25 === 0) say(`  epoch ${e + 1}: loss ${loss.toFixed(4)}${vLoss === null ? '' : ` validation ${vLoss.toFixed(4)}`}`); },
-  });
+  let epochs = 0;
+  // Early stopping usually ends before the maximum, so the ETA is an upper bound.
+  const fit = await withProgress(opts.progress, { task: 'train: fitting', unit: 'epochs', total: opts.epochs ?? DEFAULT_MAX_EPOCHS, read: () => ({ done: epochs }) },
+    (p) => { bar = p; return fitAndValidate(tf, history.series, models, {
+      epochs: opts.epochs, seed: opts.seed, now: opts.now ?? Date.now(), files,
+      onEpoch: (e, loss, vLoss) => {
+        epochs = e + 1;
+        if (e % 25 === 0) say(`  epoch ${e + 1}: loss ${loss.toFixed(4)}${vLoss === null ? '' : ` validation ${vLoss.toFixed(4)}`}`);
+      },
+    }).finally(() => { bar = undefined; }); });
   const store = createFileModelStore(dir);
   const name = models.tfjs.modelName;
   await saveModel(tf, store, name, fit.trained, { promote: fit.promote });
@@ -175,7 +199,7 @@ export interface TrainCliOptions {
 export async function runTrainCli(opts: TrainCliOptions, io: Io): Promise<number> {
   const r = await train({
     path: opts.path, configFile: opts.config, out: opts.out, epochs: opts.epochs, seed: opts.seed,
-    log: (line) => io.stderr.write(`${line}\n`),
+    log: (line) => io.stderr.write(`${line}\n`), progress: io.stderr,
   });
   const out = opts.json ? io.stderr : io.stdout;
   const fmt = (m: number | null): string => (m === null ? 'n/a' : m.toFixed(3));

@@ -13,6 +13,7 @@ import { evalConfig, runForesight, runNone, runReactive } from './arms.ts';
 import { FOLD_GRID, crossValidate, familyOf, foldsOf, gridName, withGridPoint, type CrossValidation } from './folds.ts';
 import { quantile, scoreScenario, summarise, type LeadtimeSummary, type ScenarioScore } from './score.ts';
 import { loadSuite, type SuiteEntry } from './suite.ts';
+import { withProgress } from '../progress.ts';
 
 export type SeedLabel = number | 'own';
 
@@ -28,6 +29,8 @@ export interface LeadtimeOptions {
   variants?: Config[];
   reactive?: ReactiveConfig;
   progress?: (line: string) => void;
+  /** After each scenario run: runs done and in all (scenarios × seeds). */
+  onRun?: (done: number, total: number) => void;
 }
 
 export interface SeedResult {
@@ -95,6 +98,7 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
         if (i.predictable !== i.declaredPredictable) opts.progress?.(`  note: ${scenario.name}: ${i.kind} on ${i.service} is declared predictable but breached ${((i.breachAt! - i.start) / 60_000).toFixed(1)} min after it began; scored as not predictable`);
       }
       const extra = variants.length ? `, ${variants.length} grid configs` : '';
+      opts.onRun?.(bySeed.length * suite.length + k + 1, seeds.length * suite.length);
       opts.progress?.(`[${k + 1}/${suite.length}] ${scenario.name} (seed ${seed}): none ${none.seconds.toFixed(1)} s, reactive ${re.seconds.toFixed(1)} s (${re.actions} scalings), foresight (${main.actions} scalings, ${score.predictedBreaches} predicted breaches${extra}) ${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
     }
     bySeed.push({ seed: label, summary: summarise(scores, (performance.now() - seedStarted) / 1000), perScenario: scores });
@@ -223,14 +227,17 @@ export async function runEvalLeadtimeCli(opts: LeadtimeCliOptions, io: Io): Prom
   if (folds !== undefined && (folds < 2 || folds > 5)) throw new ForesightError('USAGE', `--folds must be 2..5 (there are 5 scenario families), got ${folds}`);
   const { config } = loadConfig(opts.config);
   const seeds = opts.seeds === undefined ? undefined : parseSeeds(opts.seeds);
-  const result = await evaluateLeadtime({
-    scenariosDir: opts.scenarios,
-    seed: opts.seed,
-    seeds,
-    config,
-    variants: folds === undefined ? undefined : FOLD_GRID.map((p) => withGridPoint(config, p)),
-    progress: (l) => io.stderr.write(l + '\n'),
-  });
+  const runs = { done: 0, total: 0 };
+  const result = await withProgress(io.stderr, { task: 'eval leadtime', unit: 'runs', read: () => ({ done: runs.done, fraction: runs.total > 0 ? runs.done / runs.total : 0 }) },
+    (bar) => evaluateLeadtime({
+      scenariosDir: opts.scenarios,
+      seed: opts.seed,
+      seeds,
+      config,
+      variants: folds === undefined ? undefined : FOLD_GRID.map((p) => withGridPoint(config, p)),
+      progress: (l) => { if (bar) bar.log(l); else io.stderr.write(l + '\n'); },
+      onRun: (done, total) => { runs.done = done; runs.total = total; },
+    }));
   for (const r of result.bySeed) {
     if (result.bySeed.length > 1) io.stderr.write(`seed ${r.seed}:\n`);
     io.stderr.write(formatTable(r.perScenario, r.summary));

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -30,11 +30,18 @@ export class FileSource implements LogSource {
   private readonly path: string;
   private readonly opts: LineSourceOptions;
   private stream: Readable | undefined;
+  private file: ReadStream | undefined;
+  private readBytes = 0;
 
   constructor(path: string, opts: FileSourceOptions) {
     this.path = path;
     this.name = `file:${path}`;
     this.opts = { batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE, maxLineBytes: opts.maxLineBytes ?? 65_536, clock: opts.clock };
+  }
+
+  /** Bytes of the file read so far (compressed bytes for gzip): with the file's size, how far a replay is. */
+  get bytesRead(): number {
+    return this.file?.bytesRead ?? this.readBytes;
   }
 
   async *batches(signal: AbortSignal): AsyncIterable<RawInput[]> {
@@ -43,6 +50,7 @@ export class FileSource implements LogSource {
       const gz = await isGzip(this.path);
       const file = createReadStream(this.path, { highWaterMark: 256 * 1024 });
       stream = gz ? file.pipe(createGunzip()) : file;
+      this.file = file;
       if (gz) file.on('error', (err) => stream.destroy(err));
     } catch (err) {
       throw new ForesightError('SOURCE_FAILED', `cannot open ${this.path}`, { cause: err });
@@ -55,6 +63,8 @@ export class FileSource implements LogSource {
       if (err instanceof ForesightError) throw err;
       throw new ForesightError('SOURCE_FAILED', `reading ${this.path} failed`, { cause: err });
     } finally {
+      this.readBytes = this.file?.bytesRead ?? this.readBytes;
+      this.file = undefined;
       stream.destroy();
       this.stream = undefined;
     }

@@ -12,7 +12,7 @@ export interface TrainOptions {
   horizon: number;
   quantiles: readonly number[];
   stepMs: number;
-  /** Upper bound on epochs; early stopping usually ends sooner. */
+  /** Upper bound on epochs (default DEFAULT_MAX_EPOCHS); early stopping usually ends sooner. */
   epochs?: number;
   /** Epochs without a better validation loss before training stops. */
   patience?: number;
@@ -156,11 +156,14 @@ function span(series: readonly (readonly SeriesPoint[])[]): { from: number | nul
  * history in the training half and lost to the last-value baseline on the rest. Deterministic on the CPU backend for a given seed: seeded initialisers,
  * a seeded sample order and no shuffling inside fit().
  */
+/** Epochs at most when the caller names none (`foresight train` shows progress against it). */
+export const DEFAULT_MAX_EPOCHS = 150;
+
 export async function trainModel(series: readonly (readonly SeriesPoint[])[], opts: TrainOptions): Promise<TrainedModel> {
   const started = performance.now();
   const { tf, horizon, quantiles, stepMs } = opts;
   const window = opts.window ?? 16;
-  const maxEpochs = opts.epochs ?? 150;
+  const maxEpochs = opts.epochs ?? DEFAULT_MAX_EPOCHS;
   const patience = opts.patience ?? 10;
   const seed = opts.seed ?? 42;
   const hidden = typeof opts.hidden === 'number' ? [opts.hidden] : [...(opts.hidden ?? [16])];

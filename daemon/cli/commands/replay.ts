@@ -27,6 +27,6 @@ export default function register(program: Command, ctx: CliContext): void {
     .action(ctx.action(async (path: string, opts: ReplayFlags) => {
       applyBrokers(opts.brokers);
       const { replay } = await import('../../replay.ts');
-      return replay({ path, configFile: opts.config, speed: opts.speed, reportFile: opts.report, live: opts.live === true }, ctx.io.stdout);
+      return replay({ path, configFile: opts.config, speed: opts.speed, reportFile: opts.report, live: opts.live === true }, ctx.io);
     }));
 }

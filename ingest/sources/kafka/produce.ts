@@ -28,7 +28,8 @@ export interface ProduceOptions {
   partitions?: number;
   /** Messages per produce request. */
   chunk?: number;
-  onProgress?: (lines: number) => void;
+  /** After each request: lines sent, and bytes of the file read so far (compressed for gzip). */
+  onProgress?: (lines: number, bytesRead: number) => void;
 }
 
 export interface ProduceResult {
@@ -93,7 +94,7 @@ export async function produceFile(kafka: Kafka, path: string, opts: ProduceOptio
       });
       await producer.send({ topic: opts.topic, acks: -1, messages });
       lines += batch.length;
-      opts.onProgress?.(lines);
+      opts.onProgress?.(lines, source.bytesRead);
     }
   } catch (err) {
     if (err instanceof ForesightError) throw err;
