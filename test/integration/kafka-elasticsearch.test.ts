@@ -1,6 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Client } from '@elastic/elasticsearch';
+import { indexName } from '../../remediator/store/elasticsearch/templates.ts';
 import { join } from 'node:path';
 import { rigStop, rigUp, type RigEndpoints } from '../../scripts/rig/index.ts';
 import {
@@ -112,7 +114,7 @@ test('Elasticsearch stopped mid-run and restarted: records spool to disk, then e
   assertMatchesReference(await readEs(rig.elasticsearchUrl, n.prefix));
 });
 
-test('the daemon SIGKILLed mid-batch and restarted resumes from its committed offsets, warm: the same actions as an uninterrupted run, none carried out twice', { timeout: 180_000 }, async () => {
+test('the daemon SIGKILLed mid-batch and restarted (its template snapshot lost) resumes from its committed offsets, warm: the same actions as an uninterrupted run, none carried out twice, templates relearnt from history', { timeout: 180_000 }, async () => {
   const n = names('sigkill');
   // Small batches so the kill lands inside a batch with acknowledgements still held back.
   const setup = writeDaemonConfig({ rig, ...n, batchSize: 50 });
@@ -124,6 +126,8 @@ test('the daemon SIGKILLed mid-batch and restarted resumes from its committed of
   const committed = await committedOffset(rig, n.group, n.topic);
   assert.ok(committed < atKill.lines, `offsets (${committed}) are behind what was processed (${atKill.lines}): open windows were not acknowledged`);
   assert.ok(before.actions.size > 0, 'actions recorded before the kill');
+  // No template snapshot to restore: the warm start must relearn the templates from history.
+  rmSync(join(setup.dir, 'var', 'templates.json'), { force: true });
 
   const second = new Daemon(setup);
   const t0 = performance.now();
@@ -161,4 +165,22 @@ test('the daemon SIGKILLed mid-batch and restarted resumes from its committed of
   // Warm, the restarted daemon decides exactly as an uninterrupted run: same actions, same final states, same detections.
   assert.deepEqual(new Map([...es.actions].sort()), new Map([...ref.actions].sort()), 'actions (id → final status) equal the replay\'s');
   assert.deepEqual(es.detections, ref.detections, 'detections equal the replay\'s');
+  // Templates relearnt from history: each service's template keeps one first_seen across the
+  // restart (a miner and ledger started cold would date every template to the restart), and
+  // the snapshot is written again.
+  const client = new Client({ node: rig.elasticsearchUrl });
+  try {
+    const r = await client.search({
+      index: indexName(n.prefix, 'templates', false), size: 0,
+      aggs: { s: { terms: { field: 'service.name', size: 20 }, aggs: { t: { terms: { field: 'template.id', size: 1000 }, aggs: { n: { cardinality: { field: 'template.first_seen' } } } } } } },
+    });
+    type Bucket = { key: string; n: { value: number } };
+    const keys = (r.aggregations!.s as { buckets: Array<{ key: string; t: { buckets: Bucket[] } }> }).buckets
+      .flatMap((s) => s.t.buckets.map((b) => ({ key: [s.key, b.key], n: b.n })));
+    assert.ok(keys.length >= 5, `templates recorded: ${keys.length}`);
+    assert.deepEqual(keys.filter((b) => b.n.value !== 1).map((b) => b.key.join('/')), [], 'one first_seen per service and template across the restart');
+  } finally {
+    await client.close();
+  }
+  assert.ok(existsSync(join(setup.dir, 'var', 'templates.json')), 'the template snapshot is saved again');
 });
