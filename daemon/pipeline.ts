@@ -358,7 +358,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     for (const update of forecasts) {
       forecasterBy.set(update.service, update.forecaster);
-      found.push(...breach.handle(update));
+      found.push(...breach.handle(update, { warnSurge: ledger.warnSurge(update.service) }));
     }
     found.push(...anomaly.handle(points));
     found.push(...logPattern.handle(points));

@@ -22,9 +22,27 @@ export const breachConfigSchema = z.object({
    * sooner would only be suppressed.
    */
   reraiseWindows: z.number().int().min(0).default(10),
+  /**
+   * Log template counts as an input: while a warn-level template of the service (GC pauses,
+   * pool exhausted, retries, timeouts) has surged above its own history — `surge` ≥
+   * `minSurge` within the last `windows` windows (surge: (count − expected)/√(expected+1),
+   * expected from the template's running share of the service's lines) — a breach is raised
+   * at `raiseProbability` (lower than the default one) instead: the logs corroborate a
+   * forecast that is still unsure. Off by default: the README gives the lead and false alarms
+   * it was measured to add.
+   */
+  templateSignal: z.object({
+    enabled: z.boolean().default(false),
+    minSurge: z.number().positive().default(3),
+    windows: z.number().int().min(1).default(5),
+    raiseProbability: z.number().gt(0).lt(1).default(0.3),
+  }).strict().prefault({}),
 }).strict().refine((c) => c.clearProbability < c.raiseProbability, {
   path: ['clearProbability'],
   message: 'clearProbability must be below raiseProbability, or an episode could end and restart in one window',
+}).refine((c) => !c.templateSignal.enabled || c.clearProbability < c.templateSignal.raiseProbability, {
+  path: ['templateSignal', 'raiseProbability'],
+  message: 'templateSignal.raiseProbability must be above clearProbability, or an episode could end and restart in one window',
 });
 
 export type BreachConfig = z.infer<typeof breachConfigSchema>;

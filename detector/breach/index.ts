@@ -20,10 +20,16 @@ export interface BreachDeps {
 export interface BreachDetector {
   start(): Promise<void>;
   stop(): Promise<void>;
-  handle(update: ForecastUpdate): Detection[];
+  /** `logs`: what the service's log templates said in the same window (see `templateSignal`). */
+  handle(update: ForecastUpdate, logs?: LogSignal): Detection[];
   health(): StageHealth;
   /** A config reload: thresholds apply from the next window; per-service state is kept. */
   reconfigure(next: BreachConfig): void;
+}
+
+export interface LogSignal {
+  /** Highest surge of a warn-level template of the service in the window (TemplateLedger.warnSurge). */
+  warnSurge: number;
 }
 
 interface EpisodeState {
@@ -33,6 +39,8 @@ interface EpisodeState {
   episodeAt: number | undefined;
   /** Windows with a forecast seen so far (counts up to warmupWindows). */
   seen: number;
+  /** Windows since a warn-level template last surged (templateSignal); Infinity when none has. */
+  sinceSurge: number;
 }
 
 /**
@@ -60,9 +68,11 @@ export function createBreachDetector(initial: BreachConfig, deps: BreachDeps): B
   let config = initial;
   const state = new Map<string, EpisodeState>();
   let emitted = 0;
+  /** Windows judged with the lower raise threshold of templateSignal. */
+  let corroboratedWindows = 0;
   let lastAt: number | undefined;
 
-  function handle(u: ForecastUpdate): Detection[] {
+  function handle(u: ForecastUpdate, logs?: LogSignal): Detection[] {
     if (!config.enabled) return [];
     const slo = deps.slo(u.service)?.p95LatencyMs;
     // A window without a forecast says nothing either way: the episode state is kept.
@@ -70,7 +80,7 @@ export function createBreachDetector(initial: BreachConfig, deps: BreachDeps): B
     lastAt = u.windowStart;
     let s = state.get(u.service);
     if (!s) {
-      s = { active: false, streak: 0, episodeAt: undefined, seen: 0 };
+      s = { active: false, streak: 0, episodeAt: undefined, seen: 0, sinceSurge: Infinity };
       state.set(u.service, s);
     }
     const { outlook, forecast: raisedBy } = combinedOutlook(u.forecast, u.detectionForecasts ?? [], slo);
@@ -83,6 +93,11 @@ export function createBreachDetector(initial: BreachConfig, deps: BreachDeps): B
     const observedBreach = u.observed !== null && u.observed > slo;
     // While warming up the forecast is not trusted to raise, only to keep an episode alive.
     const p = warming && !s.active && !observedBreach ? Math.min(outlook.probability, config.clearProbability) : outlook.probability;
+    const ts = config.templateSignal;
+    s.sinceSurge = ts.enabled && (logs?.warnSurge ?? 0) >= ts.minSurge ? 0 : s.sinceSurge + 1;
+    const corroborated = ts.enabled && s.sinceSurge < ts.windows;
+    const raiseAt = corroborated ? Math.min(config.raiseProbability, ts.raiseProbability) : config.raiseProbability;
+    if (corroborated) corroboratedWindows++;
     if (s.active) {
       if (p < config.clearProbability) {
         s.active = false;
@@ -92,10 +107,10 @@ export function createBreachDetector(initial: BreachConfig, deps: BreachDeps): B
       }
       // A danger that outlives its first remedy is raised again, so the remediator can act
       // again; in between, the episode stays quiet.
-      s.streak = p >= config.raiseProbability ? s.streak + 1 : 0;
+      s.streak = p >= raiseAt ? s.streak + 1 : 0;
       if (config.reraiseWindows === 0 || s.streak < config.reraiseWindows) return [];
     } else {
-      s.streak = p >= config.raiseProbability ? s.streak + 1 : 0;
+      s.streak = p >= raiseAt ? s.streak + 1 : 0;
       if (s.streak < config.minPersistence) return [];
     }
     s.active = true;
@@ -104,7 +119,7 @@ export function createBreachDetector(initial: BreachConfig, deps: BreachDeps): B
     emitted++;
 
     const alreadyBreaching = u.observed !== null && u.observed > slo;
-    const step = firstStepAtOrAbove(outlook.perStep, config.raiseProbability) ?? f.steps;
+    const step = firstStepAtOrAbove(outlook.perStep, raiseAt) ?? f.steps;
     const predictedBreachAt = alreadyBreaching ? u.windowStart : f.origin + step * f.stepMs;
     const upperQ = Math.max(...f.quantiles);
     return [{
@@ -135,6 +150,7 @@ export function createBreachDetector(initial: BreachConfig, deps: BreachDeps): B
         forecaster: f.forecaster,
         forecastModelVersion: f.modelVersion,
         raisedBy: raisedBy.forecaster,
+        ...(ts.enabled ? { templateSignal: { warnSurge: logs?.warnSurge ?? 0, corroborated, raiseAt } } : {}),
       },
       modelVersion: deps.modelVersion ?? f.modelVersion,
     }];
@@ -149,7 +165,7 @@ export function createBreachDetector(initial: BreachConfig, deps: BreachDeps): B
     health() {
       let active = 0;
       for (const s of state.values()) if (s.active) active++;
-      return { ok: !stopped, detail: { services: state.size, activeEpisodes: active, emitted, lastAt, clock: deps.clock.now() } };
+      return { ok: !stopped, detail: { services: state.size, activeEpisodes: active, emitted, lastAt, clock: deps.clock.now(), ...(config.templateSignal.enabled ? { corroboratedWindows } : {}) } };
     },
   };
 }

@@ -61,6 +61,8 @@ interface ServiceEntry {
   lastWindowStart: number;
   templates: Map<string, Entry>;
   evidence: TemplateEvidence[];
+  /** Highest surge of a warn-level template in the latest window (0 during warm-up). */
+  warnSurge: number;
 }
 
 export class TemplateLedger {
@@ -114,7 +116,10 @@ export class TemplateLedger {
     }
     this.forget(s, p.windowStart);
     // Everything is new to a service just seen: nothing surges during its warm-up.
-    s.evidence = pickEvidence(evidence, this.o.evidenceTemplates, w > this.o.warmupWindows ? this.o.surgeAt : Infinity);
+    const warm = w > this.o.warmupWindows;
+    s.evidence = pickEvidence(evidence, this.o.evidenceTemplates, warm ? this.o.surgeAt : Infinity);
+    s.warnSurge = 0;
+    if (warm) for (const e of evidence) if (e.warn > 0 && e.surge > s.warnSurge) s.warnSurge = e.surge;
     return firstSeen;
   }
 
@@ -151,10 +156,19 @@ export class TemplateLedger {
     for (const e of fewest.slice(0, s.templates.size - max)) s.templates.delete(e.id);
   }
 
+  /**
+   * How far the service's warn-level templates surged above their own history in its latest
+   * window: the highest `surge` among templates with warn lines (GC pauses, pool exhausted,
+   * retries, timeouts), 0 when none did or the service is still warming up.
+   */
+  warnSurge(service: string): number {
+    return this.services.get(service)?.warnSurge ?? 0;
+  }
+
   private service(name: string): ServiceEntry {
     let s = this.services.get(name);
     if (s) { this.services.delete(name); this.services.set(name, s); return s; }
-    s = { windows: 0, lastWindowStart: -Infinity, templates: new Map(), evidence: [] };
+    s = { windows: 0, lastWindowStart: -Infinity, templates: new Map(), evidence: [], warnSurge: 0 };
     this.services.set(name, s);
     if (this.services.size > this.o.maxServices) {
       const oldest = this.services.keys().next().value;

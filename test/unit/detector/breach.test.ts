@@ -142,11 +142,33 @@ test('already above the SLO when raised: lead time 0 and alreadyBreaching', () =
 });
 
 test('config: defaults, clear must be below raise, unknown keys rejected', () => {
-  assert.deepEqual(breachConfigSchema.parse({}), { enabled: true, raiseProbability: 0.5, minPersistence: 2, clearProbability: 0.2, warmupWindows: 30, reraiseWindows: 10 });
+  assert.deepEqual(breachConfigSchema.parse({}), {
+    enabled: true, raiseProbability: 0.5, minPersistence: 2, clearProbability: 0.2, warmupWindows: 30, reraiseWindows: 10,
+    templateSignal: { enabled: false, minSurge: 3, windows: 5, raiseProbability: 0.3 },
+  });
+  assert.equal(breachConfigSchema.safeParse({ templateSignal: { enabled: true, raiseProbability: 0.2 } }).success, false, 'signal threshold above clear');
+  assert.equal(breachConfigSchema.safeParse({ templateSignal: { other: 1 } }).success, false);
   assert.equal(breachConfigSchema.safeParse({ raiseProbability: 0.3, clearProbability: 0.3 }).success, false);
   assert.equal(breachConfigSchema.safeParse({ raise: 0.3 }).success, false);
   assert.deepEqual(detectorConfigSchema.parse({}).breach, breachConfigSchema.parse({}));
   assert.equal(detectorConfigSchema.safeParse({ other: {} }).success, false);
+});
+
+test('templateSignal: a surge of a warn-level template lowers the raise threshold for its next windows; off, it changes nothing', () => {
+  const probs = [0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4];
+  const surges = [0, 0, 4, 0, 0, 0, 0, 0, 0];
+  const go = (cfg: BreachConfig): Array<[number, unknown]> => {
+    const det = createBreachDetector(cfg, { clock: new ManualClock(0), slo });
+    return probs.flatMap((p, i) => det.handle(update(i, p), { warnSurge: surges[i]! }).map((d): [number, unknown] => [i, d.evidence.templateSignal]));
+  };
+  // P 0.4 never reaches 0.5: without the signal, nothing.
+  assert.deepEqual(go(config), []);
+  const on = breachConfigSchema.parse({ warmupWindows: 0, reraiseWindows: 0, templateSignal: { enabled: true, windows: 3 } });
+  // The surge at window 2 makes 0.3 the threshold for windows 2-4: raised at 3 (two windows in a row).
+  assert.deepEqual(go(on), [[3, { warnSurge: 0, corroborated: true, raiseAt: 0.3 }]]);
+  // A surge below minSurge is no signal.
+  surges[2] = 2.5;
+  assert.deepEqual(go(on), []);
 });
 
 test('warm-up: a forecast alone raises only after warmupWindows windows, an observed breach at once', () => {

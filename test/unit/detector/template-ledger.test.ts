@@ -48,7 +48,10 @@ test('evidence: a template that surges above its own history comes first, then t
   // Steady: nothing surges, the evidence is the most frequent templates.
   assert.deepEqual(l.evidence('checkout').map((e) => e.text), ['GET /cart/<*> <*> in <*> ms', 'retrying call to inventory after <*> ms']);
   assert.ok(l.evidence('checkout').every((e) => e.surge < 2));
+  assert.ok(l.warnSurge('checkout') < 2, `steady retries do not surge: ${l.warnSurge('checkout')}`);
   l.observe(points[20]!);
+  // 12 pool-exhausted warn lines never seen before: surge 12 / √1.
+  assert.equal(l.warnSurge('checkout'), 12);
   const ev = l.evidence('checkout');
   assert.deepEqual(ev.map((e) => [e.text, e.count, e.warn, e.expected]), [
     ['connection pool exhausted (<*>/<*> in use), waited <*> ms', 12, 12, 0],
@@ -65,6 +68,7 @@ test('during a service\'s warm-up nothing surges: every template is new to it', 
   const [first] = windows(pool, 1);
   l.observe(first!);
   assert.ok(l.evidence('checkout').length > 0);
+  assert.equal(l.warnSurge('checkout'), 0);
   assert.deepEqual(l.evidence('checkout').map((e) => e.text)[0], 'GET /cart/<*> <*> in <*> ms');
 });
 
