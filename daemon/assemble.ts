@@ -58,7 +58,8 @@ export function buildActuators(config: Config, log: Logger, simulator: Simulator
     log.info({ actuator: 'simulator' }, 'simulator actuator configured but the source is not the simulator; skipped');
     names = names.filter((n) => n !== 'simulator');
   }
-  return createActuators({ actuators: names, webhook: config.remediator.webhook }, { log: log.child({ stage: 'remediator' }), simulator: simulator?.control });
+  const r = config.remediator;
+  return createActuators({ actuators: names, webhook: r.webhook, kubernetes: r.kubernetes, exec: r.exec, haproxy: r.haproxy }, { log: log.child({ stage: 'remediator' }), simulator: simulator?.control });
 }
 
 export async function assemble(config: Config, log: Logger, opts: AssembleOptions = {}): Promise<Assembly> {

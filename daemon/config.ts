@@ -11,6 +11,7 @@ import { detectorConfigSchema } from '../detector/config.ts';
 import { remediatorConfigSchema, servicePolicySchema } from '../remediator/config.ts';
 import { brokersFromEnv, kafkaSourceConfigSchema } from '../ingest/sources/kafka/config.ts';
 import { elasticsearchStoreConfigSchema } from '../remediator/store/elasticsearch/config.ts';
+import { alertsConfigSchema } from '../remediator/alerts/config.ts';
 
 /**
  * The daemon's configuration: one YAML file plus environment overrides, declared once.
@@ -73,7 +74,28 @@ const httpSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(9464),
   enabled: z.boolean().default(true),
-}).strict();
+  /**
+   * Bearer token every state-changing endpoint (approve, reject) requires; reads need none.
+   * Unset (and no file): those endpoints answer 403. Env: FORESIGHT_HTTP__ADMIN_TOKEN.
+   */
+  adminToken: z.string().min(16, 'http.adminToken must be at least 16 characters').optional(),
+  /** A file holding the token (e.g. a mounted Kubernetes Secret); read at start. */
+  adminTokenFile: z.string().min(1).optional(),
+}).strict().refine((h) => !(h.adminToken && h.adminTokenFile), { message: 'set http.adminToken or http.adminTokenFile, not both', path: ['adminTokenFile'] });
+
+/** The admin token from the config or its file; undefined when neither is set. */
+export function adminTokenOf(http: { adminToken?: string | undefined; adminTokenFile?: string | undefined }): string | undefined {
+  if (http.adminToken) return http.adminToken;
+  if (!http.adminTokenFile) return undefined;
+  let token: string;
+  try {
+    token = readFileSync(http.adminTokenFile, 'utf8').trim();
+  } catch (err) {
+    throw new ForesightError('CONFIG_INVALID', `http.adminTokenFile ${http.adminTokenFile} cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+  if (token.length < 16) throw new ForesightError('CONFIG_INVALID', `http.adminTokenFile ${http.adminTokenFile} must hold a token of at least 16 characters`);
+  return token;
+}
 
 export const configSchema = z.object({
   instance: z.string().min(1).default('foresight-1'),
@@ -87,6 +109,8 @@ export const configSchema = z.object({
   /** Per-service SLOs and remediation policy; `default` applies to services not listed. */
   services: z.record(z.string().min(1), servicePolicySchema).default({}),
   stores: storesSchema.prefault({}),
+  /** Alerts for people through a durable outbox (docs/remediation.md); off when unset. */
+  alerts: alertsConfigSchema.optional(),
 }).strict();
 
 export type ConfigInput = z.input<typeof configSchema>;

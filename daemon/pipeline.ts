@@ -47,11 +47,13 @@ import { createLogPatternStage } from '../detector/logpattern/stage.ts';
 import { TemplateLedger, type KnownTemplate } from '../detector/logpattern/ledger.ts';
 import type { TemplateStore } from '../ingest/templates/store.ts';
 import type { Detection } from '../detector/types.ts';
-import { createRemediator } from '../remediator/index.ts';
+import { ForesightError } from '../core/errors.ts';
+import { createRemediator, type ApprovalDecision } from '../remediator/index.ts';
 import type { ActionRecord, Actuator, MetricRecord, RecordStore } from '../remediator/types.ts';
 import type { Forecast, ForecastUpdate } from '../models/types.ts';
 import { Ring, SeriesStore, type SeriesOptions } from '../dashboards/series.ts';
 import type { DeadLetter } from '../ingest/types.ts';
+import type { Notifier } from '../remediator/alerts/index.ts';
 import type { Config } from './config.ts';
 import { policyResolver } from './services.ts';
 import { partitionKey, type PartitionState } from '../ingest/window/watermark.ts';
@@ -88,6 +90,8 @@ export interface PipelineDeps {
   series?: Partial<SeriesOptions>;
   /** Two stages over the partials topic (Kafka source); absent: everything in this process. */
   streams?: Pick<StreamsSetup, 'topic' | 'partitions' | 'sources'> & { publisher: { publish(partials: SourcedPartial[], marks: SourceMark[]): Promise<void>; forget(source: string): void } };
+  /** Alerts for people (durable outbox); none in replays and evaluations. */
+  notifier?: Notifier;
 }
 
 /** A source that can re-deliver already-handled history ahead of new input (Kafka warm start). */
@@ -139,7 +143,7 @@ export interface PipelineStatus {
    * service, TF.js status, interval coverage and calibration), the two detectors, the
    * remediator (pending verifications, store errors).
    */
-  stages: Record<'ingest' | 'models' | 'breach' | 'anomaly' | 'logPattern' | 'remediator', StageHealth>;
+  stages: Record<'ingest' | 'models' | 'breach' | 'anomaly' | 'logPattern' | 'remediator', StageHealth> & { alerts?: StageHealth };
   /** Two stages only: the partials partitions held (whose services this instance owns), and counts. */
   streams?: {
     partialsTopic: string;
@@ -183,6 +187,10 @@ export interface Pipeline {
   /** Consumes the source until it ends or `signal` aborts, then flushes open windows. */
   run(signal: AbortSignal): Promise<void>;
   status(): PipelineStatus;
+  /** A person's decision on a pending action (HTTP API, CLI, status page). */
+  decide(actionId: string, decision: ApprovalDecision, by: string, comment?: string): Promise<ActionRecord>;
+  /** Actions waiting for a person, oldest first. */
+  pendingApprovals(): ActionRecord[];
   /** Every detection and action record produced, in order (for replay reports). */
   readonly detections: Detection[];
   readonly actions: ActionRecord[];
@@ -369,6 +377,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (warmup) return;
     for (const d of found) { telemetry.detected(d.kind, d.service); series.addDetection(d); }
     for (const a of records) series.addAction(a);
+    await deps.notifier?.handle({ detections: found, records, now: stack.clock.now() });
     detections.push(...found);
     actions.push(...records);
     await saveTemplates(false);
@@ -600,6 +609,18 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         await Promise.all([ingest.stop(), ...allStacks().map(stopStack)]);
       }
     },
+    async decide(actionId, decision, by, comment) {
+      // The stack whose remediator holds the action (one service lives in one stack).
+      const stacks = allStacks();
+      const owner = stacks.find((s) => s.remediator.pendingApprovals().some((a) => a.actionId === actionId)) ?? stacks[0];
+      if (!owner) throw new ForesightError('APPROVAL_INVALID', `no action ${actionId}`, { details: { status: null } });
+      const record = await owner.remediator.decideApproval(actionId, decision, by, comment);
+      actions.push(record);
+      series.addAction(record);
+      await deps.notifier?.handle({ detections: [], records: [record], now: owner.clock.now() });
+      return record;
+    },
+    pendingApprovals: () => allStacks().flatMap((s) => s.remediator.pendingApprovals()).sort((a, b) => a['@timestamp'].localeCompare(b['@timestamp'])),
     status() {
       const latest = actions.slice(-RECENT);
       return {
@@ -621,6 +642,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           anomaly: combined(allStacks().map((s) => s.anomaly.health())),
           logPattern: combined(allStacks().map((s) => s.logPattern.health())),
           remediator: combined(allStacks().map((s) => s.remediator.health())),
+          ...(deps.notifier ? { alerts: deps.notifier.health() } : {}),
         },
         ...(streams ? { streams: { partialsTopic: streams.topic, partialsPartitions: [...mergers.keys()].sort(), ...partialsStats } } : {}),
       };

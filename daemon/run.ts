@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { createLogger, routeProcessWarnings, setLogLevel, type Logger } from '../core/log.ts';
 import { ForesightError } from '../core/errors.ts';
 import { Telemetry } from '../core/telemetry.ts';
-import { loadConfig, redactConfig, type Config } from './config.ts';
+import { adminTokenOf, loadConfig, redactConfig, type Config } from './config.ts';
 import { assemble, buildActuators, type Assembly } from './assemble.ts';
 import { planReload } from './reload.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -11,6 +11,7 @@ import { startHttp } from './http.ts';
 import { VERSION } from './version.ts';
 import { join } from 'node:path';
 import { FileTemplateStore } from '../ingest/templates/store.ts';
+import { createNotifier } from '../remediator/alerts/index.ts';
 
 export interface RunOptions {
   configFile?: string;
@@ -81,8 +82,12 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const telemetry = new Telemetry(log, { defaultMetrics: true });
   log.info({ config: redactConfig(config), file: file ?? '(embedded default)', configHash: hash, version: VERSION }, 'starting foresight');
 
+  const adminToken = adminTokenOf(config.http);
   const parts = await assemble(config, log);
+  const notifier = config.alerts ? createNotifier(config.alerts, { telemetry, dir: config.alerts.dir ?? join(config.stores.dir, 'outbox') }) : undefined;
+  await notifier?.start();
   const pipeline = createPipeline({
+    ...(notifier ? { notifier } : {}),
     config, telemetry, source: parts.source, deadLetters: parts.deadLetters, store: parts.store, actuators: parts.actuators,
     daemon: { instance: `${config.instance}@${hostname()}`, version: VERSION, configHash: hash }, replay: false,
     templateStore: new FileTemplateStore(join(config.stores.dir, 'templates.json')),
@@ -98,6 +103,9 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       ready: () => running && !abort.signal.aborted && (parts.source.ready?.() ?? true),
       status: () => ({ ...pipeline.status(), kafka: parts.kafkaHealth?.detail() }),
       series: pipeline.series,
+      pending: () => pipeline.pendingApprovals(),
+      decide: (id, decision, by, comment) => pipeline.decide(id, decision, by, comment),
+      ...(adminToken ? { adminToken } : {}),
     })
     : undefined;
   if (http) log.info({ url: http.url }, 'status page and metrics listening');
@@ -130,6 +138,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     await parts.source.close();
     await parts.streams?.publisher.close();
     await parts.store.close();
+    await notifier?.stop();
     await http?.close();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

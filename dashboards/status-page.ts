@@ -39,8 +39,10 @@ const PAGE = `<!doctype html>
 <h3>Log templates <span id="templates-note" class="muted"></span></h3>
 <table id="templates"><thead><tr><th>template</th><th>id</th><th>lines (latest window)</th><th>warn</th><th>first seen</th><th>last seen</th><th>lines since start</th></tr></thead><tbody></tbody></table></section>
 <div class="cols">
-<section id="approvals"><h2>Pending approvals</h2><p class="muted" id="approvals-note">Actions waiting for approval (read-only here).</p>
-<table id="pending"><thead><tr><th>at</th><th>service</th><th>kind</th><th>params</th><th>reason</th></tr></thead><tbody></tbody></table></section>
+<section id="approvals"><h2>Pending approvals</h2><p class="muted" id="approvals-note">Actions waiting for a person. Approving carries the action out; the admin token is kept in this tab only.</p>
+<p><label>Admin token <input id="approval-token" type="password" autocomplete="off" size="24"></label>
+<label>Your name <input id="approval-by" type="text" size="12"></label> <span id="approval-msg" role="status"></span></p>
+<table id="pending"><thead><tr><th>requested</th><th>expires</th><th>service</th><th>kind</th><th>params</th><th>reason</th><th></th></tr></thead><tbody></tbody></table></section>
 <section id="deadletters-section"><h2>Recent dead letters</h2>
 <table id="deadletters"><thead><tr><th>at</th><th>reason</th><th>where</th><th>detail</th></tr></thead><tbody></tbody></table></section>
 </div>

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { kubernetesConfigSchema } from './actuators/kubernetes/config.ts';
+import { execConfigSchema } from './actuators/exec.ts';
+import { haproxyConfigSchema } from './actuators/haproxy.ts';
 
 const MINUTE = 60_000;
 
@@ -21,6 +24,8 @@ export const servicePolicySchema = z
     sloP95Ms: z.number().positive(),
     /** Undo an action whose verification failed. */
     rollback: z.boolean().default(true),
+    /** Hold this service's actions as `pending` until a person approves them, whatever the mode. */
+    approve: z.boolean().default(false),
   })
   .strict()
   .refine((p) => p.minReplicas === undefined || p.maxReplicas === undefined || p.minReplicas <= p.maxReplicas, {
@@ -43,7 +48,7 @@ export const webhookSchema = z
 
 export type WebhookConfig = z.infer<typeof webhookSchema>;
 
-export const ACTUATOR_NAMES = ['log', 'webhook', 'simulator'] as const;
+export const ACTUATOR_NAMES = ['log', 'webhook', 'simulator', 'kubernetes', 'haproxy', 'exec'] as const;
 export type ActuatorName = (typeof ACTUATOR_NAMES)[number];
 
 export const remediatorConfigSchema = z
@@ -51,9 +56,12 @@ export const remediatorConfigSchema = z
     /**
      * `dry_run`: record actions as `planned` and call only actuators that are safe in dry
      * run (log, simulator). `live`: call every actuator. `approval`: record `planned` and
-     * call none (alerts still go out).
+     * records `pending` actions that a person approves (then every actuator is called) or
+     * rejects through the HTTP API, the CLI or the status page.
      */
     mode: z.enum(['dry_run', 'live', 'approval']).default('dry_run'),
+    /** A `pending` action nobody decided on within this long (wall clock) is recorded `expired`. */
+    approvalTimeoutMs: positiveMs.default(15 * MINUTE),
     /** Action ids are unique per (service, kind, decision window). */
     decisionWindowMs: positiveMs.default(5 * MINUTE),
     /** Minimum time between two actions on one target. */
@@ -79,6 +87,9 @@ export const remediatorConfigSchema = z
     scaleInAfterMs: positiveMs.default(15 * MINUTE),
     actuators: z.array(z.enum(ACTUATOR_NAMES)).default(['log']),
     webhook: webhookSchema.optional(),
+    kubernetes: kubernetesConfigSchema.optional(),
+    exec: execConfigSchema.optional(),
+    haproxy: haproxyConfigSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -97,6 +108,15 @@ export const remediatorConfigSchema = z
     }
     if (c.actuators.includes('webhook') && !c.webhook) {
       ctx.addIssue({ code: 'custom', path: ['webhook'], message: 'the webhook actuator needs remediator.webhook.url' });
+    }
+    if (c.actuators.includes('kubernetes') && !c.kubernetes) {
+      ctx.addIssue({ code: 'custom', path: ['kubernetes'], message: 'the kubernetes actuator needs remediator.kubernetes (at least {})' });
+    }
+    if (c.actuators.includes('haproxy') && !c.haproxy) {
+      ctx.addIssue({ code: 'custom', path: ['haproxy'], message: 'the haproxy actuator needs remediator.haproxy.socket' });
+    }
+    if (c.actuators.includes('exec') && !c.exec) {
+      ctx.addIssue({ code: 'custom', path: ['exec'], message: 'the exec actuator needs remediator.exec.command' });
     }
   });
 

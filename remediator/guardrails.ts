@@ -57,15 +57,15 @@ function sameWeights(a: Record<string, number> | undefined, b: Record<string, nu
   return true;
 }
 
-function modeHold(mode: ActionMode, kind: PlannedAction['kind']): 'dry_run' | 'approval' | null {
+function modeHold(mode: ActionMode, kind: PlannedAction['kind'], policy: ResolvedPolicy | undefined): 'dry_run' | 'approval' | null {
   if (mode === 'dry_run') return 'dry_run';
   // Alerts are announcements, not changes: nobody needs to approve them.
-  if (mode === 'approval' && kind !== 'alert') return 'approval';
+  if ((mode === 'approval' || policy?.approve) && kind !== 'alert') return 'approval';
   return null;
 }
 
 export function checkGuardrails(a: PlannedAction, ctx: GuardrailContext, limits: Limits): GuardrailVerdict {
-  const hold = modeHold(ctx.mode, a.kind);
+  const hold = modeHold(ctx.mode, a.kind, ctx.policy);
   if (a.kind === 'alert') return { pass: true, hold };
   if (a.kind === 'scale_out' && ctx.capacityIneffective) return { pass: false, suppressed: 'capacity_ineffective' };
 

@@ -7,9 +7,11 @@
  *
  * Modes: `live` calls every actuator and records `executed` (or `failed`); `dry_run` records
  * `planned` and calls only actuators marked `safeInDryRun` (log, simulator), so the embedded
- * default still closes the loop on the simulator; `approval` records `planned` and calls no
- * actuator (alerts still go out). Dry-run and live actions are verified the same way;
- * approval-mode plans wait for an approval path that does not exist yet.
+ * default still closes the loop on the simulator; `approval` (or a policy's `approve: true`)
+ * records `pending` and calls no actuator until a person approves (`decideApproval`), then
+ * calls every actuator; a rejection is recorded `rejected`, no decision before the expiry
+ * `expired`. Dry-run and live actions are verified the same way: by p95 and, where the
+ * actuator can read it, by the real state (ready replicas, weights read back).
  *
  * `handle` resolves only when the batch's detections and records are in the store, so the
  * caller may acknowledge its input then. Records the store refused are kept and written
@@ -38,7 +40,8 @@ import { checkGuardrails, inLastHour, type GuardrailVerdict } from './guardrails
 import { Ledger, tookEffect, type TargetState } from './ledger.ts';
 import { planAction, PRIMARY_ONLY, resolvePolicy, type PlannedAction, type ResolvedPolicy } from './policy.ts';
 import { actionId, buildRecord, decisionWindow, rollbackId, suppressedId, type DaemonInfo } from './records.ts';
-import type { ActionRecord, ActionStatus, Actuator, RecordStore } from './types.ts';
+import type { ActionRecord, ActionStatus, Actuator, ActuationState, RecordStore } from './types.ts';
+import { ForesightError } from '../core/errors.ts';
 import { hasHeadroom, judge, median } from './verify.ts';
 import { stableId } from '../core/ids.ts';
 
@@ -53,7 +56,11 @@ export interface RemediatorDeps {
   daemon: DaemonInfo;
   /** Marks records as replayed, and skips restoring state from the store. */
   replay?: boolean;
+  /** Wall clock for approvals (people decide in real time, not event time). */
+  wallClock?: () => number;
 }
+
+export type ApprovalDecision = 'approve' | 'reject';
 
 export interface RemediatorInput {
   detections: Detection[];
@@ -78,6 +85,14 @@ export interface Remediator {
    * apply from the next decision on; the ledger (cooldowns, pending verifications) is kept.
    */
   reconfigure(next: RemediatorConfig, actuators: Actuator[]): void;
+  /**
+   * A person's decision on a `pending` action: approve carries it out (every actuator),
+   * reject records it `rejected`. Resolves with the new record version once durable; throws
+   * APPROVAL_INVALID when the action is not pending (unknown, decided, or expired).
+   */
+  decideApproval(actionId: string, decision: ApprovalDecision, by: string, comment?: string): Promise<ActionRecord>;
+  /** Actions waiting for a decision, oldest first. */
+  pendingApprovals(): ActionRecord[];
 }
 
 export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps): Remediator {
@@ -102,6 +117,15 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
   /** Warm-up decisions the store does not hold (the re-derived state differs from the recorded one). */
   let warmupDropped = 0;
   let adopted = 0;
+  const wallNow = deps.wallClock ?? Date.now;
+  /** `pending` actions by actionId, waiting for a person. */
+  const awaiting = new Map<string, ActionRecord>();
+  /**
+   * Latest version of every record that carries actuator state (an HPA's floor, a route's
+   * weights found before a change), so actuators rebuilt by a config reload start from it.
+   */
+  const actuated = new Map<string, ActionRecord>();
+  const noteActuated = (r: ActionRecord): void => { if (r.actuation) actuated.set(r.actionId, r); };
 
   function policyOf(service: string): ResolvedPolicy | undefined {
     if (!policies.has(service)) {
@@ -134,6 +158,7 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
     const prior = stored.get(r.actionId);
     if (warmup && !prior) return;
     ledger.known.set(r.actionId, r);
+    noteActuated(r);
     if (prior && (warmup || !advances(prior.status, r.status))) return;
     if (prior) stored.set(r.actionId, r);
     out.push(r);
@@ -149,6 +174,7 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
     if (!prior && warmup) { warmupDropped++; return; }
     const final = prior ? asFirstRecorded(prior) : await execute(id, plan, hold, extra);
     if (prior) { adopted++; backlog = backlog.filter((r) => r.actionId !== id); }
+    if (final.status === 'pending' && !warmup) awaiting.set(id, final);
     if (plan.kind !== 'alert') {
       ledger.noteAction(t, plan.at, plan.kind);
       if (tookEffect(final)) {
@@ -163,15 +189,26 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
   }
 
   async function execute(id: string, plan: PlannedAction, hold: 'dry_run' | 'approval' | null, extra: Partial<ActionRecord>): Promise<ActionRecord> {
+    if (hold === 'approval') {
+      const requested = wallNow();
+      return {
+        ...buildRecord(id, plan, 'pending', recordCtx), ...extra, result: 'waiting for approval',
+        approval: { requestedAt: new Date(requested).toISOString(), expiresAt: new Date(requested + config.approvalTimeoutMs).toISOString() },
+      };
+    }
     // Actuators see the status the action will have if they succeed.
-    const rec = { ...buildRecord(id, plan, hold ? 'planned' : 'executed', recordCtx), ...extra };
-    const called = callees(hold);
+    return runActuators({ ...buildRecord(id, plan, hold ? 'planned' : 'executed', recordCtx), ...extra }, callees(hold));
+  }
+
+  async function runActuators(rec: ActionRecord, called: readonly Actuator[]): Promise<ActionRecord> {
     const results: string[] = [];
+    const actuation: Record<string, ActuationState> = {};
     let failed = false;
     for (const a of called) {
       try {
         const r = await a.execute(rec);
         results.push(`${a.name}: ${r.detail}`);
+        if (r.state) actuation[a.name] = r.state;
         if (!r.ok) failed = true;
       } catch (err) {
         failed = true;
@@ -180,10 +217,71 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
       }
     }
     if (failed) {
-      telemetry.warn('remediator', 'ACTUATOR_FAILED', { actionId: id, kind: plan.kind, target: plan.target }, 'action failed');
+      telemetry.warn('remediator', 'ACTUATOR_FAILED', { actionId: rec.actionId, kind: rec.kind, target: rec.target }, 'action failed');
     }
     const status: ActionStatus = failed ? 'failed' : rec.status;
-    return { ...rec, status, actuator: called.map((a) => a.name).join(','), result: results.join('; ') || 'no actuator called' };
+    const out: ActionRecord = { ...rec, status, actuator: called.map((a) => a.name).join(','), result: results.join('; ') || 'no actuator called' };
+    if (Object.keys(actuation).length > 0) out.actuation = actuation;
+    return out;
+  }
+
+  /** Asks the actuators that carried `r` out whether the real state shows it; undefined when none can tell. */
+  async function realState(r: ActionRecord): Promise<{ ok: boolean; detail: string } | undefined> {
+    const names = r.actuator.split(',');
+    const checks: string[] = [];
+    let ok = true;
+    for (const a of actuators) {
+      if (!a.verify || !names.includes(a.name)) continue;
+      try {
+        const v = await a.verify(r);
+        if (!v) continue;
+        checks.push(`${a.name}: ${v.detail}`);
+        ok &&= v.ok;
+      } catch (err) {
+        checks.push(`${a.name}: ${(err as Error).message}`);
+        ok = false;
+      }
+    }
+    return checks.length ? { ok, detail: checks.join('; ') } : undefined;
+  }
+
+  function expireApprovals(out: ActionRecord[]): void {
+    const now = wallNow();
+    for (const [id, r] of awaiting) {
+      if (!r.approval || Date.parse(r.approval.expiresAt) > now) continue;
+      awaiting.delete(id);
+      emit(out, { ...r, status: 'expired', result: `no decision by ${r.approval.expiresAt}`, approval: { ...r.approval, decision: 'expired', at: new Date(now).toISOString() } }, false);
+    }
+  }
+
+  async function decideNow(id: string, decision: ApprovalDecision, by: string, comment: string | undefined): Promise<ActionRecord> {
+    const out: ActionRecord[] = [];
+    expireApprovals(out);
+    const rec = awaiting.get(id);
+    if (!rec) {
+      await persist(out, []);
+      const known = ledger.known.get(id) ?? stored.get(id);
+      throw new ForesightError('APPROVAL_INVALID', known ? `action ${id} is ${known.status}, not pending` : `no action ${id}`, { details: { status: known?.status ?? null } });
+    }
+    awaiting.delete(id);
+    const approval = { ...rec.approval!, decision: decision === 'approve' ? 'approved' as const : 'rejected' as const, by, at: new Date(wallNow()).toISOString(), ...(comment ? { comment } : {}) };
+    let final: ActionRecord;
+    if (decision === 'reject') {
+      final = { ...rec, status: 'rejected', approval, result: `rejected by ${by}` };
+    } else {
+      // Approved: carried out for real, by every actuator, and verified from now on.
+      final = await runActuators({ ...rec, status: 'executed', approval }, actuators);
+      const t = ledger.target(rec.target, rec.service);
+      if (tookEffect(final)) {
+        ledger.apply(t, final);
+        if (final.kind !== 'rollback') t.pending = { record: final, at: clock.now() };
+      }
+      t.lowSince = undefined;
+    }
+    emit(out, final, false);
+    await persist(out, []);
+    log.info({ actionId: id, decision, by, status: final.status }, `action ${decision === 'approve' ? 'approved' : 'rejected'}`);
+    return final;
   }
 
   function guard(plan: PlannedAction, t: TargetState, policy: ResolvedPolicy | undefined): GuardrailVerdict {
@@ -238,15 +336,29 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
       verifyAfterMs: config.verifyAfterMs, sloP95Ms: slo, samples: ledger.samplesOf(t.service), lastBreachAt: ledger.lastBreachAt(t.service),
     });
     if (v.outcome === 'wait') return;
-    t.pending = undefined;
-    const checked = { checkedAt: new Date(now).toISOString(), ok: v.outcome === 'verified', detail: v.detail };
     const orig = pending.record;
-    if (v.outcome === 'verified') {
+    let outcome = v.outcome;
+    let detail = v.detail;
+    // The p95 may look fine while the capacity never came up: the real state decides too.
+    if (outcome === 'verified' && !warmup) {
+      const real = await realState(orig);
+      if (real) {
+        detail = `${detail}; ${real.detail}`;
+        if (!real.ok) {
+          if (now < pending.at + config.verifyAfterMs) return;
+          outcome = 'failed';
+        }
+      }
+    }
+    t.pending = undefined;
+    const checked = { checkedAt: new Date(now).toISOString(), ok: outcome === 'verified', detail };
+
+    if (outcome === 'verified') {
       emit(out, { ...orig, status: 'verified', verification: checked }, warmup);
       return;
     }
     if (!policy?.rollback) {
-      emit(out, { ...orig, status: 'failed', verification: { ...checked, detail: `${v.detail}; rollback disabled by policy` } }, warmup);
+      emit(out, { ...orig, status: 'failed', verification: { ...checked, detail: `${detail}; rollback disabled by policy` } }, warmup);
       return;
     }
     emit(out, { ...orig, status: 'rolled_back', verification: checked }, warmup);
@@ -262,7 +374,7 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
         ...(p.toWeights && p.fromWeights ? { fromWeights: p.toWeights, toWeights: p.fromWeights } : {}),
         ...(ineffective ? { capacityIneffective: true } : {}),
       },
-      reason: { ...orig.reason, evidence: `verification of ${orig.actionId} failed: ${v.detail}` },
+      reason: { ...orig.reason, evidence: `verification of ${orig.actionId} failed: ${detail}` },
     };
     const id = rollbackId(orig.service, orig.actionId);
     const verdict = guard(plan, t, policy);
@@ -416,6 +528,7 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
     const warmup = input.warmup ?? false;
     const out: ActionRecord[] = [];
     const now = clock.now();
+    if (!warmup) expireApprovals(out);
     // What was recorded before these windows is history the input no longer reaches (or a
     // re-derivation missed); what falls inside them may be re-derived now.
     let from = now;
@@ -439,10 +552,13 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
   /** Stored records as the run's starting point; those this run already produced are skipped. */
   function adoptRecorded(records: ActionRecord[]): void {
     const fresh = records.filter((r) => !stored.has(r.actionId) && !ledger.known.has(r.actionId));
-    for (const r of fresh) stored.set(r.actionId, r);
+    for (const r of fresh) { stored.set(r.actionId, r); noteActuated(r); }
     // Folded into the ledger by time as windows pass (catchUp), so a warm start that
     // re-reads history does not see its own future.
     backlog = [...backlog, ...fresh].sort((a, b) => a['@timestamp'].localeCompare(b['@timestamp']) || a.actionId.localeCompare(b.actionId));
+    // Values to restore later (an HPA's floor, a route's weights) are on the records.
+    for (const a of actuators) a.restore?.(backlog);
+    for (const r of backlog) if (r.status === 'pending' && !awaiting.has(r.actionId)) awaiting.set(r.actionId, r);
     log.info({ records: fresh.length }, 'remediator: recorded actions loaded');
   }
   const loader = new AbortController();
@@ -452,6 +568,8 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
     reconfigure(next, nextActuators) {
       config = next;
       actuators = nextActuators;
+      const byTime = [...actuated.values()].sort((a, b) => a['@timestamp'].localeCompare(b['@timestamp']) || a.actionId.localeCompare(b.actionId));
+      for (const a of actuators) a.restore?.(byTime);
       recordCtx.mode = next.mode;
       policies.clear();
       ledger.keepSamplesMs = Math.max(next.verifyWindowMs, next.scaleInAfterMs) * 2;
@@ -489,6 +607,7 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
           mode: config.mode,
           targets: targets.length,
           pendingVerifications: targets.filter((t) => t.pending).length,
+          pendingApprovals: awaiting.size,
           recorded,
           adopted,
           warmupDropped,
@@ -504,10 +623,20 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
       queue = run.catch(() => undefined);
       return run;
     },
+    decideApproval(actionId, decision, by, comment) {
+      const run = queue.then(() => decideNow(actionId, decision, by, comment));
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    pendingApprovals() {
+      return [...awaiting.values()].sort((a, b) => a['@timestamp'].localeCompare(b['@timestamp']));
+    },
   };
 }
 
-const STATUS_STAGE: Record<ActionStatus, number> = { suppressed: 0, planned: 0, executed: 0, failed: 1, verified: 1, rolled_back: 1 };
+const STATUS_STAGE: Record<ActionStatus, number> = {
+  pending: 0, suppressed: 1, planned: 1, executed: 1, failed: 2, verified: 2, rolled_back: 2, rejected: 2, expired: 2,
+};
 
 /** Whether `next` moves a recorded action on (planned → verified), rather than repeating or regressing it. */
 export function advances(prior: ActionStatus, next: ActionStatus): boolean {
@@ -521,7 +650,7 @@ export function advances(prior: ActionStatus, next: ActionStatus): boolean {
 export function asFirstRecorded(r: ActionRecord): ActionRecord {
   if (!r.verification) return r;
   const { verification: _checked, ...rest } = r;
-  return { ...rest, status: r.mode === 'live' ? 'executed' : 'planned' };
+  return { ...rest, status: r.mode === 'live' || r.approval?.decision === 'approved' ? 'executed' : 'planned' };
 }
 
 function sameWeights(a: Record<string, number>, b: Record<string, number>): boolean {
@@ -537,7 +666,7 @@ export type { SimulatorControl } from './actuators/simulator.ts';
 export { MemoryRecordStore } from './store/memory.ts';
 export { FileRecordStore, createFileStore, openFileStore } from './store/file.ts';
 export type { DaemonInfo } from './records.ts';
-export type { ActionRecord, Actuator, RecordStore } from './types.ts';
+export type { ActionRecord, Actuator, ActuatorResult, RecordStore } from './types.ts';
 
 const round3 = (x: number): number => Number(x.toFixed(3));
 

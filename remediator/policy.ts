@@ -19,6 +19,7 @@ export interface ResolvedPolicy {
   shiftShare: number;
   sloP95Ms: number;
   rollback: boolean;
+  approve: boolean;
 }
 
 export function resolvePolicy(service: string, p: ServicePolicy, c: RemediatorConfig): ResolvedPolicy {
@@ -30,6 +31,7 @@ export function resolvePolicy(service: string, p: ServicePolicy, c: RemediatorCo
     shiftShare: p.shiftShare,
     sloP95Ms: p.sloP95Ms,
     rollback: p.rollback,
+    approve: p.approve,
   };
 }
 

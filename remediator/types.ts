@@ -3,7 +3,12 @@ import type { DeadLetter, MetricPoint, TemplateCount } from '../ingest/types.ts'
 
 export type ActionKind = 'scale_out' | 'scale_in' | 'traffic_shift' | 'rollback' | 'alert';
 export type ActionMode = 'dry_run' | 'live' | 'approval';
-export type ActionStatus = 'planned' | 'suppressed' | 'executed' | 'failed' | 'verified' | 'rolled_back';
+/**
+ * `pending`: waits for a person (approval mode or a policy's `approve: true`); it becomes
+ * `executed` (or `failed`) once approved, `rejected` when refused, `expired` when nobody
+ * decided before `approval.expiresAt`.
+ */
+export type ActionStatus = 'planned' | 'pending' | 'suppressed' | 'executed' | 'failed' | 'verified' | 'rolled_back' | 'rejected' | 'expired';
 
 export interface ActionParams {
   fromReplicas?: number;
@@ -57,6 +62,35 @@ export interface ActionRecord {
   rollbackOf?: string;
   daemon: { instance: string; version: string; configHash: string };
   replay?: boolean;
+  /**
+   * What each actuator needs to remember about the action, by actuator name: the values it
+   * replaced (an HPA's previous `minReplicas`, a route's or HAProxy's previous weights), an
+   * exec's exit status and stderr tail. Kept on the record so a restart can restore them.
+   */
+  actuation?: Record<string, ActuationState>;
+  /** Approval of a `pending` action: when it was asked for, until when, and who decided. */
+  approval?: ApprovalInfo;
+}
+
+export type ActuationValue = string | number | boolean | null | ActuationValue[] | { [k: string]: ActuationValue };
+export type ActuationState = Record<string, ActuationValue>;
+
+export interface ApprovalInfo {
+  requestedAt: string;
+  expiresAt: string;
+  decision?: 'approved' | 'rejected' | 'expired';
+  /** Who decided (the approver's name as given to the API or CLI). */
+  by?: string;
+  /** Wall-clock time of the decision (or of the expiry being noticed). */
+  at?: string;
+  comment?: string;
+}
+
+export interface ActuatorResult {
+  ok: boolean;
+  detail: string;
+  /** Stored on the record as `actuation[<actuator name>]`. */
+  state?: ActuationState;
 }
 
 /** Carries out an action on some system; pluggable. */
@@ -70,7 +104,16 @@ export interface Actuator {
   readonly safeInDryRun?: boolean;
   /** Current replica count for a target, when the actuator knows it. */
   replicas?(target: string): Promise<number | undefined>;
-  execute(action: ActionRecord): Promise<{ ok: boolean; detail: string }>;
+  execute(action: ActionRecord): Promise<ActuatorResult>;
+  /**
+   * Reads the real state an executed action should have produced (ready replicas, weights
+   * read back). Undefined when this actuator has nothing to check for the action.
+   */
+  verify?(action: ActionRecord): Promise<{ ok: boolean; detail: string } | undefined>;
+  /** Rebuilds what it remembers (values to restore later) from stored records, oldest first. */
+  restore?(records: readonly ActionRecord[]): void;
+  /** Releases clients and timers; idempotent. */
+  close?(): Promise<void>;
 }
 
 /** Durable record of actions and detections; writes are idempotent by id. */

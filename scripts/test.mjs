@@ -21,9 +21,9 @@ function testFiles(dir) {
   return out;
 }
 
-function rig(cmd) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/rig/cli.ts', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error(`rig ${cmd} failed (exit ${r.status})`);
+function rig(...cmd) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/rig/cli.ts', ...cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`rig ${cmd.join(' ')} failed (exit ${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
@@ -46,7 +46,7 @@ for (const layer of layers) {
   if (layer === 'unit') ensureDrain3();
   if (layer === 'integration') {
     // One start-up up front: a rig failure shows as such, not as the first test's timeout.
-    const up = rig('up');
+    const up = rig('up', 'kafka', 'elasticsearch');
     startedRig = up.started?.kafka || up.started?.elasticsearch;
     process.stdout.write(`rig up in ${up.seconds} s: Kafka ${up.kafkaBrokers} Elasticsearch ${up.elasticsearchUrl}\n`);
   }

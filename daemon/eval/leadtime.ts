@@ -14,6 +14,8 @@ import { FOLD_GRID, crossValidate, familyOf, foldsOf, gridName, withGridPoint, t
 import { quantile, scoreScenario, summarise, type LeadtimeSummary, type ScenarioScore } from './score.ts';
 import { loadSuite, type SuiteEntry } from './suite.ts';
 import { withProgress } from '../progress.ts';
+import { countAlerts } from './alerts.ts';
+import { alertPolicySchema } from '../../remediator/alerts/config.ts';
 
 export type SeedLabel = number | 'own';
 
@@ -39,9 +41,19 @@ export interface SeedResult {
   perScenario: ScenarioScore[];
 }
 
+/** Alerts a person would get (the notifier's planner over the foresight arm, main config). */
+export interface AlertSummary {
+  /** Over the steady scenarios (no incidents): the target is at most 1. */
+  alertsPerServiceDay: number | null;
+  /** Over every scenario. */
+  alertsPerServiceDayAll: number;
+  /** Per scenario (summed over seeds). */
+  alertsByScenario: Record<string, { alerts: number; serviceDays: number; byKind: Record<string, number> }>;
+}
+
 export interface LeadtimeResult {
   /** Pooled over every seed run. */
-  summary: LeadtimeSummary;
+  summary: LeadtimeSummary & AlertSummary;
   perScenario: Array<ScenarioScore & { seed: SeedLabel }>;
   bySeed: SeedResult[];
   /** Per variant (same order as `variants`), the scores of every run, in perScenario's order. */
@@ -68,6 +80,10 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
   const runs: LeadtimeResult['runs'] = [];
   const mainJson = JSON.stringify(opts.config);
   const sameConfig = variants.map((v) => JSON.stringify(v) === mainJson);
+  const policy = opts.config.alerts ?? alertPolicySchema.parse({});
+  const alertsByScenario: AlertSummary['alertsByScenario'] = {};
+  let steadyAlerts = 0;
+  let steadyDays = 0;
   for (const label of seeds) {
     const seedStarted = performance.now();
     const scores: ScenarioScore[] = [];
@@ -77,7 +93,7 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
       const none = runNone(scenario, seed);
       const re = await runReactive(scenario, seed, evalConfig(opts.config, scenario, warmupMs), reactive);
       const armSeconds = (performance.now() - t0) / 1000;
-      const scoreWith = async (base: Config): Promise<{ score: ScenarioScore; actions: number }> => {
+      const scoreWith = async (base: Config): Promise<{ score: ScenarioScore; actions: number; alerts: ReturnType<typeof countAlerts> }> => {
         const t1 = performance.now();
         const fs = await runForesight(scenario, seed, evalConfig(base, scenario, warmupMs));
         const score = scoreScenario({
@@ -85,10 +101,15 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
           horizonMs: base.models.horizonMinutes * 60_000,
           truth: { none: none.truth, reactive: re.truth, foresight: fs.truth }, detections: fs.detections, seconds: armSeconds + (performance.now() - t1) / 1000,
         });
-        return { score, actions: fs.actions };
+        return { score, actions: fs.actions, alerts: countAlerts(fs.detections.map((t) => t.detection), fs.records, policy) };
       };
       const main = await scoreWith(opts.config);
       const score = main.score;
+      const counted = alertsByScenario[scenario.name] ??= { alerts: 0, serviceDays: 0, byKind: {} };
+      counted.alerts += main.alerts.total;
+      counted.serviceDays = Number((counted.serviceDays + score.serviceDays).toFixed(3));
+      for (const [kind, n] of Object.entries(main.alerts.byKind)) counted.byKind[kind] = (counted.byKind[kind] ?? 0) + n;
+      if (scenario.incidents.length === 0) { steadyAlerts += main.alerts.total; steadyDays += score.serviceDays; }
       // A variant equal to the main config (the defaults are a grid point) is not run twice.
       for (const [v, cfg] of variants.entries()) variantScores[v]!.push(sameConfig[v] ? score : (await scoreWith(cfg)).score);
       scores.push(score);
@@ -103,7 +124,14 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
     }
     bySeed.push({ seed: label, summary: summarise(scores, (performance.now() - seedStarted) / 1000), perScenario: scores });
   }
-  return { summary: summarise(perScenario, (performance.now() - started) / 1000), perScenario, bySeed, variantScores, runs };
+  const days = Object.values(alertsByScenario).reduce((a, x) => a + x.serviceDays, 0);
+  const total = Object.values(alertsByScenario).reduce((a, x) => a + x.alerts, 0);
+  const alerts: AlertSummary = {
+    alertsPerServiceDay: steadyDays > 0 ? Number((steadyAlerts / steadyDays).toFixed(3)) : null,
+    alertsPerServiceDayAll: days > 0 ? Number((total / days).toFixed(3)) : 0,
+    alertsByScenario,
+  };
+  return { summary: { ...summarise(perScenario, (performance.now() - started) / 1000), ...alerts }, perScenario, bySeed, variantScores, runs };
 }
 
 /** The figures compared across seeds; `lower` when a smaller value is better. */
@@ -151,7 +179,7 @@ const num = (x: number | null, d = 1): string => (x === null ? '-' : x.toFixed(d
 const recallLine = (s: LeadtimeSummary): string => `recall ${s.recall ?? '-'} (${s.detected}/${s.predictable}), lead median ${num(s.leadMinutes.median)} p10 ${num(s.leadMinutes.p10)}, false alarms ${s.falseAlarms} over ${s.serviceDays} service-days = ${s.falseAlarmsPerServiceDay} per service-day`;
 
 /** The per-scenario table (stderr): lead time and closed-loop columns. */
-export function formatTable(rows: readonly ScenarioScore[], s: LeadtimeSummary): string {
+export function formatTable(rows: readonly ScenarioScore[], s: LeadtimeSummary & Partial<AlertSummary>): string {
   const head = ['scenario', 'svc', 'incid', 'pred', 'found', 'lead min', 'false', 'breach none', 'reactive', 'foresight', 'repl none', 'reactive', 'foresight', 's'];
   const widths = [22, 4, 6, 5, 6, 14, 6, 12, 9, 10, 10, 9, 10, 6];
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? pad(c, widths[i]!) : lpad(c, widths[i]!))).join(' ');
@@ -172,6 +200,7 @@ export function formatTable(rows: readonly ScenarioScore[], s: LeadtimeSummary):
     num(s.replicaMinutes.none, 0), num(s.replicaMinutes.reactive, 0), num(s.replicaMinutes.foresight, 0), num(s.seconds),
   ]));
   out.push(recallLine(s));
+  if (s.alertsPerServiceDayAll !== undefined) out.push(`alerts per service-day: steady scenarios ${s.alertsPerServiceDay ?? '-'}, all ${s.alertsPerServiceDayAll}`);
   return out.join('\n') + '\n';
 }
 
@@ -242,6 +271,7 @@ export async function runEvalLeadtimeCli(opts: LeadtimeCliOptions, io: Io): Prom
     if (result.bySeed.length > 1) io.stderr.write(`seed ${r.seed}:\n`);
     io.stderr.write(formatTable(r.perScenario, r.summary));
   }
+  io.stderr.write(`alerts per service-day: steady scenarios ${result.summary.alertsPerServiceDay ?? '-'}, all ${result.summary.alertsPerServiceDayAll}\n`);
   const spread = result.bySeed.length > 1 ? seedSpread(result.bySeed) : undefined;
   if (spread) {
     io.stderr.write(`over ${result.bySeed.length} seeds (${result.bySeed.map((r) => r.seed).join(', ')}): pooled ${recallLine(result.summary)}\n`);

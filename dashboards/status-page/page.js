@@ -65,18 +65,52 @@
     const at = document.querySelector('#actions tbody');
     at.textContent = '';
     for (const a of s.recentActions || []) row(at, [a['@timestamp'].slice(0, 19).replace('T', ' '), a.service, a.kind, a.status, a.mode, JSON.stringify(a.params), a.guardrail || '']);
-    // Pending approvals: the newest state of each action that waits for a person.
-    const pending = document.querySelector('#pending tbody');
-    pending.textContent = '';
-    const seen = new Set();
-    for (const a of s.recentActions || []) {
-      if (seen.has(a.actionId)) continue;
-      seen.add(a.actionId);
-      if (a.mode === 'approval' && a.status === 'planned') row(pending, [a['@timestamp'].slice(0, 19).replace('T', ' '), a.service, a.kind, JSON.stringify(a.params), a.reason ? a.reason.evidence : '']);
-    }
     const dl = document.querySelector('#deadletters tbody');
     dl.textContent = '';
     for (const d of s.recentDeadLetters || []) row(dl, [iso(d.at), d.reason, position(d.position), d.detail]);
+  }
+
+  // Pending approvals with Approve/Reject. The admin token is typed into the page and kept in
+  // sessionStorage (never in the URL or a cookie); without it the API answers 401 and the
+  // page says so.
+  const tokenBox = $('approval-token');
+  const byBox = $('approval-by');
+  tokenBox.value = sessionStorage.getItem('foresight-token') || '';
+  byBox.value = sessionStorage.getItem('foresight-by') || '';
+  tokenBox.addEventListener('change', () => sessionStorage.setItem('foresight-token', tokenBox.value));
+  byBox.addEventListener('change', () => sessionStorage.setItem('foresight-by', byBox.value));
+
+  async function decide(id, verb) {
+    const r = await fetch('/api/actions/' + encodeURIComponent(id) + '/' + verb, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer ' + tokenBox.value },
+      body: JSON.stringify({ by: byBox.value || undefined }),
+    });
+    const b = await r.json().catch(() => ({}));
+    $('approval-msg').textContent = r.ok ? id + ': ' + b.action.status : 'HTTP ' + r.status + ': ' + (b.message || '');
+    await renderApprovals(await getJson('/api/actions/pending'));
+  }
+
+  function renderApprovals(p) {
+    const tb = document.querySelector('#pending tbody');
+    tb.textContent = '';
+    const when = (t) => (t ? t.slice(0, 19).replace('T', ' ') : '');
+    for (const a of p.actions || []) {
+      const tr = row(tb, [when(a.approval && a.approval.requestedAt), when(a.approval && a.approval.expiresAt), a.service, a.kind, JSON.stringify(a.params), a.reason ? a.reason.evidence : '']);
+      tr.dataset.actionId = a.actionId;
+      const td = document.createElement('td');
+      for (const [verb, label] of [['approve', 'Approve'], ['reject', 'Reject']]) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = label;
+        b.className = verb;
+        b.disabled = !p.approvalEnabled;
+        b.addEventListener('click', () => void decide(a.actionId, verb));
+        td.appendChild(b);
+      }
+      tr.appendChild(td);
+    }
+    if (!p.approvalEnabled && (p.actions || []).length > 0) $('approvals-note').textContent = 'Approval over HTTP is off on this daemon (no http.adminToken); use foresight approve on the host.';
   }
 
   function sparkOpts(name) {
@@ -255,10 +289,11 @@
 
   async function refresh() {
     const sp = span();
-    const [st, ov] = await Promise.all([getJson('/api/status'), getJson('/api/overview?points=60&span=' + sp)]);
+    const [st, ov, pa] = await Promise.all([getJson('/api/status'), getJson('/api/overview?points=60&span=' + sp), getJson('/api/actions/pending')]);
     renderStatus(st);
     renderOverview(ov);
     renderTemplates(st);
+    renderApprovals(pa);
     if (state.service) renderDetail(await getJson('/api/series?service=' + encodeURIComponent(state.service) + '&span=' + sp));
     state.polls++;
     document.body.dataset.polls = String(state.polls);

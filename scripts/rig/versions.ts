@@ -1,6 +1,7 @@
 /**
- * Pinned versions of everything the rig downloads. All of it comes from Maven Central
- * through `mvn`, the only route to these servers on the project's machines.
+ * Pinned versions of everything the rig downloads. Kafka and Elasticsearch come from Maven
+ * Central through `mvn`; kube-apiserver and the Gateway API CRDs from the Go module proxy
+ * (see docs/remediation.md); etcd, kubectl and HAProxy are Debian packages.
  */
 export const VERSIONS = Object.freeze({
   /** kafkajs 2.2.4 negotiates API versions with 4.x brokers (checked by the smoke test). */
@@ -14,4 +15,8 @@ export const VERSIONS = Object.freeze({
    */
   elasticsearch: '8.19.21',
   mavenDependencyPlugin: '3.8.1',
+  /** Built from k8s.io/kubernetes on the Go module proxy; staging modules at v0.37.2. */
+  kubernetes: 'v1.37.2',
+  /** v1.7.0 needs a newer Go than the machines have. */
+  gatewayApi: 'v1.6.3',
 });

@@ -10,6 +10,7 @@ import produce from './produce.ts';
 import doctor from './doctor.ts';
 import config from './config.ts';
 import dashboards from './dashboards.ts';
+import approve from './approve.ts';
 
 /**
  * Every top-level command group, in the order `foresight --help` lists them. To add one:
@@ -19,4 +20,4 @@ import dashboards from './dashboards.ts';
  */
 export type Register = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: Register[] = [run, replay, simulate, evaluate, train, models, produce, doctor, config, dashboards];
+export const COMMANDS: Register[] = [run, replay, simulate, evaluate, train, models, produce, approve, doctor, config, dashboards];

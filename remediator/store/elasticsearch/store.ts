@@ -39,7 +39,7 @@ import { indexName, indexTemplates, legacyIndexName, type RecordKind } from './t
 
 /** Later states outrank earlier ones; the first state an action can be recorded in is 1. */
 export const STATUS_RANK: Record<ActionStatus, number> = {
-  planned: 1, suppressed: 1, executed: 1, failed: 2, verified: 2, rolled_back: 2,
+  pending: 0, planned: 1, suppressed: 1, executed: 1, failed: 2, verified: 2, rolled_back: 2, rejected: 2, expired: 2,
 };
 
 export interface ElasticsearchStoreDeps {

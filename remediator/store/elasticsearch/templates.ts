@@ -64,7 +64,9 @@ export const MAPPINGS: Record<RecordKind, Record<string, unknown>> = {
     event: { properties: { dataset: keyword, kind: keyword, action: keyword, outcome: keyword } },
     service, labels, actionId: keyword, kind: keyword, target: keyword,
     mode: keyword, status: keyword, guardrail: keyword, actuator: keyword, result: text,
-    rollbackOf: keyword, replay: bool, params: stored, daemon,
+    rollbackOf: keyword, replay: bool, params: stored, daemon, actuation: stored,
+    /** Approval mode: when it was asked, until when, and who decided what. */
+    approval: { properties: { requestedAt: date, expiresAt: date, decision: keyword, by: keyword, at: date, comment: text } },
     /** From `params`: the replica counts the action moved between. */
     replicas: { properties: { from: integer, to: integer } },
     reason: { properties: { detectionId: keyword, detectionKind: keyword, score: float, leadTimeMs: long, lead_time_s: float, evidence: text, templateIds: keyword } },

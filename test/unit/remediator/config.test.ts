@@ -28,7 +28,7 @@ test('unknown keys and broken cross-field rules are rejected', () => {
 });
 
 test('service policy schema', () => {
-  assert.deepEqual(servicePolicySchema.parse({ sloP95Ms: 300 }), { action: 'scale_out', shiftShare: 0.5, sloP95Ms: 300, rollback: true });
+  assert.deepEqual(servicePolicySchema.parse({ sloP95Ms: 300 }), { action: 'scale_out', shiftShare: 0.5, sloP95Ms: 300, rollback: true, approve: false });
   assert.equal(servicePolicySchema.safeParse({ sloP95Ms: 300, minReplicas: 4, maxReplicas: 2 }).success, false);
   assert.equal(servicePolicySchema.safeParse({ sloP95Ms: 300, extra: 1 }).success, false);
   assert.equal(servicePolicySchema.safeParse({}).success, false);

@@ -71,7 +71,7 @@ export interface Harness {
   config: RemediatorConfig;
 }
 
-export function harness(over: Record<string, unknown> = {}, opts: { store?: RecordStore; policy?: ServicePolicy; sim?: FakeSimulator; replay?: boolean } = {}): Harness {
+export function harness(over: Record<string, unknown> = {}, opts: { store?: RecordStore; policy?: ServicePolicy; sim?: FakeSimulator; replay?: boolean; wallClock?: () => number; actuators?: Actuator[] } = {}): Harness {
   const config = parseRemediatorConfig({ actuators: ['simulator'], ...over });
   const clock = new ManualClock(T0);
   const store = opts.store ?? new MemoryRecordStore();
@@ -80,10 +80,11 @@ export function harness(over: Record<string, unknown> = {}, opts: { store?: Reco
   const policy = opts.policy ?? POLICY;
   const rem = createRemediator(config, {
     clock, telemetry: new Telemetry(), store,
-    actuators: [createSimulatorActuator(sim), spy],
+    actuators: [createSimulatorActuator(sim), spy, ...(opts.actuators ?? [])],
     policyFor: (s) => (s === 'checkout' ? policy : undefined),
     daemon: { instance: 'test-1', version: '0.1.0', configHash: 'abc' },
     replay: opts.replay ?? false,
+    ...(opts.wallClock ? { wallClock: opts.wallClock } : {}),
   });
   return { clock, store, sim, spy, rem, config };
 }

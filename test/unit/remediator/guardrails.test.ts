@@ -7,7 +7,7 @@ import type { PlannedAction, ResolvedPolicy } from '../../../remediator/policy.t
 const MIN = 60_000;
 const NOW = 10 * HOUR_MS;
 const limits = parseRemediatorConfig({});
-const policy: ResolvedPolicy = { action: 'scale_out', target: 'checkout', minReplicas: 2, maxReplicas: 8, shiftShare: 0.5, sloP95Ms: 500, rollback: true };
+const policy: ResolvedPolicy = { action: 'scale_out', target: 'checkout', minReplicas: 2, maxReplicas: 8, shiftShare: 0.5, sloP95Ms: 500, rollback: true, approve: false };
 
 function plan(kind: PlannedAction['kind'], from?: number, to?: number): PlannedAction {
   return {

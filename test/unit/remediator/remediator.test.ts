@@ -35,13 +35,13 @@ test('live mode calls every actuator and records executed', async () => {
   assert.equal(h.spy.seen[0]?.status, 'executed');
 });
 
-test('approval mode holds actions as planned and calls nothing, but alerts still go out', async () => {
+test('approval mode holds actions as pending and calls nothing, but alerts still go out', async () => {
   const h = harness({ mode: 'approval' });
   const out = await h.rem.handle({ detections: [breach('checkout', T0), anomaly('checkout', T0 + 5 * MIN)], points: [] });
-  assert.deepEqual(out.map(brief), ['12:00 scale_out planned 2->6', '12:05 alert executed -']);
+  assert.deepEqual(out.map(brief), ['12:00 scale_out pending 2->6', '12:05 alert executed -']);
   assert.deepEqual(h.sim.calls, []);
   assert.deepEqual(h.spy.seen.map((a) => a.kind), ['alert']);
-  assert.equal(out[0]!.result, 'no actuator called');
+  assert.equal(out[0]!.result, 'waiting for approval');
 });
 
 test('an anomaly alone raises an alert, never a scale-out', async () => {
