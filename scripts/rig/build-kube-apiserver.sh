@@ -11,6 +11,11 @@ set -euo pipefail
 version=${1:?version, e.g. v1.37.2}
 out=${2:?output binary path}
 staging_version="v0.${version#v1.}"
+mkdir -p "$(dirname "$out")"
+# One build per machine at a time: a second caller waits for the first and reuses its binary.
+exec 9>"$out.lock"
+flock 9
+if [ -x "$out" ]; then echo "already built: $out"; exit 0; fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/kube-build.XXXXXX")
 gocache="$work/gocache"
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
@@ -35,7 +40,6 @@ rm go.mod.new
 nice -n 19 go build -trimpath \
   -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=${version}" \
   -o "$work/kube-apiserver" ./cmd/kube-apiserver
-mkdir -p "$(dirname "$out")"
 mv "$work/kube-apiserver" "$out.tmp"
 mv "$out.tmp" "$out"
 echo "built $out"

@@ -57,8 +57,12 @@ function port(name: string, value: number | string | undefined, fallback: number
 
 /** The binary cache, outside any checkout; FORESIGHT_KUBE_CACHE overrides it. */
 export function kubeBinary(): string {
-  const root = process.env.FORESIGHT_KUBE_CACHE ?? join(homedir(), '.cache', 'foresight', 'kube');
+  const root = process.env.FORESIGHT_KUBE_CACHE ?? join(cacheRoot(), 'kube');
   return join(root, VERSIONS.kubernetes, 'kube-apiserver');
+}
+
+function cacheRoot(): string {
+  return join(homedir(), '.cache', 'foresight');
 }
 
 function sh(cmd: string, args: string[], what: string, opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): string {
@@ -88,22 +92,50 @@ export function ensureDebianPackages(pkgs: Record<string, string>, log: (line: s
   }
 }
 
+/**
+ * An environment whose PATH has a `go`: the machine's, else the `golang.org/toolchain` module
+ * (a whole Go distribution, published on the Go module proxy) unpacked once into the cache.
+ */
+export function goEnv(log: (line: string) => void): NodeJS.ProcessEnv {
+  const env = { ...process.env, GOTOOLCHAIN: 'local' };
+  if (has('go')) return env;
+  const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch];
+  if (!arch) throw new RigError(`no Go toolchain for ${process.arch}`);
+  const dir = join(cacheRoot(), 'go', VERSIONS.go);
+  const module = `v0.0.1-go${VERSIONS.go}.linux-${arch}`;
+  const root = join(dir, `golang.org/toolchain@${module}`);
+  if (!existsSync(join(root, 'bin', 'go'))) {
+    ensureDebianPackages({ curl: 'curl', unzip: 'unzip' }, log);
+    const proxy = (process.env.GOPROXY ?? '').split(/[,|]/).find((p) => p.startsWith('http')) ?? 'https://proxy.golang.org';
+    log(`no go on PATH: fetching Go ${VERSIONS.go} (golang.org/toolchain@${module}) from ${proxy}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const zip = join(dir, 'toolchain.zip');
+    sh('curl', ['-fsSL', '--retry', '3', '-o', zip, `${proxy}/golang.org/toolchain/@v/${module}.zip`], 'downloading the Go toolchain');
+    sh('unzip', ['-q', zip, '-d', dir], 'unpacking the Go toolchain');
+    rmSync(zip);
+    // Module zips carry no file modes.
+    sh('sh', ['-c', 'chmod +x bin/* pkg/tool/*/*'], 'chmod the Go toolchain', { cwd: root });
+  }
+  return { ...env, PATH: `${join(root, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`, GOROOT: root };
+}
+
 /** Builds kube-apiserver into the cache unless it is there. */
 export function ensureKubeApiserver(log: (line: string) => void, paths: RigPaths = rigPaths()): string {
   const bin = kubeBinary();
   if (existsSync(bin)) return bin;
-  if (!has('go')) throw new RigError('kube-apiserver is not built yet and there is no `go` on PATH to build it');
+  const env = goEnv(log);
   log(`building kube-apiserver ${VERSIONS.kubernetes} from the Go module proxy into ${bin} (once per machine; ~12 min on 2 cores)`);
   const t0 = Date.now();
-  sh('bash', [join(paths.root, 'scripts', 'rig', 'build-kube-apiserver.sh'), VERSIONS.kubernetes, bin], 'building kube-apiserver');
+  sh('bash', [join(paths.root, 'scripts', 'rig', 'build-kube-apiserver.sh'), VERSIONS.kubernetes, bin], 'building kube-apiserver', { env });
   log(`kube-apiserver built in ${Math.round((Date.now() - t0) / 1000)} s`);
   return bin;
 }
 
 /** Gateway API CRDs, from the Go module (the release YAML ships inside it). */
-function gatewayCrdDir(): string {
+function gatewayCrdDir(log: (line: string) => void): string {
   const out = sh('go', ['mod', 'download', '-json', `sigs.k8s.io/gateway-api@${VERSIONS.gatewayApi}`], 'go mod download gateway-api',
-    { env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' }, cwd: homedir() });
+    { env: { ...goEnv(log), GOFLAGS: '-mod=mod' }, cwd: homedir() });
   const dir = (JSON.parse(out) as { Dir?: string }).Dir;
   if (!dir) throw new RigError(`go mod download gave no directory for sigs.k8s.io/gateway-api@${VERSIONS.gatewayApi}`);
   return join(dir, 'config', 'crd', 'standard');
@@ -223,7 +255,7 @@ export async function kubeUp(options: KubeOptions = {}): Promise<KubeRig> {
   writeFileSync(limitedKubeconfig, kubeconfig(server, 'foresight-limited', tokens['foresight-limited']!), { mode: 0o600 });
   const crds = sh('kubectl', ['--kubeconfig', adminKubeconfig, 'get', 'crd', '-o', 'name'], 'kubectl get crd');
   if (!crds.includes('httproutes.gateway.networking.k8s.io')) {
-    const dir = gatewayCrdDir();
+    const dir = gatewayCrdDir(o.log);
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => join(dir, f));
     sh('kubectl', ['--kubeconfig', adminKubeconfig, 'apply', '--server-side', ...files.flatMap((f) => ['-f', f])], 'installing the Gateway API CRDs');
     sh('kubectl', ['--kubeconfig', adminKubeconfig, 'wait', '--for=condition=Established', '--timeout=60s', 'crd/httproutes.gateway.networking.k8s.io'], 'waiting for the HTTPRoute CRD');

@@ -19,4 +19,9 @@ export const VERSIONS = Object.freeze({
   kubernetes: 'v1.37.2',
   /** v1.7.0 needs a newer Go than the machines have. */
   gatewayApi: 'v1.6.3',
+  /**
+   * Go for that build where the machine has none (Debian's golang-go is 1.19, too old):
+   * the `golang.org/toolchain` module of this version from the Go module proxy.
+   */
+  go: '1.26.8',
 });
