@@ -43,6 +43,8 @@ export interface KubeRig {
   limitedKubeconfig: string;
   limitedUser: string;
   version: string;
+  /** This call started etcd or the API server (they were not running). */
+  started: boolean;
 }
 
 /** Users in the static token file: name → groups. */
@@ -209,6 +211,7 @@ export async function kubeUp(options: KubeOptions = {}): Promise<KubeRig> {
 
   let etcd = runningRecord(o.paths, ETCD);
   let api = runningRecord(o.paths, KUBE_APISERVER);
+  const started = !etcd || !api;
   if (!etcd) {
     if (api) { await stopDetached(o.paths, KUBE_APISERVER, 10_000); api = null; }
     await assertPortFree(o.etcdPort, 'etcd');
@@ -261,7 +264,7 @@ export async function kubeUp(options: KubeOptions = {}): Promise<KubeRig> {
     sh('kubectl', ['--kubeconfig', adminKubeconfig, 'wait', '--for=condition=Established', '--timeout=60s', 'crd/httproutes.gateway.networking.k8s.io'], 'waiting for the HTTPRoute CRD');
     o.log(`installed Gateway API ${VERSIONS.gatewayApi} CRDs`);
   }
-  return { server, adminKubeconfig, adminToken, limitedKubeconfig, limitedUser: 'foresight-limited', version: VERSIONS.kubernetes };
+  return { server, adminKubeconfig, adminToken, limitedKubeconfig, limitedUser: 'foresight-limited', version: VERSIONS.kubernetes, started };
 }
 
 export async function kubeDown(): Promise<{ kubeApiserver: string; etcd: string }> {

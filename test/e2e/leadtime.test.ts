@@ -14,7 +14,7 @@ const orders = {
   load: { peakRps: 140, troughRps: 90, peakAtMinute: 150, noise: 0.05 },
 };
 
-test('eval leadtime on a two-scenario suite: JSON shape on the last line, table on stderr, foresight beats no remediation', { timeout: 60_000 }, async () => {
+test('eval leadtime on a two-scenario suite: JSON shape on the last line, table on stderr, foresight beats no remediation', { timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'foresight-leadtime-'));
   writeFileSync(join(dir, 'leak.json'), JSON.stringify({
     name: 'mini-leak', durationMinutes: 150, seed: 7, services: [checkout],
