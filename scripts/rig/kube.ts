@@ -186,6 +186,18 @@ async function readyz(server: string, token: string): Promise<boolean> {
   });
 }
 
+/**
+ * Whether a process we started still runs. Not runningRecord(): right after the spawn the
+ * child may not have exec'd yet, so its command line lacks the marker and the record would
+ * be taken for a stale one (and deleted).
+ */
+function running(pid: number): () => boolean {
+  return () => {
+    try { process.kill(pid, 0); } catch { return false; }
+    try { return !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+  };
+}
+
 async function etcdHealthy(url: string): Promise<boolean> {
   const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
   return res.ok && ((await res.json()) as { health?: string }).health === 'true';
@@ -230,7 +242,7 @@ export async function kubeUp(options: KubeOptions = {}): Promise<KubeRig> {
     o.log(`started etcd (pid ${etcd.pid})`);
   }
   const etcdRec = etcd;
-  await waitUntil('etcd', () => etcdHealthy(etcdRec.endpoint), { deadline, alive: () => runningRecord(o.paths, ETCD) !== null, logHint: join(o.paths.logs, `${ETCD}.log`) });
+  await waitUntil('etcd', () => etcdHealthy(etcdRec.endpoint), { deadline, alive: running(etcdRec.pid), logHint: join(o.paths.logs, `${ETCD}.log`) });
 
   if (!api) {
     await assertPortFree(o.kubePort, 'kube-apiserver');
@@ -250,7 +262,7 @@ export async function kubeUp(options: KubeOptions = {}): Promise<KubeRig> {
     o.log(`started kube-apiserver ${VERSIONS.kubernetes} (pid ${api.pid})`);
   }
   const adminToken = tokens['rig-admin']!;
-  await waitUntil('kube-apiserver', () => readyz(server, adminToken), { deadline, alive: () => runningRecord(o.paths, KUBE_APISERVER) !== null, logHint: join(o.paths.logs, `${KUBE_APISERVER}.log`) });
+  await waitUntil('kube-apiserver', () => readyz(server, adminToken), { deadline, alive: running(api.pid), logHint: join(o.paths.logs, `${KUBE_APISERVER}.log`) });
 
   const adminKubeconfig = join(dirs.base, 'admin.kubeconfig');
   const limitedKubeconfig = join(dirs.base, 'limited.kubeconfig');
