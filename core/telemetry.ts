@@ -48,8 +48,8 @@ export class Telemetry {
     return service;
   }
 
-  lineRead(source: string): void { this.linesIn.inc({ source }); }
-  eventAccepted(): void { this.eventsOut.inc(); }
+  lineRead(source: string, n = 1): void { this.linesIn.inc({ source }, n); }
+  eventAccepted(n = 1): void { this.eventsOut.inc(n); }
   deadLettered(reason: string): void { this.deadLetters.inc({ reason }); }
   windowClosed(service: string): void { this.windows.inc({ service: this.boundedService(service) }); }
   detected(kind: string, service: string): void { this.detections.inc({ kind, service: this.boundedService(service) }); }

@@ -89,15 +89,31 @@ export function prescan(text: string, maxDepth: number, maxKeys: number): ShapeP
  * all. Iterative, and it stops at the first excess, so a 10,000-deep line costs no stack.
  */
 export function structureProblem(root: unknown, maxDepth: number, maxKeys: number): ShapeProblem | undefined {
-  const stack: Array<[unknown, number]> = [[root, 1]];
+  if (typeof root !== 'object' || root === null) return undefined;
+  // Two parallel stacks instead of a [value, depth] pair and an Object.values() array per
+  // node: this check runs on every line, and those allocations showed in the GC share of
+  // ingest's profile (issue #16). Same visiting order as before: last pushed, first seen.
+  const values: object[] = [root];
+  const depths: number[] = [1];
   let keys = 0;
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop() as [unknown, number];
-    if (typeof v !== 'object' || v === null) continue;
+  while (values.length > 0) {
+    const v = values.pop() as object;
+    const depth = depths.pop() as number;
     if (depth > maxDepth) return TOO_DEEP(maxDepth);
-    const values = Array.isArray(v) ? v : Object.values(v);
-    if (!Array.isArray(v) && (keys += values.length) > maxKeys) return TOO_MANY(maxKeys);
-    for (const x of values) if (typeof x === 'object' && x !== null) stack.push([x, depth + 1]);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x === 'object' && x !== null) { values.push(x); depths.push(depth + 1); }
+      }
+      continue;
+    }
+    const o = v as Record<string, unknown>;
+    const ks = Object.keys(o);
+    if ((keys += ks.length) > maxKeys) return TOO_MANY(maxKeys);
+    for (let i = 0; i < ks.length; i++) {
+      const x = o[ks[i] as string];
+      if (typeof x === 'object' && x !== null) { values.push(x); depths.push(depth + 1); }
+    }
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import type { FieldsConfig, LatencyUnit } from '../config.ts';
 import type { AttrValue, DeadLetterReason, LogEvent, LogLevel } from '../types.ts';
 import type { JsonObject } from './lookup.ts';
-import { compilePath, isPlainObject, lookupPath, resolve, type FieldPath } from './lookup.ts';
+import { compilePath, isPlainObject, lookupPath, type FieldPath } from './lookup.ts';
 import { levelFromStatus, parseLevel } from './level.ts';
 import type { Redactor } from './redact.ts';
 import { parseTimestamp } from './timestamp.ts';
@@ -104,33 +104,48 @@ function shortText(v: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The first alias of `aliases` whose value is present and not a plain object (as `resolve`
+ * in lookup.ts), recorded in `used`; its value is left in `found`. A module-level slot
+ * instead of a `{alias, value}` object per field: normalize runs once per line, and its
+ * per-call closures and small objects were 7.7 % of ingest's CPU profile (issue #16).
+ */
+let found: unknown;
+function take(obj: JsonObject, aliases: readonly Alias[], used: string[]): Alias | undefined {
+  for (let i = 0; i < aliases.length; i++) {
+    const a = aliases[i] as Alias;
+    const v = lookupPath(obj, a);
+    if (v === undefined || v === null || isPlainObject(v)) continue;
+    found = v;
+    used.push(a.alias);
+    return a;
+  }
+  found = undefined;
+  return undefined;
+}
+
 export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeResult {
   const f = opts.fields;
   // A handful of entries: an array beats a Set here (bench/ingest.ts).
   const used: string[] = [];
-  const take = (aliases: Alias[]) => {
-    const r = resolve(obj, aliases);
-    if (r) used.push(r.alias);
-    return r;
-  };
 
-  const time = take(f.time);
+  const time = take(obj, f.time, used);
   if (!time) return fail('no_timestamp', `none of the time fields (${f.time.map((a) => a.alias).join(', ')}) is present`);
-  const ts = parseTimestamp(time.value);
+  const ts = parseTimestamp(found);
   if (!ts.ok) return fail('bad_timestamp', `${time.alias}: ${ts.detail}`);
 
-  const svc = take(f.service);
+  const svc = take(obj, f.service, used);
   if (!svc) return fail('no_service', `none of the service fields (${f.service.map((a) => a.alias).join(', ')}) is present`);
-  if (typeof svc.value !== 'string') return fail('bad_field_type', `${svc.alias} must be a string, got ${typeName(svc.value)}`);
-  const service = svc.value.trim();
+  if (typeof found !== 'string') return fail('bad_field_type', `${svc.alias} must be a string, got ${typeName(found)}`);
+  const service = found.trim();
   if (service === '') return fail('no_service', `${svc.alias} is empty`);
   if (service.length > MAX_SERVICE_CHARS) return fail('bad_field_type', `${svc.alias} is longer than ${MAX_SERVICE_CHARS} characters`);
 
   let status: number | undefined;
-  const st = take(f.status);
+  const st = take(obj, f.status, used);
   if (st) {
-    const n = numeric(st.value);
-    if (n === undefined || !Number.isInteger(n) || n < opts.minStatus || n > opts.maxStatus) return fail('bad_field_type', `${st.alias} must be an HTTP status ${opts.minStatus}..${opts.maxStatus}, got ${describe(st.value)}`);
+    const n = numeric(found);
+    if (n === undefined || !Number.isInteger(n) || n < opts.minStatus || n > opts.maxStatus) return fail('bad_field_type', `${st.alias} must be an HTTP status ${opts.minStatus}..${opts.maxStatus}, got ${describe(found)}`);
     status = n;
   } else {
     const o = objectAt(obj, f.status);
@@ -138,9 +153,9 @@ export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeRes
   }
 
   let level: LogLevel;
-  const lv = take(f.level);
+  const lv = take(obj, f.level, used);
   if (lv) {
-    const l = parseLevel(lv.value);
+    const l = parseLevel(found);
     if (!l.ok) return fail('bad_field_type', `${lv.alias}: ${l.detail}`);
     level = l.level;
   } else {
@@ -167,23 +182,36 @@ export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeRes
   }
 
   let message = '';
-  const msg = take(f.message);
+  const msg = take(obj, f.message, used);
   if (msg) {
-    if (typeof msg.value === 'string') message = msg.value;
-    else if (typeof msg.value === 'number' || typeof msg.value === 'boolean') message = String(msg.value);
-    else return fail('bad_field_type', `${msg.alias} must be a string, got ${typeName(msg.value)}`);
+    if (typeof found === 'string') message = found;
+    else if (typeof found === 'number' || typeof found === 'boolean') message = String(found);
+    else return fail('bad_field_type', `${msg.alias} must be a string, got ${typeName(found)}`);
   }
 
   const event: LogEvent = { ts: ts.ms, service, level, message: opts.redact(cutText(message, opts.maxMessageChars)), attrs: {} };
   if (latencyMs !== undefined) event.latencyMs = latencyMs;
   if (status !== undefined) event.status = status;
-  for (const [key, aliases] of [['host', f.host], ['route', f.route], ['traceId', f.traceId]] as const) {
-    const r = take(aliases);
-    if (!r) continue;
-    const s = shortText(r.value);
-    if (s === undefined) return fail('bad_field_type', `${r.alias} must be a string, got ${typeName(r.value)}`);
-    event[key] = s;
+  // host, route, traceId, in that order (the first bad one is the one reported).
+  let r = take(obj, f.host, used);
+  if (r) {
+    const s = shortText(found);
+    if (s === undefined) return fail('bad_field_type', `${r.alias} must be a string, got ${typeName(found)}`);
+    event.host = s;
   }
+  r = take(obj, f.route, used);
+  if (r) {
+    const s = shortText(found);
+    if (s === undefined) return fail('bad_field_type', `${r.alias} must be a string, got ${typeName(found)}`);
+    event.route = s;
+  }
+  r = take(obj, f.traceId, used);
+  if (r) {
+    const s = shortText(found);
+    if (s === undefined) return fail('bad_field_type', `${r.alias} must be a string, got ${typeName(found)}`);
+    event.traceId = s;
+  }
+  found = undefined;
 
   event.attrs = collectAttrs(obj, used, opts);
   return { ok: true, event };
@@ -202,46 +230,64 @@ function objectAt(obj: JsonObject, aliases: readonly Alias[]): string | undefine
   return undefined;
 }
 
+/** The attribute map being filled: its entries, their count and the cap. */
+interface AttrsBuild {
+  attrs: Record<string, AttrValue>;
+  n: number;
+  opts: NormalizeOptions;
+}
+
+/** Adds one attribute unless present or not a scalar; false once the map is full. */
+function put(b: AttrsBuild, key: string, v: unknown): boolean {
+  if (b.n >= b.opts.maxAttrs) return false;
+  if (Object.hasOwn(b.attrs, key)) return true;
+  let value: AttrValue;
+  if (typeof v === 'string') value = b.opts.redact(v.length > b.opts.maxAttrChars ? v.slice(0, b.opts.maxAttrChars) : v);
+  else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') value = v;
+  else return true;
+  // A key named `__proto__` from input must become a key, not a prototype assignment.
+  if (key === '__proto__') Object.defineProperty(b.attrs, key, { value, enumerable: true, writable: true, configurable: true });
+  else b.attrs[key] = value;
+  b.n++;
+  return true;
+}
+
+/** Every scalar of `o` not consumed (`used`) nor a context object, under dotted paths. */
+function walk(b: AttrsBuild, o: JsonObject, prefix: string, depth: number, used: readonly string[], contextKeys: readonly string[]): boolean {
+  const keys = Object.keys(o);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    const v = o[k];
+    const path = prefix === '' ? k : `${prefix}.${k}`;
+    if (used.includes(path) || contextKeys.includes(path)) continue;
+    if (isPlainObject(v)) {
+      if (depth < ATTR_DEPTH && !walk(b, v, path, depth + 1, used, contextKeys)) return false;
+    } else if (!put(b, path, v)) return false;
+  }
+  return true;
+}
+
+const NO_KEYS: readonly string[] = [];
+
 /**
  * Scalars from the `context` object (under their own names) and then every other scalar not
  * consumed above (under dotted paths), until `maxAttrs`. Strings are cut and redacted.
+ * Module-level helpers rather than closures per line (issue #16's profile).
  */
 function collectAttrs(obj: JsonObject, used: string[], opts: NormalizeOptions): Record<string, AttrValue> {
-  const attrs: Record<string, AttrValue> = {};
-  let n = 0;
-  const put = (key: string, v: unknown): boolean => {
-    if (n >= opts.maxAttrs) return false;
-    if (Object.hasOwn(attrs, key)) return true;
-    let value: AttrValue;
-    if (typeof v === 'string') value = opts.redact(v.length > opts.maxAttrChars ? v.slice(0, opts.maxAttrChars) : v);
-    else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') value = v;
-    else return true;
-    // A key named `__proto__` from input must become a key, not a prototype assignment.
-    if (key === '__proto__') Object.defineProperty(attrs, key, { value, enumerable: true, writable: true, configurable: true });
-    else attrs[key] = value;
-    n++;
-    return true;
-  };
-  const contextKeys = new Set<string>();
+  const b: AttrsBuild = { attrs: {}, n: 0, opts };
+  let contextKeys = NO_KEYS;
   for (const c of opts.fields.context) {
     const ctx = lookupPath(obj, c);
     if (!isPlainObject(ctx)) continue;
-    contextKeys.add(c.alias);
-    for (const [k, v] of Object.entries(ctx)) {
+    if (!contextKeys.includes(c.alias)) contextKeys = [...contextKeys, c.alias];
+    const keys = Object.keys(ctx);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
       if (used.includes(`${c.alias}.${k}`)) continue;
-      if (!put(k, v)) return attrs;
+      if (!put(b, k, ctx[k])) return b.attrs;
     }
   }
-  const walk = (o: JsonObject, prefix: string, depth: number): boolean => {
-    for (const [k, v] of Object.entries(o)) {
-      const path = prefix === '' ? k : `${prefix}.${k}`;
-      if (used.includes(path) || contextKeys.has(path)) continue;
-      if (isPlainObject(v)) {
-        if (depth < ATTR_DEPTH && !walk(v, path, depth + 1)) return false;
-      } else if (!put(path, v)) return false;
-    }
-    return true;
-  };
-  walk(obj, '', 1);
-  return attrs;
+  walk(b, obj, '', 1, used, contextKeys);
+  return b.attrs;
 }

@@ -101,7 +101,7 @@ export class WindowAggregator {
   /** `partition` as from `partitionKey(position)`; sources without partitions use one name throughout. */
   add(e: LogEvent, partition = 'default'): AddOutcome {
     const start = this.windowStartOf(e.ts);
-    if (this.isLate(e.ts)) return 'too_late';
+    if (start + this.o.windowMs <= this.watermark) return 'too_late';
     let s = this.services.get(e.service);
     if (!s) {
       s = { open: new Map(), next: undefined, lastEmitted: -Infinity };

@@ -49,6 +49,11 @@ interface Partition {
 export class PartitionWatermarks implements WatermarkView {
   private readonly parts = new Map<string, Partition>();
   private readonly latenessMs: number;
+  /**
+   * `current`, kept until a partition's max or idleness changes: ingest reads it several
+   * times per line (range check, lateness, the add), each a walk over the partitions.
+   */
+  private cached: number | undefined;
 
   constructor(allowedLatenessMs: number) {
     this.latenessMs = allowedLatenessMs;
@@ -57,9 +62,9 @@ export class PartitionWatermarks implements WatermarkView {
   /** An event at `ts` from `partition`: that partition is active and may move on. */
   observe(partition: string, ts: number): void {
     const p = this.parts.get(partition);
-    if (!p) { this.parts.set(partition, { maxTs: ts, idle: false }); return; }
-    p.idle = false;
-    if (ts > p.maxTs) p.maxTs = ts;
+    if (!p) { this.parts.set(partition, { maxTs: ts, idle: false }); this.cached = undefined; return; }
+    if (p.idle) { p.idle = false; this.cached = undefined; }
+    if (ts > p.maxTs) { p.maxTs = ts; this.cached = undefined; }
   }
 
   /**
@@ -79,6 +84,7 @@ export class PartitionWatermarks implements WatermarkView {
    * idle flag given.
    */
   assign(states: readonly PartitionState[]): void {
+    this.cached = undefined;
     const keep = new Set<string>();
     for (const s of states) {
       keep.add(s.key);
@@ -90,6 +96,10 @@ export class PartitionWatermarks implements WatermarkView {
   }
 
   get current(): number {
+    return this.cached ??= this.compute();
+  }
+
+  private compute(): number {
     let min = Infinity;
     let max = -Infinity;
     let active = 0;
