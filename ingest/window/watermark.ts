@@ -72,6 +72,7 @@ export class PartitionWatermarks implements WatermarkView {
    * event time so far (never moving back) and whether it is idle.
    */
   mark(partition: string, maxTs: number, idle: boolean): void {
+    this.cached = undefined;
     const p = this.parts.get(partition);
     if (!p) { this.parts.set(partition, { maxTs, idle }); return; }
     if (maxTs > p.maxTs) p.maxTs = maxTs;
