@@ -12,7 +12,7 @@ import { choose, SkillTracker } from './selection.ts';
 import { toSeriesPoint } from './series.ts';
 import { loadModel, type LoadedModel } from './tfjs/artifacts.ts';
 import { loadTf, type Tf } from './tfjs/backend.ts';
-import { TfForecaster } from './tfjs/forecaster.ts';
+import { predictBatch, TfForecaster } from './tfjs/forecaster.ts';
 import { createRetrainer, type Retrainer } from './tfjs/retrain.ts';
 import { createFileModelStore, type ModelStore } from './tfjs/store.ts';
 import type { Forecast, Forecaster, ForecastUpdate, SeriesPoint } from './types.ts';
@@ -227,6 +227,30 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     return update;
   }
 
+  /**
+   * Batched TF.js predictions for the windows points[from, to) will complete, for services
+   * already holding a slot (a newly admitted one predicts on its own). Forecasters of one
+   * model share a predict; what advance() would skip (a repeated window, no p95) is skipped.
+   */
+  function prefetch(tfx: Tf, points: readonly MetricPoint[], from: number, to: number): void {
+    const byModel = new Map<LoadedModel, Array<{ f: TfForecaster; next: SeriesPoint }>>();
+    for (let k = from; k < to; k++) {
+      const p = points[k] as MetricPoint;
+      const s = services.get(p.service);
+      if (!s || p.windowStart <= s.lastWindow) continue;
+      const sp = toSeriesPoint(p);
+      if (!sp) continue;
+      for (const m of s.members) {
+        const inner = m.forecaster instanceof CalibratedForecaster ? m.forecaster.inner : m.forecaster;
+        if (!(inner instanceof TfForecaster) || !inner.wouldPredictAfter(sp)) continue;
+        let list = byModel.get(inner.model);
+        if (!list) { list = []; byModel.set(inner.model, list); }
+        list.push({ f: inner, next: sp });
+      }
+    }
+    for (const [model, items] of byModel) if (items.length > 1) predictBatch(tfx, model, items);
+  }
+
   function dropMembers(name: string): void {
     for (const s of services.values()) s.members = s.members.filter((m) => m.forecaster.name !== name);
   }
@@ -409,9 +433,20 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     handle(points) {
       const t0 = performance.now();
       const out: ForecastUpdate[] = [];
-      for (const p of points) {
-        const u = step(p);
-        if (u) out.push(u);
+      // Runs of points with no service twice: within one, the TF.js predictions of every
+      // service are made in one batch first (prefetch), then each point steps in order as
+      // before, so results and their order are those of stepping alone.
+      let from = 0;
+      while (from < points.length) {
+        const inRun = new Set<string>();
+        let to = from;
+        while (to < points.length && !inRun.has((points[to] as MetricPoint).service)) inRun.add((points[to++] as MetricPoint).service);
+        if (tf && (active || trial)) prefetch(tf, points, from, to);
+        for (let k = from; k < to; k++) {
+          const u = step(points[k] as MetricPoint);
+          if (u) out.push(u);
+        }
+        from = to;
       }
       updates += out.length;
       telemetry.stageTime('models', (performance.now() - t0) / 1000);

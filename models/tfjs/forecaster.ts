@@ -23,6 +23,8 @@ export class TfForecaster implements Forecaster {
   private next = 0;
   private seen = 0;
   private cached: { t: number; base: number; out: Float32Array } | undefined;
+  /** A prediction made ahead by `predictBatch` for the window after `seen` observations. */
+  private primed: { seen: number; t: number; base: number; out: Float32Array } | undefined;
 
   constructor(private readonly tf: Tf, private readonly loaded: LoadedModel, private readonly opts: TfForecasterOptions) {
     this.window = loaded.meta.window;
@@ -43,9 +45,36 @@ export class TfForecaster implements Forecaster {
     return this.points[(this.next + this.window - 1) % this.window];
   }
 
+  /** The model this forecaster runs: forecasters of one model can share a batched predict. */
+  get model(): LoadedModel {
+    return this.loaded;
+  }
+
+  /** Whether observing `next` would leave a full window, i.e. a forecast would need a predict. */
+  wouldPredictAfter(next: SeriesPoint): boolean {
+    return Number.isFinite(next.value) && this.seen + 1 >= this.window;
+  }
+
+  /** Encodes the window as it will be once `next` is observed into `x` at `offset`; its base. */
+  encodeAfter(next: SeriesPoint, x: Float32Array, offset: number): number {
+    const W = this.window;
+    return encodeWindow((w) => (w === W - 1 ? next : this.points[(this.next + 1 + w) % W] as SeriesPoint), W, this.loaded.meta.normalisation, x, offset);
+  }
+
+  /** Takes the prediction for the window after observing `next` (see predictBatch). */
+  prime(next: SeriesPoint, base: number, out: Float32Array): void {
+    this.primed = { seen: this.seen + 1, t: next.t, base, out };
+  }
+
   private predict(): { base: number; out: Float32Array } {
     const last = this.last() as SeriesPoint;
     if (this.cached?.t === last.t) return this.cached;
+    const p = this.primed;
+    this.primed = undefined;
+    if (p && p.seen === this.seen && p.t === last.t) {
+      this.cached = { t: p.t, base: p.base, out: p.out };
+      return this.cached;
+    }
     const x = new Float32Array(this.window * FEATURE_COUNT);
     const base = encodeWindow((w) => this.points[(this.next + w) % this.window] as SeriesPoint, this.window, this.loaded.meta.normalisation, x, 0);
     const out = this.tf.tidy(() => {
@@ -88,5 +117,31 @@ export class TfForecaster implements Forecaster {
       forecaster: this.name,
       modelVersion: `${this.name}@${this.version}`,
     };
+  }
+}
+
+/** Rows per predict call: bounds the input tensor (10,000 × 32 × 6 floats is 7.7 MB). */
+const BATCH_ROWS = 4096;
+
+/**
+ * One predict() for many services' next windows instead of one per service: at 10,000
+ * services one predict per series cost 11.2 s per window, one batched predict 27× less
+ * (issue #16). Each forecaster gets its row through prime(); its next forecast() uses it if
+ * it has observed exactly `next` by then, and predicts on its own otherwise.
+ */
+export function predictBatch(tf: Tf, model: LoadedModel, items: ReadonlyArray<{ f: TfForecaster; next: SeriesPoint }>): void {
+  const width = model.meta.window * FEATURE_COUNT;
+  for (let from = 0; from < items.length; from += BATCH_ROWS) {
+    const chunk = items.slice(from, from + BATCH_ROWS);
+    const n = chunk.length;
+    const x = new Float32Array(n * width);
+    const bases = chunk.map((it, i) => it.f.encodeAfter(it.next, x, i * width));
+    const out = tf.tidy(() => {
+      const y = model.model.predict(tf.tensor2d(x, [n, width]));
+      const t = Array.isArray(y) ? y[0] : y;
+      return (t as { dataSync(): Float32Array }).dataSync();
+    });
+    const per = out.length / n;
+    chunk.forEach((it, i) => it.f.prime(it.next, bases[i] as number, out.slice(i * per, (i + 1) * per)));
   }
 }
