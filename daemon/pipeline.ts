@@ -465,20 +465,24 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   /** Partitions given up in a rebalance: their stacks go, their unacknowledged batches are the new owner's to read again. */
-  const heldBefore = new Set<string>();
+  const heldBefore = new Map<string, number | undefined>();
   async function release(parts: readonly PartitionState[]): Promise<void> {
-    const held = new Set(parts.map((p) => p.key));
-    for (const k of heldBefore) {
-      if (held.has(k)) continue;
+    const held = new Map(parts.map((p) => [p.key, p.epoch]));
+    for (const [k, epoch] of heldBefore) {
+      // Gained back since (another epoch): what was kept for it is stale, it is read again.
+      if (held.has(k) && held.get(k) === epoch) continue;
       if (!isPartials(k)) streams!.publisher.forget(k);
       const s = stacks.get(k);
       stacks.delete(k);
       mergers.delete(k);
       if (s) { partialsStats.stacksDropped++; await stopStack(s); }
     }
+    for (let i = unacked.length - 1; i >= 0; i--) {
+      const u = unacked[i]!;
+      if (!held.has(u.partition) || held.get(u.partition) !== heldBefore.get(u.partition)) unacked.splice(i, 1);
+    }
     heldBefore.clear();
-    for (const k of held) heldBefore.add(k);
-    for (let i = unacked.length - 1; i >= 0; i--) if (!held.has(unacked[i]!.partition)) unacked.splice(i, 1);
+    for (const [k, epoch] of held) heldBefore.set(k, epoch);
   }
 
   /** Stage two: one partials partition's records merged; the windows they close run through its stack. */

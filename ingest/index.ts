@@ -90,6 +90,8 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   const windows = new WindowAggregator(windowOptions);
   /** Stage one: one aggregator per source partition, each closing on its own watermark. */
   const bySource = new Map<string, WindowAggregator>();
+  /** Stage one: the assignment each aggregator was built in (a partition lost and gained back starts over). */
+  const epochs = new Map<string, number | undefined>();
   const windowsOf = (source: string): WindowAggregator => {
     if (!deps.partials) return windows;
     let w = bySource.get(source);
@@ -131,8 +133,9 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
       if (partitions && !deps.partials) windows.assign(partitions);
       if (partitions && deps.partials) {
         // A partition given up: the instance that gains it rebuilds its open windows (warm start).
-        const held = new Set(partitions.map((p) => p.key));
-        for (const k of [...bySource.keys()]) if (!held.has(k)) bySource.delete(k);
+        const held = new Map(partitions.map((p) => [p.key, p.epoch]));
+        for (const k of [...bySource.keys()]) if (!held.has(k) || held.get(k) !== epochs.get(k)) bySource.delete(k);
+        for (const [k, epoch] of held) epochs.set(k, epoch);
       }
       const now = clock.now();
       const events: LogEvent[] = [];

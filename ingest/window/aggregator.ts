@@ -46,6 +46,8 @@ interface ServiceWindows {
 }
 
 export type AddOutcome = 'ok' | 'too_late';
+/** Closed windows (service and window) whose merged event counts stage two remembers. */
+const CLOSED_KEPT = 20_000;
 /** Stage two: `stale` is a partial holding fewer events than one already kept for that source partition. */
 export type OfferOutcome = 'ok' | 'too_late' | 'stale';
 
@@ -62,6 +64,13 @@ export class WindowAggregator {
   private readonly touched = new Set<WindowAccumulator>();
   /** Stage two: per service and window, the latest partial of each source partition. */
   private readonly partials = new Map<string, Map<number, Map<string, WindowPartial>>>();
+  /**
+   * Stage two: events merged per source partition of recently closed windows, so a partial
+   * arriving after its window closed can be told apart: a re-publication (an instance that
+   * took a source partition over re-reads from its committed offset) holds no more events
+   * than were merged, a real loss holds more.
+   */
+  private readonly closedEvents = new Map<string, Map<string, number>>();
 
   constructor(opts: WindowOptions) {
     this.o = opts;
@@ -144,7 +153,10 @@ export class WindowAggregator {
    * took the partition over and is still re-reading what the previous one had published).
    */
   offer(source: string, p: WindowPartial): OfferOutcome {
-    if (this.isLate(p.windowStart)) return 'too_late';
+    if (this.isLate(p.windowStart)) {
+      const merged = this.closedEvents.get(`${p.service}\u0000${p.windowStart}`)?.get(source) ?? 0;
+      return p.events <= merged ? 'stale' : 'too_late';
+    }
     let byWindow = this.partials.get(p.service);
     if (!byWindow) { byWindow = new Map(); this.partials.set(p.service, byWindow); }
     let bySource = byWindow.get(p.windowStart);
@@ -195,7 +207,13 @@ export class WindowAggregator {
         if (acc) {
           points.push(acc.point(W, this.o.topTemplates, this.o.maxWindowTemplates));
           s.open.delete(start);
-          this.partials.get(service)?.delete(start);
+          const merged = this.partials.get(service)?.get(start);
+          if (merged) {
+            this.partials.get(service)!.delete(start);
+            this.closedEvents.set(`${service}\u0000${start}`, new Map([...merged].map(([source, q]) => [source, q.events])));
+            // Bounded: re-publications come within a rebalance of the close, long before this many windows pass.
+            if (this.closedEvents.size > CLOSED_KEPT) this.closedEvents.delete(this.closedEvents.keys().next().value!);
+          }
           s.lastEmitted = start;
         } else if (start <= s.lastEmitted + this.o.idleWindows * W) {
           points.push(emptyPoint(service, start, W));

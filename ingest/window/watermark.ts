@@ -39,6 +39,11 @@ export interface PartitionState {
   key: string;
   /** No data for the source's idle timeout and nothing left to fetch. */
   idle: boolean;
+  /**
+   * Changes each time the partition is assigned anew (Kafka): a partition lost and gained
+   * back between two batches is another partition as far as state kept for it goes.
+   */
+  epoch?: number;
 }
 
 interface Partition {

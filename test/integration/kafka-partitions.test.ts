@@ -69,18 +69,13 @@ after(async () => {
   for (const p of prefixes) await dropIndices(rig.elasticsearchUrl, p);
 });
 
-/** Produces the lines keyed by host (Kafka's default partitioner), returning where each partition's lines went. */
-async function produceByHost(topic: string): Promise<Map<number, { lines: number; services: Set<string> }>> {
-  const kafka = kafkaClient(rig);
-  const admin = kafka.admin();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+/** Sends lines keyed by host (Kafka's default partitioner). */
+async function sendByHost(topic: string, part: readonly string[]): Promise<void> {
+  const producer = kafkaClient(rig).producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const spread = new Map<number, { lines: number; services: Set<string> }>();
   try {
-    for (let i = 0; i < lines.length; i += 1000) {
-      const messages = lines.slice(i, i + 1000).map((text) => {
+    for (let i = 0; i < part.length; i += 1000) {
+      const messages = part.slice(i, i + 1000).map((text) => {
         const o = JSON.parse(text) as { host?: string };
         return { key: o.host ?? null, value: text };
       });
@@ -89,6 +84,23 @@ async function produceByHost(topic: string): Promise<Map<number, { lines: number
   } finally {
     await producer.disconnect();
   }
+}
+
+async function createTopic(topic: string): Promise<void> {
+  const admin = kafkaClient(rig).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+  await admin.disconnect();
+}
+
+/** Produces the lines keyed by host (Kafka's default partitioner), returning where each partition's lines went. */
+async function produceByHost(topic: string): Promise<Map<number, { lines: number; services: Set<string> }>> {
+  const kafka = kafkaClient(rig);
+  const admin = kafka.admin();
+  await createTopic(topic);
+  await sendByHost(topic, lines);
+  await admin.connect();
+  const spread = new Map<number, { lines: number; services: Set<string> }>();
   // Where the lines landed, read back from the topic's offsets per partition.
   const offsets = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();

@@ -20,6 +20,8 @@ interface Held {
   caughtUp: boolean;
   delivered: boolean;
   idle: boolean;
+  /** Which assignment this is (see PartitionState.epoch). */
+  epoch: number;
 }
 
 export const partitionKeyOf = (topic: string, partition: number): string => `${topic}:${partition}`;
@@ -27,6 +29,7 @@ export const partitionKeyOf = (topic: string, partition: number): string => `${t
 export class PartitionTracker {
   private readonly held = new Map<string, Held>();
   private readonly idleMs: number;
+  private epochs = 0;
 
   constructor(idleMs: number) {
     this.idleMs = idleMs;
@@ -45,7 +48,7 @@ export class PartitionTracker {
         next.add(key);
         if (!this.held.has(key)) {
           gained.push(key);
-          this.held.set(key, { topic, partition, lastDataAt: now, caughtUp: false, delivered: false, idle: false });
+          this.held.set(key, { topic, partition, lastDataAt: now, caughtUp: false, delivered: false, idle: false, epoch: ++this.epochs });
         }
       }
     }
@@ -81,7 +84,7 @@ export class PartitionTracker {
   }
 
   states(): PartitionState[] {
-    return [...this.held.entries()].map(([key, h]) => ({ key, idle: h.idle }));
+    return [...this.held.entries()].map(([key, h]) => ({ key, idle: h.idle, epoch: h.epoch }));
   }
 
   has(topic: string, partition: number): boolean {

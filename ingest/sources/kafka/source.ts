@@ -101,9 +101,8 @@ export class KafkaSource implements LogSource {
   private readonly groupId: string;
   /** Source topics, then internal ones. */
   private readonly topics: string[];
-  /** Partitions gained after the first assignment: their committed offset is being looked up (their warm start waits for it). */
+  /** Partitions gained: their committed offset is being looked up (their warm start waits for it). */
   private readonly lookups = new Map<string, Promise<void>>();
-  private joined = false;
   private consumer: Consumer | undefined;
   private readonly queue: Handoff[] = [];
   private wake: (() => void) | undefined;
@@ -243,11 +242,11 @@ export class KafkaSource implements LogSource {
       const { gained, lost } = this.tracker.assign(e.payload.memberAssignment, Date.now());
       this.log?.info({ gained, lost, assignment: e.payload.memberAssignment }, 'partitions assigned');
       for (const k of lost) this.forget(k);
-      // Partitions gained after the first assignment warm-start like a restart: from their committed offset.
-      const later = this.joined && !this.opts.replay;
-      this.joined = true;
-      const looked = this.lookUpEnds(gained, later);
-      if (later) for (const k of gained) this.lookups.set(k, looked);
+      // Every partition gained warm-starts from the group's committed offset as of now (other
+      // members of the group may have moved it since this one started).
+      const resume = !this.opts.replay;
+      const looked = this.lookUpEnds(gained, resume);
+      if (resume) for (const k of gained) this.lookups.set(k, looked);
       this.tick();
     });
     // Idleness is wall time: checked a few times per idleMs, never slower than once a second.
@@ -306,6 +305,8 @@ export class KafkaSource implements LogSource {
           if (resume && committed >= 0n) {
             this.resumeAt.set(tp(topic, w.partition), committed);
             this.committed.set(tp(topic, w.partition), committed);
+          } else if (resume) {
+            this.resumeAt.delete(tp(topic, w.partition));
           }
           const from = this.opts.replay ? (this.pendingEnds.has(tp(topic, w.partition)) ? -1n : BigInt(wm.high)) : committed >= 0n ? committed : this.cfg.start === 'latest' ? BigInt(wm.high) : BigInt(wm.low);
           this.tracker.atEnd(topic, w.partition, from >= BigInt(wm.high));

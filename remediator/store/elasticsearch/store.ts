@@ -387,6 +387,9 @@ export class ElasticsearchRecordStore implements RecordStore {
     await retry(async () => {
       try {
         latest.clear();
+        // What another instance wrote a moment ago (it held these services until a
+        // rebalance) must be adopted, not carried out again: make it searchable first.
+        await this.client.indices.refresh({ index: indices, ignore_unavailable: true, allow_no_indices: true }, { ignore: [404] });
         let res = await this.client.search<Record<string, unknown>>({ index: indices, ignore_unavailable: true, allow_no_indices: true, scroll: '30s', size: 1000, sort: ['_doc'], query: { match_all: {} } }, { ignore: [404] });
         const scrolls: string[] = [];
         for (;;) {

@@ -98,13 +98,15 @@ export interface DaemonSetup {
   ingest?: Record<string, unknown>;
   /** Extra `detector` settings. */
   detector?: Record<string, unknown>;
+  /** `instance` (default: the group), to tell several daemons of one group apart. */
+  instance?: string;
 }
 
 export function writeDaemonConfig(s: Omit<DaemonSetup, 'config' | 'dir'> & { dir?: string }): DaemonSetup {
   const dir = s.dir ?? tempDir('daemon');
   const config = join(dir, 'foresight.yaml');
   writeFileSync(config, YAML.stringify({
-    instance: s.group,
+    instance: s.instance ?? s.group,
     log: { level: 'info' },
     http: { port: 0 },
     source: {

@@ -79,7 +79,9 @@ test('an older, smaller partial of the same source partition does not replace a 
   const [p] = two.collect();
   assert.equal(p?.count, 2);
   assert.equal(p?.latency?.max, 10);
-  assert.equal(two.offer('t:0', big), 'too_late');
+  assert.equal(two.offer('t:0', big), 'stale', 'after the close, a re-publication of what was merged');
+  one.add(event({ ts: 3000 }), 't:0');
+  assert.equal(two.offer('t:0', one.drainPartials()[0]!), 'too_late', 'one with more events than were merged');
 });
 
 test('stage two holds windows until every source partition has been heard from or is idle', () => {

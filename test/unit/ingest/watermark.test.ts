@@ -77,12 +77,14 @@ test('partitions: idle after idleMs only with nothing left to fetch; data makes 
   assert.equal(t.tick(1000), false, 'logs:1 not delivered yet, its end not known: it may have a backlog');
   t.atEnd('logs', 1, true);
   assert.equal(t.tick(1000), true, 'logs:1 has nothing to fetch: idle after idleMs');
-  assert.deepEqual(t.states(), [{ key: 'logs:0', idle: false }, { key: 'logs:1', idle: true }]);
+  assert.deepEqual(t.states(), [{ key: 'logs:0', idle: false, epoch: 1 }, { key: 'logs:1', idle: true, epoch: 2 }]);
   assert.equal(t.tick(60_000), false, 'logs:0 has a backlog: never idle');
   t.delivered('logs', 0, '99', '100', 60_000);
   assert.equal(t.tick(60_999), false);
   assert.equal(t.tick(61_000), true);
   t.delivered('logs', 1, '0', '1', 61_500);
-  assert.deepEqual(t.states(), [{ key: 'logs:0', idle: true }, { key: 'logs:1', idle: false }]);
+  assert.deepEqual(t.states(), [{ key: 'logs:0', idle: true, epoch: 1 }, { key: 'logs:1', idle: false, epoch: 2 }]);
   assert.deepEqual(t.assign({ logs: [1, 2] }, 62_000), { gained: ['logs:2'], lost: ['logs:0'] });
+  assert.deepEqual(t.assign({ logs: [0, 1, 2] }, 63_000), { gained: ['logs:0'], lost: [] });
+  assert.deepEqual(t.states().map((s) => [s.key, s.epoch]), [['logs:1', 2], ['logs:2', 3], ['logs:0', 4]], 'a partition gained back is a new assignment');
 });
