@@ -1,6 +1,8 @@
 // Consumed lines/s of the daemon on a 6-partition topic keyed by host, with 1, 2 and 3
-// instances in one consumer group, and of a bare kafkajs consumer reading the same topic
-// in the same run (the ceiling on this machine). Needs the test rig:
+// instances in one consumer group (two stages over the partials topic, the default for a
+// topic of several partitions), one instance in one process (`partials: off`) for the cost
+// of the two stages, and a bare kafkajs consumer reading the same topic in the same run
+// (the ceiling on this machine). Needs the test rig:
 //   RIG_KAFKA_PORT=… RIG_ES_PORT=… node --import tsx bench/kafka-consume.ts
 // One JSON line per measurement, then a summary line with the ratios.
 // Rates are from the first line consumed to the last (group joins and TensorFlow start-up
@@ -49,15 +51,19 @@ const results: Record<string, number> = {};
   console.log(JSON.stringify({ bench: 'kafka-consume', consumer: 'kafkajs', partitions: PARTITIONS, lines: N, seconds: Number((t / 1000).toFixed(2)), linesPerSecond: results.bare }));
 }
 
-for (const instances of [1, 2, 3]) {
-  const group = `${topic}-d${instances}`;
+const runs = [{ instances: 1, partials: 'off' }, { instances: 1, partials: 'auto' }, { instances: 2, partials: 'auto' }, { instances: 3, partials: 'auto' }] as const;
+const groups: string[] = [];
+for (const { instances, partials } of runs) {
+  const name = partials === 'off' ? 'oneProcess' : `daemons${instances}`;
+  const group = `${topic}-${name}`;
+  groups.push(group);
   const daemons: Daemon[] = [];
   for (let i = 0; i < instances; i++) {
     const dir = tempDir('bench-consume');
     const config = join(dir, 'foresight.yaml');
     writeFileSync(config, YAML.stringify({
       instance: `${group}-${i}`, log: { level: 'info' }, http: { port: 0 },
-      source: { kind: 'kafka', kafka: { brokers: rig.kafkaBrokers, topics: [topic], groupId: group, deadLetterTopic: `${topic}.dlq` } },
+      source: { kind: 'kafka', kafka: { brokers: rig.kafkaBrokers, topics: [topic], groupId: group, deadLetterTopic: `${topic}.dlq`, partials } },
       remediator: { mode: 'dry_run', actuators: ['log'] }, stores: { kind: 'file', dir: join(dir, 'var') },
     }));
     daemons.push(new Daemon({ rig, topic, group, prefix: group, dir, config }));
@@ -74,14 +80,15 @@ for (const instances of [1, 2, 3]) {
   }
   const seconds = (performance.now() - first) / 1000;
   for (const d of daemons) await d.stop();
-  results[`daemons${instances}`] = Math.round(N / seconds);
-  console.log(JSON.stringify({ bench: 'kafka-consume', consumer: 'foresight', instances, partitions: PARTITIONS, lines: total, seconds: Number(seconds.toFixed(2)), linesPerSecond: results[`daemons${instances}`] }));
+  results[name] = Math.round(N / seconds);
+  console.log(JSON.stringify({ bench: 'kafka-consume', consumer: 'foresight', instances, stages: partials === 'off' ? 1 : 2, partitions: PARTITIONS, lines: total, seconds: Number(seconds.toFixed(2)), linesPerSecond: results[name] }));
 }
 await admin.disconnect();
-await dropTopics(rig, [topic, `${topic}.dlq`]);
+await dropTopics(rig, [topic, `${topic}.dlq`, ...groups.map((g) => `${g}-partials`)]);
 console.log(JSON.stringify({
   bench: 'kafka-consume', summary: true, linesPerSecond: results,
   scaling: { two: Number((results.daemons2! / results.daemons1!).toFixed(2)), three: Number((results.daemons3! / results.daemons1!).toFixed(2)) },
-  ofBareKafkajs: { one: Number((results.daemons1! / results.bare!).toFixed(3)), two: Number((results.daemons2! / results.bare!).toFixed(3)), three: Number((results.daemons3! / results.bare!).toFixed(3)) },
+  twoStagesOfOneProcess: Number((results.daemons1! / results.oneProcess!).toFixed(2)),
+  ofBareKafkajs: { oneProcess: Number((results.oneProcess! / results.bare!).toFixed(3)), one: Number((results.daemons1! / results.bare!).toFixed(3)), two: Number((results.daemons2! / results.bare!).toFixed(3)), three: Number((results.daemons3! / results.bare!).toFixed(3)) },
 }));
 process.exit(0);
