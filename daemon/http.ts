@@ -14,6 +14,7 @@ import type { ApprovalDecision } from '../remediator/index.ts';
  *
  *   GET  /healthz /readyz /metrics /api/status /api/series /api/overview /api/actions/pending /
  *   POST /api/actions/{id}/approve | /api/actions/{id}/reject   (Authorization: Bearer <http.adminToken>)
+ *   POST /api/reload                                            (the same token; as SIGHUP)
  *
  * Every state-changing endpoint needs the admin token; reads never do. Without a configured
  * token the POST endpoints answer 403, so approval cannot be opened up by accident.
@@ -29,6 +30,18 @@ export interface HttpDeps {
   /** Approve or reject; throws APPROVAL_INVALID when the action is not pending. */
   decide?: (actionId: string, decision: ApprovalDecision, by: string, comment?: string) => Promise<ActionRecord>;
   adminToken?: string;
+  /** Re-reads the config as SIGHUP does (daemon/run.ts); without it POST /api/reload is 404. */
+  reload?: (trigger: string) => ReloadResult;
+}
+
+/** What a reload did: the keys applied, or why nothing was (the running config stays). */
+export interface ReloadResult {
+  ok: boolean;
+  changed: string[];
+  /** Keys that cannot change while the daemon runs. */
+  refused: string[];
+  error?: string;
+  configHash: string;
 }
 
 const HOUR = 3600_000;
@@ -101,15 +114,25 @@ function approverName(v: unknown): string | undefined {
 const DECIDE = /^\/api\/actions\/([A-Za-z0-9_.:-]{1,200})\/(approve|reject)$/;
 
 export async function startHttp(host: string, port: number, deps: HttpDeps): Promise<HttpServer> {
-  async function decide(req: IncomingMessage, res: ServerResponse, id: string, verb: 'approve' | 'reject'): Promise<void> {
-    if (!deps.adminToken || !deps.decide) {
-      json(res, 403, { error: 'FORBIDDEN', message: 'approval over HTTP is off: set http.adminToken or http.adminTokenFile' });
-      return;
+  /** 403 without a configured token (what: the feature that is off), 401 without the right bearer. */
+  function authorized(req: IncomingMessage, res: ServerResponse, what: string): boolean {
+    if (!deps.adminToken) {
+      json(res, 403, { error: 'FORBIDDEN', message: `${what} over HTTP is off: set http.adminToken or http.adminTokenFile` });
+      return false;
     }
     if (!tokenMatches(req.headers.authorization, deps.adminToken)) {
       json(res, 401, { error: 'UNAUTHORIZED', message: 'a bearer token (http.adminToken) is required' }, { 'www-authenticate': 'Bearer realm="foresight"' });
+      return false;
+    }
+    return true;
+  }
+
+  async function decide(req: IncomingMessage, res: ServerResponse, id: string, verb: 'approve' | 'reject'): Promise<void> {
+    if (!deps.decide) {
+      json(res, 403, { error: 'FORBIDDEN', message: 'approval over HTTP is off: set http.adminToken or http.adminTokenFile' });
       return;
     }
+    if (!authorized(req, res, 'approval')) return;
     let body: Record<string, unknown>;
     try {
       body = await readBody(req);
@@ -137,6 +160,13 @@ export async function startHttp(host: string, port: number, deps: HttpDeps): Pro
     if (req.method === 'POST') {
       const m = DECIDE.exec(path);
       if (m) { await decide(req, res, m[1]!, m[2] as 'approve' | 'reject'); return; }
+      if (path === '/api/reload' && deps.reload) {
+        if (!authorized(req, res, 'reload')) return;
+        // 200 applied (or nothing changed); 409 refused, the running config stays.
+        const outcome = deps.reload('POST /api/reload');
+        json(res, outcome.ok ? 200 : 409, outcome);
+        return;
+      }
       send(res, 404, 'text/plain', 'not found\n');
       return;
     }

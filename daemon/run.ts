@@ -7,7 +7,7 @@ import { assemble, buildActuators, type Assembly } from './assemble.ts';
 import { planReload } from './reload.ts';
 import type { Pipeline } from './pipeline.ts';
 import { createPipeline } from './pipeline.ts';
-import { startHttp } from './http.ts';
+import { startHttp, type ReloadResult } from './http.ts';
 import { VERSION } from './version.ts';
 import { join } from 'node:path';
 import { FileTemplateStore } from '../ingest/templates/store.ts';
@@ -17,15 +17,6 @@ export interface RunOptions {
   configFile?: string;
 }
 
-export interface ReloadOutcome {
-  ok: boolean;
-  /** Keys applied (ok), or the keys / error that made the reload fail. */
-  changed: string[];
-  refused: string[];
-  error?: string;
-  configHash: string;
-}
-
 /**
  * Re-reads the config (file and environment), validates it and hands what may change
  * live to the pipeline; refuses the whole reload, keeping the running config, when the
@@ -33,10 +24,10 @@ export interface ReloadOutcome {
  */
 function reloader(
   opts: RunOptions, log: Logger, pipeline: Pipeline, parts: Assembly, initial: { config: Config; hash: string },
-): (trigger: string) => ReloadOutcome {
+): (trigger: string) => ReloadResult {
   let current = initial;
   return (trigger) => {
-    const refuse = (error: string, refused: string[], code: string): ReloadOutcome => {
+    const refuse = (error: string, refused: string[], code: string): ReloadResult => {
       log.error({ code, trigger, refused, configHash: current.hash }, `config reload refused: ${error}; the running config stays`);
       return { ok: false, changed: [], refused, error, configHash: current.hash };
     };
@@ -71,7 +62,8 @@ function reloader(
 }
 
 /**
- * `foresight run`: the long-running daemon. SIGHUP reloads the config (see reloader).
+ * `foresight run`: the long-running daemon. SIGHUP or `POST /api/reload` (admin token) reloads
+ * the config (see reloader).
  * SIGTERM/SIGINT stop the source, let the pipeline drain and flush its stores, close the
  * HTTP listener, and exit 0; a second signal exits at once.
  */
@@ -96,6 +88,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
 
   const abort = new AbortController();
   let running = true;
+  const reload = reloader(opts, log, pipeline, parts, { config, hash });
   const http = config.http.enabled
     ? await startHttp(config.http.host, config.http.port, {
       registry: telemetry.registry,
@@ -105,6 +98,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       series: pipeline.series,
       pending: () => pipeline.pendingApprovals(),
       decide: (id, decision, by, comment) => pipeline.decide(id, decision, by, comment),
+      reload,
       ...(adminToken ? { adminToken } : {}),
     })
     : undefined;
@@ -119,7 +113,6 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  const reload = reloader(opts, log, pipeline, parts, { config, hash });
   const onHup = (): void => { reload('SIGHUP'); };
   process.on('SIGHUP', onHup);
 

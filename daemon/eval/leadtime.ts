@@ -43,7 +43,7 @@ export interface SeedResult {
 
 /** Alerts a person would get (the notifier's planner over the foresight arm, main config). */
 export interface AlertSummary {
-  /** Over the steady scenarios (no incidents): the target is at most 1. */
+  /** Over the steady scenarios (no scored incident: none declared and no SLO breach in the no-action arm): the target is at most 1. */
   alertsPerServiceDay: number | null;
   /** Over every scenario. */
   alertsPerServiceDayAll: number;
@@ -109,7 +109,9 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
       counted.alerts += main.alerts.total;
       counted.serviceDays = Number((counted.serviceDays + score.serviceDays).toFixed(3));
       for (const [kind, n] of Object.entries(main.alerts.byKind)) counted.byKind[kind] = (counted.byKind[kind] ?? 0) + n;
-      if (scenario.incidents.length === 0) { steadyAlerts += main.alerts.total; steadyDays += score.serviceDays; }
+      // Steady: nothing to act on — no declared incident and no SLO breach without Foresight
+      // (a breach driven by load alone, as in diurnal-peak, is scored as a 'load' incident).
+      if (score.incidents.length === 0) { steadyAlerts += main.alerts.total; steadyDays += score.serviceDays; }
       // A variant equal to the main config (the defaults are a grid point) is not run twice.
       for (const [v, cfg] of variants.entries()) variantScores[v]!.push(sameConfig[v] ? score : (await scoreWith(cfg)).score);
       scores.push(score);

@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCli, until } from './helpers.ts';
 
+const TOKEN = 'reload-test-token-0123456789';
+
 function config(dir: string, opts: { slo: number; port?: number; extra?: string }): string {
   return `
-http: { host: 127.0.0.1, port: ${opts.port ?? 0} }
+http: { host: 127.0.0.1, port: ${opts.port ?? 0}, adminToken: ${TOKEN} }
 source: { kind: simulator, simulator: { scenario: demo, seed: 1, speed: 120 } }
 remediator: { mode: dry_run, actuators: [log, simulator] }
 services:
@@ -20,8 +22,9 @@ ${opts.extra ?? ''}`;
 interface Status { watermark: number; serviceList: Array<{ service: string; sloP95Ms?: number }> }
 
 // SIGHUP re-reads the config: live keys are applied, a change to the source or the port is
-// refused naming the key, an invalid file is refused, and the daemon keeps running throughout.
-test('SIGHUP reload: applied, refused by key, refused when invalid; the old config stays', { timeout: 180_000 }, async () => {
+// refused naming the key, an invalid file is refused, and the daemon keeps running throughout;
+// POST /api/reload does the same behind the admin token.
+test('SIGHUP and POST /api/reload: applied, refused by key, refused when invalid; the old config stays', { timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'foresight-reload-'));
   const file = join(dir, 'foresight.yaml');
   writeFileSync(file, config(dir, { slo: 300 }));
@@ -61,6 +64,24 @@ test('SIGHUP reload: applied, refused by key, refused when invalid; the old conf
     assert.match(invalid.msg, /detector.breach: Unrecognized key: "raiseProbabilty"/);
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
     assert.equal(sloOf(await status()), 333);
+
+    // 4. POST /api/reload does what SIGHUP does, with the admin token only.
+    const post = (token?: string): Promise<Response> => fetch(`${url}/api/reload`, { method: 'POST', ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
+    writeFileSync(file, config(dir, { slo: 555 }));
+    assert.equal((await post()).status, 401);
+    assert.equal((await post('not-the-token-0123456789')).status, 401);
+    assert.equal(sloOf(await status()), 333);
+    const ok = await post(TOKEN);
+    const body = await ok.json() as { ok: boolean; changed: string[] };
+    assert.equal(ok.status, 200, JSON.stringify(body));
+    assert.deepEqual(body, { ...body, ok: true, changed: ['detector.breach.raiseProbability', 'services.checkout.sloP95Ms'] });
+    await until('checkout at SLO 555', 30_000, async () => (sloOf(await status()) === 555 ? true : undefined));
+    writeFileSync(file, config(dir, { slo: 666, port: 1 }));
+    const no = await post(TOKEN);
+    const refusedBody = await no.json() as { ok: boolean; refused: string[] };
+    assert.equal(no.status, 409);
+    assert.deepEqual(refusedBody.refused, ['http.port']);
+    assert.equal(sloOf(await status()), 555);
   } finally {
     d.child.kill('SIGTERM');
   }
