@@ -33,6 +33,7 @@ export class Telemetry {
   private readonly slotsUsed = new Gauge({ name: 'foresight_forecast_services', help: 'Services holding a forecasting slot', registers: [this.registry] });
   private readonly slotsCap = new Gauge({ name: 'foresight_forecast_service_cap', help: 'Forecasting slots (models.maxServices)', registers: [this.registry] });
   private readonly slotsWaiting = new Gauge({ name: 'foresight_forecast_services_waiting', help: 'Services seen but not (yet) given a forecasting slot', registers: [this.registry] });
+  private readonly statusEvicted = new Counter({ name: 'foresight_status_services_evicted_total', help: 'Services dropped from /api/status past http.statusMaxServices (least recently updated first)', registers: [this.registry] });
   private readonly slotEvents = new Counter({ name: 'foresight_forecast_slot_events_total', help: 'Forecasting slot admissions, evictions of idle services, and refusals at the cap', labelNames: ['event'], registers: [this.registry] });
 
   constructor(log: Logger = silentLogger, opts: { defaultMetrics?: boolean } = {}) {
@@ -71,6 +72,9 @@ export class Telemetry {
     this.slotsWaiting.set(waiting);
     this.slotEvents.inc({ event });
   }
+
+  /** A service dropped from /api/status past http.statusMaxServices. */
+  statusServiceEvicted(): void { this.statusEvicted.inc(); }
 
   /** An idle service gave its forecasting slot up to a new one. */
   serviceEvicted(service: string, by: string, lastActive: number): void {

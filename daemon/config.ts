@@ -75,6 +75,11 @@ const httpSchema = z.object({
   port: z.number().int().min(0).max(65535).default(9464),
   enabled: z.boolean().default(true),
   /**
+   * Services whose latest window /api/status keeps; past it the least recently updated is
+   * dropped from the page (counted in foresight_status_services_evicted_total).
+   */
+  statusMaxServices: z.number().int().min(1).default(10_000),
+  /**
    * Bearer token every state-changing endpoint (approve, reject) requires; reads need none.
    * Unset (and no file): those endpoints answer 403. Env: FORESIGHT_HTTP__ADMIN_TOKEN.
    */

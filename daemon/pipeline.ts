@@ -89,6 +89,13 @@ export interface PipelineDeps {
   /** Bounds of the status page's chart buffers. */
   series?: Partial<SeriesOptions>;
   /** Two stages over the partials topic (Kafka source); absent: everything in this process. */
+  /**
+   * Keep every detection and action record in `detections` / `actions` (replays and
+   * evaluations: finite input, and their reports need them all). Defaults to `replay`. A
+   * running daemon keeps only the last RECENT of each for /api/status and counts the rest,
+   * so its memory does not grow with uptime (issue #9 item 6).
+   */
+  keepRecords?: boolean;
   streams?: Pick<StreamsSetup, 'topic' | 'partitions' | 'sources'> & { publisher: { publish(partials: SourcedPartial[], marks: SourceMark[]): Promise<void>; forget(source: string): void } };
   /** Alerts for people (durable outbox); none in replays and evaluations. */
   notifier?: Notifier;
@@ -165,6 +172,8 @@ function combined(hs: StageHealth[]): StageHealth {
 }
 
 const RECENT = 50;
+/** Action ids remembered for the distinct-action count (an action is re-recorded within minutes as its status moves). */
+const ACTION_IDS_KEPT = 10_000;
 /** Templates per service in /api/status. */
 const STATUS_TEMPLATES = 10;
 /** Wall time between template snapshots on window close: a replay at full speed closes thousands a second. */
@@ -191,7 +200,7 @@ export interface Pipeline {
   decide(actionId: string, decision: ApprovalDecision, by: string, comment?: string): Promise<ActionRecord>;
   /** Actions waiting for a person, oldest first. */
   pendingApprovals(): ActionRecord[];
-  /** Every detection and action record produced, in order (for replay reports). */
+  /** Every detection and action record produced, in order (for replay reports); empty unless `keepRecords`. */
   readonly detections: Detection[];
   readonly actions: ActionRecord[];
   readonly clock: Clock;
@@ -298,18 +307,50 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const deadLettersByReason: Record<string, number> = {};
   const series = new SeriesStore(deps.series);
   const recentDeadLetters = new Ring<Omit<DeadLetter, 'raw'>>(RECENT);
+  const keepRecords = deps.keepRecords ?? deps.replay;
+  const recentDetections = new Ring<Detection>(RECENT);
+  const recentActions = new Ring<ActionRecord>(RECENT);
+  let detectionCount = 0;
+  // Distinct action ids: the ids seen last are remembered (insertion order = age), so the
+  // count stays exact for re-records and the memory bounded.
+  const actionIds = new Map<string, true>();
+  let actionCount = 0;
   let lines = 0;
   let warmupLines = 0;
   const isWarmup = warmupOf(deps.source);
   let windows = 0;
   let deadLetterCount = 0;
 
+  // Latest window per service for /api/status, least recently updated first (Map order), at
+  // most http.statusMaxServices: past it the least recently updated is evicted and counted.
   function noteWindow(p: MetricPoint, forecaster: string | undefined): void {
+    const previous = services.get(p.service);
+    if (previous) services.delete(p.service);
     services.set(p.service, {
       service: p.service, windowStart: p.windowStart, count: p.count, p95: p.latency?.p95 ?? null,
-      errorRate: p.errorRate, sloP95Ms: policyFor(p.service)?.sloP95Ms, forecaster: forecaster ?? services.get(p.service)?.forecaster,
+      errorRate: p.errorRate, sloP95Ms: policyFor(p.service)?.sloP95Ms, forecaster: forecaster ?? previous?.forecaster,
       templates: ledger.list(p.service, STATUS_TEMPLATES),
     });
+    for (const oldest of services.keys()) {
+      if (services.size <= config.http.statusMaxServices) break;
+      services.delete(oldest);
+      telemetry.statusServiceEvicted();
+    }
+  }
+
+  function noteRecords(found: readonly Detection[], records: readonly ActionRecord[]): void {
+    detectionCount += found.length;
+    for (const d of found) recentDetections.push(d);
+    for (const a of records) {
+      recentActions.push(a);
+      if (actionIds.has(a.actionId)) continue;
+      actionCount++;
+      actionIds.set(a.actionId, true);
+      if (actionIds.size > ACTION_IDS_KEPT) for (const id of actionIds.keys()) { actionIds.delete(id); break; }
+    }
+    if (!keepRecords) return;
+    detections.push(...found);
+    actions.push(...records);
   }
 
   function metricRecords(points: MetricPoint[], forecasts: ForecastUpdate[], firstSeen: Map<string, Map<string, number>>): MetricRecord[] {
@@ -378,8 +419,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     for (const d of found) { telemetry.detected(d.kind, d.service); series.addDetection(d); }
     for (const a of records) series.addAction(a);
     await deps.notifier?.handle({ detections: found, records, now: stack.clock.now() });
-    detections.push(...found);
-    actions.push(...records);
+    noteRecords(found, records);
     await saveTemplates(false);
   }
 
@@ -619,25 +659,24 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const owner = stacks.find((s) => s.remediator.pendingApprovals().some((a) => a.actionId === actionId)) ?? stacks[0];
       if (!owner) throw new ForesightError('APPROVAL_INVALID', `no action ${actionId}`, { details: { status: null } });
       const record = await owner.remediator.decideApproval(actionId, decision, by, comment);
-      actions.push(record);
+      noteRecords([], [record]);
       series.addAction(record);
       await deps.notifier?.handle({ detections: [], records: [record], now: owner.clock.now() });
       return record;
     },
     pendingApprovals: () => allStacks().flatMap((s) => s.remediator.pendingApprovals()).sort((a, b) => a['@timestamp'].localeCompare(b['@timestamp'])),
     status() {
-      const latest = actions.slice(-RECENT);
       return {
         mode, source: deps.source.name, lines, warmupLines, windows,
-        detections: detections.length,
-        actions: new Set(actions.map((a) => a.actionId)).size,
+        detections: detectionCount,
+        actions: actionCount,
         deadLetters: deadLetterCount,
         deadLettersByReason: { ...deadLettersByReason },
         services: services.size,
         watermark: streams ? streamsWatermark() : clock.now(),
         serviceList: [...services.values()].sort((a, b) => a.service.localeCompare(b.service)),
-        recentDetections: detections.slice(-RECENT).reverse(),
-        recentActions: latest.reverse(),
+        recentDetections: recentDetections.toArray().reverse(),
+        recentActions: recentActions.toArray().reverse(),
         recentDeadLetters: recentDeadLetters.toArray().reverse(),
         stages: {
           ingest: ingest.health(),

@@ -121,7 +121,7 @@ export async function runForesight(scenario: Scenario, seed: number, config: Con
   const pipeline = createPipeline({
     config, telemetry: new Telemetry(), source, deadLetters: new MemoryDeadLetterSink(), store: new MemoryRecordStore(),
     actuators: [createSimulatorActuator(sim.control)],
-    daemon: { instance: 'eval-leadtime', version: VERSION, configHash: 'eval' }, replay: false, speed: 'max',
+    daemon: { instance: 'eval-leadtime', version: VERSION, configHash: 'eval' }, replay: false, speed: 'max', keepRecords: true,
   });
   held.pipeline = pipeline;
   await pipeline.run(new AbortController().signal);

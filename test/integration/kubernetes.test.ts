@@ -134,7 +134,7 @@ test('hpa_floor: a predicted breach in the memory leak raises the real HPA floor
   const kube = createKubernetesActuator(kubernetesConfigSchema.parse({ kubeconfig: rig.adminKubeconfig, namespace: ns, targets: { checkout: { method: 'hpa_floor' } } }));
   const floors: number[] = [];
   const pipeline = createPipeline({
-    config, telemetry, source: parts.source, deadLetters: parts.deadLetters, store: parts.store, replay: false,
+    config, telemetry, source: parts.source, deadLetters: parts.deadLetters, store: parts.store, replay: false, keepRecords: true,
     daemon: { instance: 'it', version: '0', configHash: 'x' },
     // Kubernetes first: the remediator reads the replica count from the first actuator that knows it.
     actuators: [controlled(kube, async () => { await hpaController(ns, 'checkout'); floors.push((await minReplicasOf(ns, 'checkout'))!); }), createSimulatorActuator(parts.simulator!.control)],
