@@ -88,7 +88,6 @@ export interface PipelineDeps {
   templateStore?: TemplateStore;
   /** Bounds of the status page's chart buffers. */
   series?: Partial<SeriesOptions>;
-  /** Two stages over the partials topic (Kafka source); absent: everything in this process. */
   /**
    * Keep every detection and action record in `detections` / `actions` (replays and
    * evaluations: finite input, and their reports need them all). Defaults to `replay`. A
@@ -96,6 +95,7 @@ export interface PipelineDeps {
    * so its memory does not grow with uptime (issue #9 item 6).
    */
   keepRecords?: boolean;
+  /** Two stages over the partials topic (Kafka source); absent: everything in this process. */
   streams?: Pick<StreamsSetup, 'topic' | 'partitions' | 'sources'> & { publisher: { publish(partials: SourcedPartial[], marks: SourceMark[]): Promise<void>; forget(source: string): void } };
   /** Alerts for people (durable outbox); none in replays and evaluations. */
   notifier?: Notifier;
