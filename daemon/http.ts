@@ -114,9 +114,9 @@ function approverName(v: unknown): string | undefined {
 const DECIDE = /^\/api\/actions\/([A-Za-z0-9_.:-]{1,200})\/(approve|reject)$/;
 
 export async function startHttp(host: string, port: number, deps: HttpDeps): Promise<HttpServer> {
-  /** 403 without a configured token (what: the feature that is off), 401 without the right bearer. */
-  function authorized(req: IncomingMessage, res: ServerResponse, what: string): boolean {
-    if (!deps.adminToken) {
+  /** 403 without a configured token or the feature (what), 401 without the right bearer. */
+  function authorized(req: IncomingMessage, res: ServerResponse, what: string, available = true): boolean {
+    if (!deps.adminToken || !available) {
       json(res, 403, { error: 'FORBIDDEN', message: `${what} over HTTP is off: set http.adminToken or http.adminTokenFile` });
       return false;
     }
@@ -128,11 +128,8 @@ export async function startHttp(host: string, port: number, deps: HttpDeps): Pro
   }
 
   async function decide(req: IncomingMessage, res: ServerResponse, id: string, verb: 'approve' | 'reject'): Promise<void> {
-    if (!deps.decide) {
-      json(res, 403, { error: 'FORBIDDEN', message: 'approval over HTTP is off: set http.adminToken or http.adminTokenFile' });
-      return;
-    }
-    if (!authorized(req, res, 'approval')) return;
+    const decideAction = deps.decide;
+    if (!authorized(req, res, 'approval', decideAction !== undefined) || !decideAction) return;
     let body: Record<string, unknown>;
     try {
       body = await readBody(req);
@@ -143,7 +140,7 @@ export async function startHttp(host: string, port: number, deps: HttpDeps): Pro
     const by = approverName(body.by) ?? 'admin-token';
     const comment = typeof body.comment === 'string' ? body.comment.slice(0, 500) : undefined;
     try {
-      const record = await deps.decide(id, verb, by, comment);
+      const record = await decideAction(id, verb, by, comment);
       json(res, 200, { action: record });
     } catch (err) {
       if (err instanceof ForesightError && err.code === 'APPROVAL_INVALID') {
