@@ -386,7 +386,10 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
     await carryOut(out, id, plan, verdict.hold, t, warmup, { rollbackOf: orig.actionId });
   }
 
-  /** Gives capacity (or traffic) back one step once no breach has been predicted and p95 had headroom for scaleInAfterMs. */
+  /**
+   * Gives capacity (or traffic) back one step once no breach has been predicted and p95 had
+   * headroom for scaleInAfterMs; a raised HPA floor all at once (`restoreOnScaleIn`).
+   */
   async function relax(out: ActionRecord[], name: string, t: TargetState, now: number, warmup: boolean): Promise<void> {
     if (t.pending || t.lowSince === undefined || now - t.lowSince < config.scaleInAfterMs) return;
     const policy = policyOf(t.service);
@@ -396,7 +399,9 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
     let plan: PlannedAction | undefined;
     let id: string | undefined;
     if (t.replicas !== undefined && t.baselineReplicas !== undefined && t.replicas > t.baselineReplicas) {
-      const to = Math.max(t.baselineReplicas, t.replicas - config.scaleInStepReplicas);
+      // An HPA floor is restored at once: the danger has passed by the same test as a first
+      // step (observe), and below the floor the HPA's metrics decide how many pods go.
+      const to = t.restoreOnScaleIn ? t.baselineReplicas : Math.max(t.baselineReplicas, t.replicas - config.scaleInStepReplicas);
       plan = { kind: 'scale_in', service: t.service, target: name, at: now, params: { fromReplicas: t.replicas, toReplicas: to }, reason: { ...reason, evidence } };
       id = actionId(t.service, 'scale_in', now, config.decisionWindowMs);
     } else if (t.weights && t.baselineWeights && !sameWeights(t.weights, t.baselineWeights)) {

@@ -42,6 +42,21 @@ export interface TargetState {
   capacityIneffectiveSince?: number;
   /** The last scale-out that took effect: when it was decided, and the replicas before and after. */
   lastScaleOut?: { at: number; from: number; to: number };
+  /**
+   * The last scale-out that took effect raised a floor another controller scales above (an
+   * HPA's minReplicas, see `restoresOnScaleIn`): capacity is given back in one restore.
+   */
+  restoreOnScaleIn?: boolean;
+}
+
+/**
+ * Whether an actuator that carried out this scale-out gives it back in one restore rather
+ * than step by step (its state on the record says `restoreOnScaleIn: true`): the Kubernetes
+ * actuator's `hpa_floor`, where the HPA, not Foresight, decides how many pods go below the
+ * floor. Read from the record, so a restart keeps it.
+ */
+export function restoresOnScaleIn(r: ActionRecord): boolean {
+  return Object.values(r.actuation ?? {}).some((s) => s.restoreOnScaleIn === true);
 }
 
 /** Whether a record changed the target (as the remediator sees it). */
@@ -93,6 +108,7 @@ export class Ledger {
     }
     if (r.kind === 'scale_out' && p.loadPerReplica !== undefined) t.breachLoadPerReplica = p.loadPerReplica;
     if (r.kind === 'scale_out' && p.fromReplicas !== undefined && p.toReplicas !== undefined) t.lastScaleOut = { at: Date.parse(r['@timestamp']), from: p.fromReplicas, to: p.toReplicas };
+    if (r.kind === 'scale_out') t.restoreOnScaleIn = restoresOnScaleIn(r);
     if (r.kind === 'rollback') {
       t.breachLoadPerReplica = undefined;
       if (p.capacityIneffective) t.capacityIneffectiveSince = Date.parse(r['@timestamp']);

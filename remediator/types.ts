@@ -66,6 +66,8 @@ export interface ActionRecord {
    * What each actuator needs to remember about the action, by actuator name: the values it
    * replaced (an HPA's previous `minReplicas`, a route's or HAProxy's previous weights), an
    * exec's exit status and stderr tail. Kept on the record so a restart can restore them.
+   * A scale-out's state with `restoreOnScaleIn: true` (an HPA floor) makes giving that
+   * capacity back one restore to the replicas before the first scale-out, not steps.
    */
   actuation?: Record<string, ActuationState>;
   /** Approval of a `pending` action: when it was asked for, until when, and who decided. */

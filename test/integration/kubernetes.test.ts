@@ -25,6 +25,7 @@ import { createPipeline } from '../../daemon/pipeline.ts';
 import { createKubernetesActuator, type KubernetesDeps } from '../../remediator/actuators/kubernetes/index.ts';
 import { kubernetesConfigSchema } from '../../remediator/actuators/kubernetes/config.ts';
 import { createSimulatorActuator } from '../../remediator/actuators/simulator.ts';
+import { openFileStore } from '../../remediator/store/file.ts';
 import { servicePolicySchema } from '../../remediator/config.ts';
 import type { ActionRecord, Actuator } from '../../remediator/types.ts';
 import { breach, harness, minutes, T0, MIN } from '../unit/remediator/fixtures.ts';
@@ -116,7 +117,7 @@ function controlled(inner: Actuator, controller: () => Promise<void>): Actuator 
 const minReplicasOf = async (ns: string, name: string): Promise<number | undefined> => (await api.hpa.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name })).spec?.minReplicas;
 const brief = (r: ActionRecord): string => `${r.kind} ${r.status}${r.params.toReplicas !== undefined ? ` ${r.params.fromReplicas}->${r.params.toReplicas}` : ''}`;
 
-test('hpa_floor: a predicted breach in the memory leak raises the real HPA floor, verification reads ready replicas and HPA currentReplicas, scale-in lowers it, a restarted daemon restores the floor it found', { timeout: 600_000 }, async () => {
+test('hpa_floor: a predicted breach in the memory leak raises the real HPA floor, verification reads ready replicas and HPA currentReplicas, scale-in restores the floor it found in one write (verified by reading it back), also from the stored records after a restart', { timeout: 600_000 }, async (t) => {
   const ns = await namespace('hpa');
   await deployment(ns, 'checkout', 4);
   await hpa(ns, 'checkout', 4, 16);
@@ -146,30 +147,43 @@ test('hpa_floor: a predicted breach in the memory leak raises the real HPA floor
     await parts.store.close();
   }
   const acts = pipeline.actions.filter((a) => a.kind !== 'alert');
+  t.diagnostic(`actions: ${acts.map(brief).join(', ')}; HPA floors written: ${floors.join(' ')}`);
   const out = acts.find((a) => a.kind === 'scale_out' && a.status === 'executed');
   assert.ok(out, acts.map(brief).join(', '));
   const to = out.params.toReplicas!;
   assert.ok(to > 4, `scale-out to ${to}`);
   assert.match(out.result ?? '', new RegExp(`kubernetes: HPA ${ns}/checkout minReplicas 4 → ${to}`));
-  assert.deepEqual(out.actuation?.kubernetes, { method: 'hpa_floor', hpa: `${ns}/checkout`, previousMinReplicas: 4, minReplicas: to, originalMinReplicas: 4 });
+  assert.deepEqual(out.actuation?.kubernetes, { method: 'hpa_floor', hpa: `${ns}/checkout`, previousMinReplicas: 4, minReplicas: to, originalMinReplicas: 4, restoreOnScaleIn: true });
   const verified = acts.find((a) => a.actionId === out.actionId && a.status === 'verified');
   assert.ok(verified, acts.map(brief).join(', '));
   assert.match(verified.verification?.detail ?? '', new RegExp(`Deployment ${ns}/checkout readyReplicas ${to}/${to}, HPA currentReplicas ${to}`));
-  // Capacity given back one scale-in step at a time: the floor follows, never below the one found.
+  // Capacity given back in one scale-in: the floor found before the first raise, at once.
   const scaleIn = acts.find((a) => a.kind === 'scale_in' && a.status === 'executed');
   assert.ok(scaleIn, acts.map(brief).join(', '));
-  const step = scaleIn.params.toReplicas!;
-  assert.match(scaleIn.result ?? '', new RegExp(`HPA ${ns}/checkout minReplicas ${to} → ${step}`));
-  assert.equal(scaleIn.actuation?.kubernetes?.originalMinReplicas, 4);
-  assert.deepEqual(floors.slice(0, 2), [to, step]);
+  assert.equal(scaleIn.params.toReplicas, 4, brief(scaleIn));
+  const raised = scaleIn.params.fromReplicas!;
+  assert.match(scaleIn.result ?? '', new RegExp(`HPA ${ns}/checkout minReplicas ${raised} → 4 \\(the floor found before the first raise restored\\)`));
+  assert.deepEqual(scaleIn.actuation?.kubernetes, { method: 'hpa_floor', hpa: `${ns}/checkout`, previousMinReplicas: raised, minReplicas: 4, originalMinReplicas: null });
+  assert.equal(floors[floors.indexOf(raised) + 1], 4, floors.join(' '));
+  // Verification of the restore reads the floor back.
+  const inVerified = acts.find((a) => a.actionId === scaleIn.actionId && a.verification);
+  assert.ok(inVerified, acts.map(brief).join(', '));
+  assert.match(inVerified.verification?.detail ?? '', new RegExp(`kubernetes: HPA ${ns}/checkout minReplicas 4 \\(restored\\)`));
 
-  // A restarted daemon rebuilds the found floor from the records and restores it.
+  // A daemon that died just before that scale-in: the HPA still holds the raised floor, and
+  // a restarted actuator learns the floor to restore from the records on disk.
+  await api.hpa.patchNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'checkout', body: { spec: { minReplicas: raised } } }, merge);
+  const disk = await openFileStore(join(dir, 'var'));
+  const before = (await disk.readActions()).filter((a) => a['@timestamp'] < scaleIn['@timestamp']);
+  await disk.close();
+  assert.ok(before.some((a) => a.actuation?.kubernetes?.restoreOnScaleIn === true), 'the raise is on the stored record');
   const restarted = createKubernetesActuator(kubernetesConfigSchema.parse({ kubeconfig: rig.adminKubeconfig, namespace: ns, targets: { checkout: { method: 'hpa_floor' } } }));
-  restarted.restore!(pipeline.actions);
-  const back = await restarted.execute(record('rollback', 'checkout', { fromReplicas: to, toReplicas: 4 }));
-  assert.equal(back.detail, `HPA ${ns}/checkout minReplicas ${step} → 4`);
-  assert.equal(back.state?.originalMinReplicas, null, 'nothing left to restore');
+  restarted.restore!(before);
+  const { actuation: _a, result: _r, verification: _v, ...planned } = scaleIn;
+  const back = await restarted.execute(planned);
+  assert.equal(back.detail, `HPA ${ns}/checkout minReplicas ${raised} → 4 (the floor found before the first raise restored)`);
   assert.equal(await minReplicasOf(ns, 'checkout'), 4);
+  assert.deepEqual(await restarted.verify!({ ...planned, actuation: { kubernetes: back.state! } }), { ok: true, detail: `HPA ${ns}/checkout minReplicas 4 (restored)` });
 });
 
 const POLICY = servicePolicySchema.parse({ sloP95Ms: 500, minReplicas: 2, maxReplicas: 10 });
@@ -207,7 +221,7 @@ test('a concurrent writer between read and write: the API server answers 409, th
   assert.deepEqual(r, {
     ok: true, detail: `HPA ${ns}/checkout minReplicas 5 → 8 (1 conflict re-read and retried)`,
     // The floor to go back to is the one the other writer set: it was there before ours.
-    state: { method: 'hpa_floor', hpa: `${ns}/checkout`, previousMinReplicas: 5, minReplicas: 8, originalMinReplicas: 5 },
+    state: { method: 'hpa_floor', hpa: `${ns}/checkout`, previousMinReplicas: 5, minReplicas: 8, originalMinReplicas: 5, restoreOnScaleIn: true },
   });
   assert.equal(await minReplicasOf(ns, 'checkout'), 8);
 });

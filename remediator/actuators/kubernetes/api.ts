@@ -8,22 +8,11 @@ import {
   type V1Scale, type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { KubernetesConfig } from './config.ts';
+import { KubeApiError } from './errors.ts';
+
+export { describe, KubeApiError } from './errors.ts';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
-
-/** An API error: `code` 0 for network errors and timeouts. */
-export class KubeApiError extends Error {
-  constructor(readonly code: number, readonly reason: string, message: string, opts?: { cause?: unknown }) {
-    super(message, opts);
-    this.name = 'KubeApiError';
-  }
-}
-
-/** `HTTP 403 Forbidden: <the API server's message>` */
-export function describe(err: unknown): string {
-  if (err instanceof KubeApiError) return err.code ? `HTTP ${err.code} ${err.reason}: ${err.message}` : `${err.reason}: ${err.message}`;
-  return (err as Error).message ?? String(err);
-}
 
 function toApiError(err: unknown): KubeApiError {
   if (err instanceof KubeApiError) return err;

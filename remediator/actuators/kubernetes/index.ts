@@ -6,20 +6,27 @@
  *   traffic_shift / rollback (weights) ─────────► HTTPRoute backendRefs[].weight
  *
  * hpa_floor raises the HPA's floor to the planned replicas for the danger window and puts
- * the previous floor back when capacity is given back (scale-in or rollback reaching it),
- * so the HPA stays in charge and the two never fight. A traffic shift remembers the
- * route's weights before the first shift and restores exactly those. What was replaced is
- * recorded on the ActionRecord (`actuation.kubernetes`), and `restore()` rebuilds it from
- * the stored records after a restart.
+ * the floor it found back in one write when capacity is given back (scale-in = restore, and
+ * a rollback of a raise), so the HPA stays in charge and the two never fight: below the
+ * floor, the HPA's own metrics and scale-down behaviour decide how many pods go. The
+ * scale-out's record says so (`restoreOnScaleIn`), so the remediator plans that scale-in
+ * straight back to the replicas it started from rather than step by step. A traffic shift
+ * remembers the route's weights before the first shift and restores exactly those. What was
+ * replaced is recorded on the ActionRecord (`actuation.kubernetes`), and `restore()`
+ * rebuilds it from the stored records after a restart.
  *
  * Every write is read → decide → merge-patch carrying the resourceVersion read; a 409 means
  * someone wrote in between, so the object is read again and the decision taken again, at
  * most `conflictRetries` times. Any other API error (403 RBAC, 404, 422) fails the action
  * with the API server's reason; nothing here throws out of `execute`.
+ *
+ * @kubernetes/client-node (api.ts) is imported when the actuator is created, not when this
+ * module is: only a config that names the kubernetes actuator loads it (e2e dist.test.ts).
  */
 import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { ActionRecord, ActuationState, Actuator, ActuatorResult } from '../../types.ts';
-import { createKubeApi, describe, KubeApiError, loadKubeConfig, type HttpRoute, type KubeApi, type WorkloadKind } from './api.ts';
+import type { HttpRoute, KubeApi, WorkloadKind } from './api.ts';
+import { describe, KubeApiError } from './errors.ts';
 import type { KubernetesConfig, KubernetesTarget } from './config.ts';
 
 export { kubernetesConfigSchema, type KubernetesConfig } from './config.ts';
@@ -54,9 +61,31 @@ interface Memory {
 /** Gateway API weights are integers; shares are written as percentages. */
 const WEIGHT_SCALE = 100;
 
+/**
+ * Whether an action gives capacity back: a scale-in, or a rollback to fewer replicas (a
+ * rollback of a scale-in raises them again).
+ */
+export function givesBack(a: Pick<ActionRecord, 'kind' | 'params'>): boolean {
+  if (a.kind === 'scale_in') return true;
+  if (a.kind !== 'rollback') return false;
+  const { fromReplicas: from, toReplicas: to } = a.params;
+  return from === undefined || to === undefined || to < from;
+}
+
 export function createKubernetesActuator(cfg: KubernetesConfig, deps: KubernetesDeps = {}): Actuator {
-  let api: KubeApi | undefined = deps.api;
-  const apiOf = (): KubeApi => (api ??= createKubeApi(loadKubeConfig(cfg)));
+  let api: Promise<KubeApi> | undefined = deps.api ? Promise.resolve(deps.api) : undefined;
+  function apiOf(): Promise<KubeApi> {
+    if (!api) {
+      const loading = import('./api.ts').then((m) => m.createKubeApi(m.loadKubeConfig(cfg)));
+      // A kubeconfig that cannot be read fails the action that needed it, with its reason;
+      // the next action tries again.
+      loading.catch(() => { if (api === loading) api = undefined; });
+      api = loading;
+    }
+    return api;
+  }
+  // Loaded now, so the first action does not wait for the client.
+  apiOf().catch(() => undefined);
   const memory = new Map<string, Memory>();
   /** HPA found for a workload (auto method), by target; null: none targets it. */
   const hpaOf = new Map<string, string | null>();
@@ -81,7 +110,8 @@ export function createKubernetesActuator(cfg: KubernetesConfig, deps: Kubernetes
     if (r.method === 'scale') return null;
     if (r.hpa) return r.hpa;
     if (hpaOf.has(target)) return hpaOf.get(target)!;
-    const hpas = await apiOf().listHpas(r.namespace);
+    const k8s = await apiOf();
+    const hpas = await k8s.listHpas(r.namespace);
     const found = hpas.find((h) => h.spec?.scaleTargetRef.kind === r.kind && h.spec.scaleTargetRef.name === r.name)?.metadata?.name ?? null;
     if (!found && r.method === 'hpa_floor') throw new KubeApiError(404, 'NotFound', `no HorizontalPodAutoscaler in ${r.namespace} targets ${r.kind}/${r.name}`);
     hpaOf.set(target, found);
@@ -101,44 +131,53 @@ export function createKubernetesActuator(cfg: KubernetesConfig, deps: Kubernetes
 
   const retried = (n: number): string => (n ? ` (${n} conflict${n === 1 ? '' : 's'} re-read and retried)` : '');
 
+  /**
+   * Raising: the planned replicas, never above the HPA's own ceiling and never lowering a
+   * floor someone else raised meanwhile; the floor found before our first raise is
+   * remembered. Giving back: that floor, in one write, and it is forgotten; with nothing of
+   * ours to give back, nothing is written.
+   */
   async function setFloor(a: ActionRecord, r: Resolved, hpaName: string, to: number): Promise<ActuatorResult> {
     const m = mem(a.target);
+    const k8s = await apiOf();
+    const back = givesBack(a);
     const { value, conflicts } = await withConflicts(async () => {
-      const hpa: V2HorizontalPodAutoscaler = await apiOf().readHpa(r.namespace, hpaName);
+      const hpa: V2HorizontalPodAutoscaler = await k8s.readHpa(r.namespace, hpaName);
       const current = hpa.spec?.minReplicas ?? 1;
       const max = hpa.spec?.maxReplicas ?? to;
       const original = m.floor ?? current;
-      // Raising: the planned replicas (never above the HPA's own ceiling, never lowering a
-      // floor someone else raised meanwhile). Giving back: never below the floor we found.
-      const raise = a.kind === 'scale_out';
-      const wanted = raise ? Math.min(Math.max(to, current), max) : Math.max(original, Math.min(to, current));
+      const wanted = back ? original : Math.min(Math.max(to, current), max);
       if (wanted !== current) {
         await deps.beforeWrite?.({ resource: 'hpa', namespace: r.namespace, name: hpaName });
-        await apiOf().patchHpaMin(r.namespace, hpaName, wanted, hpa.metadata?.resourceVersion);
+        await k8s.patchHpaMin(r.namespace, hpaName, wanted, hpa.metadata?.resourceVersion);
       }
       return { current, wanted, original, max };
     });
-    const back = value.wanted === value.original && !(a.kind === 'scale_out');
     if (back) delete m.floor; else m.floor = value.original;
-    const state: ActuationState = {
-      method: 'hpa_floor', hpa: `${r.namespace}/${hpaName}`, previousMinReplicas: value.current, minReplicas: value.wanted,
-      // What the floor goes back to when the danger has passed; null once it is back.
-      originalMinReplicas: back ? null : value.original,
-    };
-    const capped = a.kind === 'scale_out' && value.wanted < to ? ` (capped by the HPA's maxReplicas ${value.max})` : '';
-    const what = value.wanted === value.current ? `HPA ${r.namespace}/${hpaName} minReplicas already ${value.current}` : `HPA ${r.namespace}/${hpaName} minReplicas ${value.current} → ${value.wanted}`;
+    const hpa = `${r.namespace}/${hpaName}`;
+    const state: ActuationState = back
+      // Verified by reading minReplicas back at this value; the HPA decides the replicas.
+      ? { method: 'hpa_floor', hpa, previousMinReplicas: value.current, minReplicas: value.wanted, originalMinReplicas: null }
+      // What the floor goes back to when the danger has passed, and that giving back is one
+      // restore (the remediator plans the scale-in to its starting replicas at once).
+      : { method: 'hpa_floor', hpa, previousMinReplicas: value.current, minReplicas: value.wanted, originalMinReplicas: value.original, restoreOnScaleIn: true };
+    const capped = !back && value.wanted < to ? ` (capped by the HPA's maxReplicas ${value.max})` : '';
+    const what = value.wanted === value.current
+      ? `HPA ${hpa} minReplicas already ${value.current}${back ? ' (no raised floor to restore)' : ''}`
+      : `HPA ${hpa} minReplicas ${value.current} → ${value.wanted}${back ? ' (the floor found before the first raise restored)' : ''}`;
     return { ok: true, detail: `${what}${capped}${retried(conflicts)}`, state };
   }
 
   async function setScale(a: ActionRecord, r: Resolved, to: number): Promise<ActuatorResult> {
+    const k8s = await apiOf();
     const { value, conflicts } = await withConflicts(async () => {
-      const scale = await apiOf().readScale(r.kind, r.namespace, r.name);
+      const scale = await k8s.readScale(r.kind, r.namespace, r.name);
       const current = scale.spec?.replicas ?? 0;
       // Re-decided on fresh state: a scale-out never lowers what someone else raised.
       const wanted = a.kind === 'scale_out' ? Math.max(current, to) : to;
       if (wanted !== current) {
         await deps.beforeWrite?.({ resource: 'scale', namespace: r.namespace, name: r.name });
-        await apiOf().patchScale(r.kind, r.namespace, r.name, wanted, scale.metadata?.resourceVersion);
+        await k8s.patchScale(r.kind, r.namespace, r.name, wanted, scale.metadata?.resourceVersion);
       }
       return { current, wanted };
     });
@@ -160,10 +199,11 @@ export function createKubernetesActuator(cfg: KubernetesConfig, deps: Kubernetes
     if (!route) return { ok: false, detail: `no kubernetes.targets.${a.target}.route configured for a traffic shift` };
     const m = mem(a.target);
     const names = [route.primary, route.standby];
+    const k8s = await apiOf();
     const to = a.params.toWeights ?? {};
     const restoring = (to.standby ?? 0) === 0;
     const { value, conflicts } = await withConflicts(async () => {
-      const current = await apiOf().readRoute(route.namespace, route.name);
+      const current = await k8s.readRoute(route.namespace, route.name);
       const before = routeWeights(current, names);
       for (const n of names) {
         if (before[n] === undefined) throw new KubeApiError(422, 'Invalid', `HTTPRoute ${route.namespace}/${route.name} has no backendRef named ${n}`);
@@ -177,11 +217,11 @@ export function createKubernetesActuator(cfg: KubernetesConfig, deps: Kubernetes
         backendRefs: (rule.backendRefs ?? []).map((b) => (wanted[b.name] === undefined ? b : { ...b, weight: wanted[b.name] })),
       }));
       await deps.beforeWrite?.({ resource: 'httproute', namespace: route.namespace, name: route.name });
-      await apiOf().patchRouteRules(route.namespace, route.name, rules, current.metadata.resourceVersion);
+      await k8s.patchRouteRules(route.namespace, route.name, rules, current.metadata.resourceVersion);
       return { before, wanted, original };
     });
     // Read back: what the API server now holds is what we report.
-    const after = routeWeights(await apiOf().readRoute(route.namespace, route.name), names);
+    const after = routeWeights(await k8s.readRoute(route.namespace, route.name), names);
     const same = names.every((n) => after[n] === value.wanted[n]);
     if (restoring) delete m.weights; else m.weights = value.original;
     const fmt = (w: Record<string, number>): string => names.map((n) => `${n}=${w[n]}`).join(' ');
@@ -211,11 +251,12 @@ export function createKubernetesActuator(cfg: KubernetesConfig, deps: Kubernetes
     async replicas(target) {
       const r = resolve(target);
       const hpa = await hpaFor(target, r);
+      const k8s = await apiOf();
       if (hpa) {
-        const h = await apiOf().readHpa(r.namespace, hpa);
+        const h = await k8s.readHpa(r.namespace, hpa);
         return h.status?.currentReplicas ?? h.spec?.minReplicas;
       }
-      return (await apiOf().readScale(r.kind, r.namespace, r.name)).spec?.replicas;
+      return (await k8s.readScale(r.kind, r.namespace, r.name)).spec?.replicas;
     },
     execute,
     async verify(a) {
@@ -223,21 +264,28 @@ export function createKubernetesActuator(cfg: KubernetesConfig, deps: Kubernetes
       if (!st || a.kind === 'alert') return undefined;
       const r = resolve(a.target);
       try {
+        const k8s = await apiOf();
         if (st.method === 'httproute' && r.route && a.params.toWeights) {
           const names = [r.route.primary, r.route.standby];
-          const now = routeWeights(await apiOf().readRoute(r.route.namespace, r.route.name), names);
+          const now = routeWeights(await k8s.readRoute(r.route.namespace, r.route.name), names);
           const want = st.weights as Record<string, number>;
           const ok = names.every((n) => now[n] === want[n]);
           return { ok, detail: `HTTPRoute weights ${names.map((n) => `${n}=${now[n]}`).join(' ')}${ok ? '' : ' differ from what was set'}` };
         }
+        if (st.method === 'hpa_floor' && typeof st.hpa === 'string' && givesBack(a)) {
+          // A restore hands the replicas back to the HPA: what to check is the floor.
+          const min = (await k8s.readHpa(r.namespace, st.hpa.slice(st.hpa.indexOf('/') + 1))).spec?.minReplicas ?? 1;
+          const ok = min === st.minReplicas;
+          return { ok, detail: `HPA ${st.hpa} minReplicas ${min}${ok ? ' (restored)' : `, not the restored ${String(st.minReplicas)}`}` };
+        }
         const to = a.params.toReplicas;
         if (to === undefined) return undefined;
-        const w = await apiOf().readWorkload(r.kind, r.namespace, r.name);
+        const w = await k8s.readWorkload(r.kind, r.namespace, r.name);
         const ready = w.readyReplicas ?? 0;
         const parts = [`${r.kind} ${r.namespace}/${r.name} readyReplicas ${ready}/${to}`];
         let ok = ready >= to;
         if (st.method === 'hpa_floor' && typeof st.hpa === 'string') {
-          const hpa = await apiOf().readHpa(r.namespace, st.hpa.slice(st.hpa.indexOf('/') + 1));
+          const hpa = await k8s.readHpa(r.namespace, st.hpa.slice(st.hpa.indexOf('/') + 1));
           const cur = hpa.status?.currentReplicas ?? 0;
           parts.push(`HPA currentReplicas ${cur}`);
           ok &&= cur >= to;
