@@ -24,7 +24,7 @@ export async function resolve(specifier, context, next) {
 `);
 writeFileSync(REGISTER, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(HOOKS).href)});\n`);
 
-const HEAVY = ['kafkajs', '@elastic/elasticsearch', '@tensorflow/tfjs-node', '@tensorflow/tfjs', 'mathjs'];
+const HEAVY = ['kafkajs', '@elastic/elasticsearch', '@tensorflow/tfjs-node', '@tensorflow/tfjs', 'mathjs', '@kubernetes/client-node'];
 
 /** Runs bin/foresight with the resolve hook; returns its output and the packages and project files it loaded. */
 function traced(args: string[], name: string): { code: number | null; stdout: string; stderr: string; packages: Set<string>; own: string[] } {
@@ -58,7 +58,7 @@ test('--version from dist/ prints the package version; --help loads commander on
   assert.ok(h.own.length > 1 && h.own.every((f) => f === 'bin/foresight' || (f.startsWith('dist/') && f.endsWith('.js'))), h.own.join('\n'));
 });
 
-test('a short file replay runs from dist/ without tsx, Kafka or Elasticsearch clients', { timeout: 180_000 }, () => {
+test('a short file replay runs from dist/ without tsx, Kafka, Elasticsearch or Kubernetes clients; a config naming the kubernetes actuator loads the Kubernetes client', { timeout: 180_000 }, () => {
   const sim = traced(['simulate', '--scenario', 'memory-leak', '--minutes', '30', '--seed', '7'], 'simulate');
   assert.equal(sim.code, 0, sim.stderr);
   for (const p of HEAVY) assert.ok(!sim.packages.has(p), `simulate loaded ${p}`);
@@ -70,6 +70,15 @@ test('a short file replay runs from dist/ without tsx, Kafka or Elasticsearch cl
   assert.match(r.stdout, /^replayed \d+ lines: /m);
   const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { lines: number };
   assert.equal(report.lines, sim.stdout.trim().split('\n').length);
-  for (const p of ['tsx', 'kafkajs', '@elastic/elasticsearch']) assert.ok(!r.packages.has(p), `replay of a file loaded ${p}`);
+  for (const p of ['tsx', 'kafkajs', '@elastic/elasticsearch', '@kubernetes/client-node']) assert.ok(!r.packages.has(p), `replay of a file loaded ${p}`);
   assert.ok(r.own.every((f) => !f.endsWith('.ts')), 'no TypeScript source loaded');
+
+  // Only a config that names the kubernetes actuator loads its client (a replay is dry run:
+  // the actuator is built, never called, so no API server is needed).
+  const config = join(dir, 'kube.yaml');
+  writeFileSync(config, 'remediator:\n  actuators: [log, kubernetes]\n  kubernetes: { namespace: shop }\n');
+  const k = traced(['replay', logs, '--config', config], 'replay-kube');
+  assert.equal(k.code, 0, k.stderr);
+  assert.ok(k.packages.has('@kubernetes/client-node'), [...k.packages].join(' '));
+  for (const p of ['kafkajs', '@elastic/elasticsearch']) assert.ok(!k.packages.has(p), `replay with the kubernetes actuator loaded ${p}`);
 });
