@@ -8,8 +8,12 @@
  *
  * The caller says how far it is through `read()`, polled on a timer, so hot loops only bump
  * a counter. `fraction` is for work whose end is known in another unit than the one counted
- * (a replay counts lines but knows the file's bytes).
+ * (a replay counts lines but knows the file's bytes). Synchronous work (NAB's series, the
+ * simulator's steps) holds the thread, so the timer cannot fire: it calls `tick()` between
+ * units instead, which writes what the timer would have when it is due.
  */
+
+import type cliProgressModule from 'cli-progress';
 
 export interface ProgressSample {
   /** Units done so far (lines, epochs, runs): the rate is done per second. */
@@ -45,6 +49,11 @@ export interface ProgressSnapshot {
 export interface Progress {
   /** A line of the command's own output on the same stream (on a terminal, above the bar). */
   log(line: string): void;
+  /**
+   * For work that does not yield to the event loop: the line (or redraw) the timer would
+   * have written, if one is due. Cheap enough to call once per unit of work.
+   */
+  tick(): void;
   /** Idempotent; writes the final line (or the bar at its end) and stops the timer. */
   stop(): Promise<void>;
 }
@@ -77,22 +86,37 @@ export function describe(s: ProgressSnapshot): string {
   return `${s.task}: ${parts.join(', ')}`;
 }
 
+type CliProgress = typeof cliProgressModule;
+
+/** cli-progress, loaded only when a bar is drawn (a terminal): not at all in pipes and tests. */
+async function barLibrary(stream: ProgressOptions['stream']): Promise<CliProgress | undefined> {
+  return stream.isTTY ? (await import('cli-progress')).default : undefined;
+}
+
 export async function startProgress(opts: ProgressOptions): Promise<Progress> {
+  return startWith(await barLibrary(opts.stream), opts);
+}
+
+function startWith(cliProgress: CliProgress | undefined, opts: ProgressOptions): Progress {
   const now = opts.now ?? Date.now;
   const started = now();
-  return opts.stream.isTTY ? startBar(opts, started, now) : startLines(opts, started, now);
+  return cliProgress ? startBar(cliProgress, opts, started, now) : startLines(opts, started, now);
 }
 
 function startLines(opts: ProgressOptions, started: number, now: () => number): Progress {
+  const intervalMs = opts.intervalMs ?? PROGRESS_INTERVAL_MS;
+  let last = started;
   const write = (): void => {
-    const s = snapshot(opts, opts.read(), now() - started);
-    opts.stream.write(`${JSON.stringify({ level: 30, time: now(), pid: process.pid, msg: describe(s), progress: s })}\n`);
+    last = now();
+    const s = snapshot(opts, opts.read(), last - started);
+    opts.stream.write(`${JSON.stringify({ level: 30, time: last, pid: process.pid, msg: describe(s), progress: s })}\n`);
   };
-  const timer = setInterval(write, opts.intervalMs ?? PROGRESS_INTERVAL_MS);
+  const timer = setInterval(write, intervalMs);
   timer.unref();
   let stopped = false;
   return {
     log(line) { opts.stream.write(`${line}\n`); },
+    tick() { if (!stopped && now() - last >= intervalMs) write(); },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -102,8 +126,7 @@ function startLines(opts: ProgressOptions, started: number, now: () => number): 
   };
 }
 
-async function startBar(opts: ProgressOptions, started: number, now: () => number): Promise<Progress> {
-  const { default: cliProgress } = await import('cli-progress');
+function startBar(cliProgress: CliProgress, opts: ProgressOptions, started: number, now: () => number): Progress {
   // With a known end: a bar over per-mille of the work, so ETA works whatever the unit.
   const bounded = opts.total !== undefined || opts.read().fraction !== undefined;
   const bar = new cliProgress.SingleBar({
@@ -122,11 +145,13 @@ async function startBar(opts: ProgressOptions, started: number, now: () => numbe
     const payload = { done: s.total !== undefined ? `${s.done}/${s.total}` : String(s.done), rate: s.ratePerS >= 10 ? Math.round(s.ratePerS) : s.ratePerS };
     bar.update(bounded ? Math.round((s.fraction ?? 0) * PER_MILLE) : 0, payload);
   };
-  bar.start(bounded ? PER_MILLE : 0, 0, { done: '0', rate: 0 });
+  bar.start(bounded ? PER_MILLE : 0, 0, { done: opts.total !== undefined ? `0/${opts.total}` : '0', rate: 0 });
   const timer = setInterval(draw, BAR_REDRAW_MS);
   timer.unref();
   let stopped = false;
   return {
+    // cli-progress redraws inside update() when its throttle allows (synchronousUpdate).
+    tick() { if (!stopped) draw(); },
     log(line) {
       if (stopped) { opts.stream.write(`${line}\n`); return; }
       // Clear the bar's line, write above it, draw the bar again below.
@@ -153,4 +178,49 @@ export async function withProgress<T>(stream: ProgressOptions['stream'] | undefi
   } finally {
     await progress.stop();
   }
+}
+
+export interface Phases {
+  /**
+   * Ends the current phase's progress (its final line) and starts the next one's. Synchronous,
+   * so synchronous work can switch phases from inside its loop.
+   */
+  next(task: string, unit: string, total?: number): void;
+  /** How far the current phase is; ticks it, so synchronous loops show progress too. */
+  step(done: number, fraction?: number): void;
+  /** A line of the command's own output: above the bar while one is shown, else to `log`. */
+  log(line: string): void;
+  /** Idempotent; call it in a finally. */
+  end(): void;
+}
+
+/**
+ * Work in consecutive phases (simulate, fit, score), one progress at a time, each named
+ * `${prefix}: ${task}`. Without a stream, `step` only counts and `log` goes to `log`.
+ */
+export async function progressPhases(stream: ProgressOptions['stream'] | undefined, prefix: string, log: (line: string) => void = () => undefined): Promise<Phases> {
+  const cliProgress = stream ? await barLibrary(stream) : undefined;
+  let current: Progress | undefined;
+  const at: ProgressSample = { done: 0 };
+  const end = (): void => {
+    const p = current;
+    current = undefined;
+    // Both kinds of progress stop synchronously (stop() is async only by its signature).
+    void p?.stop();
+  };
+  return {
+    next(task, unit, total) {
+      end();
+      at.done = 0;
+      delete at.fraction;
+      if (stream) current = startWith(cliProgress, { task: `${prefix}: ${task}`, unit, total, stream, read: () => ({ ...at }) });
+    },
+    step(done, fraction) {
+      at.done = done;
+      if (fraction === undefined) delete at.fraction; else at.fraction = fraction;
+      current?.tick();
+    },
+    log(line) { if (current) current.log(line); else log(line); },
+    end,
+  };
 }

@@ -69,6 +69,8 @@ export interface EvalOptions {
   upper?: number;
   /** Calibrate every forecaster's bands online as the daemon does (calibrationOf(config)); none when absent. */
   calibration?: CalibrationOptions | null;
+  /** After each series: how many are scored of how many (the caller's progress). */
+  onSeries?: (done: number, total: number) => void;
 }
 
 interface Acc { abs: number; covered: number; n: number }
@@ -129,6 +131,7 @@ export function evaluateForecasters(series: readonly EvalSeries[], factories: re
       const b = base[k] as Acc;
       if (a.n > 0 && b.abs > 0 && a.abs > 0) (logRatios[f]?.[k] as number[]).push(Math.log(a.abs / b.abs));
     }));
+    opts.onSeries?.(bySeries.length, series.length);
   }
 
   const forecasters: Record<string, HorizonScore[]> = {};

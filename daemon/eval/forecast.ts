@@ -17,6 +17,8 @@ import { TfForecaster } from '../../models/tfjs/forecaster.ts';
 import { createFileModelStore } from '../../models/tfjs/store.ts';
 import { loadConfig } from '../config.ts';
 import { createSeriesCollector, readHistory } from '../train.ts';
+import { DEFAULT_MAX_EPOCHS } from '../../models/tfjs/model.ts';
+import { progressPhases, type Phases } from '../progress.ts';
 import { BUILTIN_SUITE_DIR } from './suite.ts';
 
 /**
@@ -41,6 +43,8 @@ export interface ForecastEvalOptions {
   epochs?: number;
   seed?: number;
   log?: (line: string) => void;
+  /** Where progress goes (a bar on a terminal, JSON lines otherwise); none without. */
+  progress?: NodeJS.WritableStream;
 }
 
 export interface ForecastEvalReport {
@@ -71,31 +75,56 @@ function scenarioSources(dir: string | undefined): { source: string; entries: Ar
   return { source: dir ?? 'built-in suite', entries: files.map((f) => ({ name: f.replace(/\.(json|ya?ml)$/i, ''), ref: join(d, f) })) };
 }
 
-export async function scenarioSeries(dir: string | undefined, ingest: ReturnType<typeof loadConfig>['config']['ingest'], say: (l: string) => void): Promise<{ series: Map<string, SeriesPoint[]>; names: string[]; source: string; lines: number }> {
+/**
+ * Every scenario simulated through the real ingest stage into p95 series. The simulator runs
+ * synchronously: `onStep(lines, fraction)` after each simulated minute, the fraction by
+ * simulated minutes over all scenarios.
+ */
+export async function scenarioSeries(
+  dir: string | undefined, ingest: ReturnType<typeof loadConfig>['config']['ingest'], say: (l: string) => void,
+  onStep?: (lines: number, fraction: number) => void,
+): Promise<{ series: Map<string, SeriesPoint[]>; names: string[]; source: string; lines: number }> {
   const { source, entries } = scenarioSources(dir);
+  const scenarios = entries.map((e) => ({ name: e.name, scenario: loadScenario(e.ref) }));
+  const totalMinutes = scenarios.reduce((a, s) => a + s.scenario.durationMinutes, 0);
   const series = new Map<string, SeriesPoint[]>();
   let lines = 0;
-  for (const e of entries) {
-    const scenario = loadScenario(e.ref);
+  let minutes = 0;
+  for (const { name, scenario } of scenarios) {
     const sim = createSimulator(scenario, {});
     const collector = createSeriesCollector(ingest);
     let seq = 0;
+    const begun = minutes;
     for (const step of sim.run(scenario.durationMinutes)) {
-      if (step.lines.length === 0) continue;
-      const batch: RawInput[] = step.lines.map((text) => ({ text, bytes: Buffer.byteLength(text), position: { kind: 'simulator', seq: ++seq }, receivedAt: step.end }));
-      collector.add(batch);
+      if (step.lines.length > 0) {
+        const batch: RawInput[] = step.lines.map((text) => ({ text, bytes: Buffer.byteLength(text), position: { kind: 'simulator', seq: ++seq }, receivedAt: step.end }));
+        collector.add(batch);
+      }
+      minutes = Math.min(begun + scenario.durationMinutes, minutes + (step.end - step.t) / 60_000);
+      onStep?.(lines + seq, totalMinutes > 0 ? minutes / totalMinutes : 0);
     }
+    minutes = begun + scenario.durationMinutes;
     const out = collector.finish();
     lines += out.lines;
-    for (const [svc, s] of collectSeries(out.points)) series.set(`${e.name}/${svc}`, s);
-    say(`  ${e.name}: ${scenario.durationMinutes} min, ${out.lines} lines, ${out.points.length} windows`);
+    for (const [svc, s] of collectSeries(out.points)) series.set(`${name}/${svc}`, s);
+    say(`  ${name}: ${scenario.durationMinutes} min, ${out.lines} lines, ${out.points.length} windows`);
   }
+  onStep?.(lines, 1);
   return { series, names: entries.map((e) => e.name), source, lines };
 }
 
 export async function evalForecast(opts: ForecastEvalOptions): Promise<ForecastEvalReport> {
+  const phases = await progressPhases(opts.progress, 'eval forecast', opts.log);
+  try {
+    return await evalForecastIn(opts, phases);
+  } finally {
+    phases.end();
+  }
+}
+
+async function evalForecastIn(opts: ForecastEvalOptions, phases: Phases): Promise<ForecastEvalReport> {
   const started = performance.now();
-  const say = opts.log ?? (() => undefined);
+  const say = phases.log;
   const { config } = loadConfig(opts.configFile);
   const models: ModelsConfig = config.models;
   if (horizonSteps(models) < Math.max(...HORIZONS)) throw new ForesightError('USAGE', `models.horizonMinutes must be at least ${Math.max(...HORIZONS)} for eval forecast`);
@@ -105,12 +134,14 @@ export async function evalForecast(opts: ForecastEvalOptions): Promise<ForecastE
   let data: ForecastEvalReport['data'];
   let series: Map<string, SeriesPoint[]>;
   if (opts.logs) {
-    const h = await readHistory([opts.logs], config.ingest);
+    phases.next('reading logs', 'lines');
+    const h = await readHistory([opts.logs], config.ingest, phases.step);
     series = h.series;
     data = { kind: 'logs', source: opts.logs, scenarios: [], series: 0, points: 0, lines: h.lines, trainFraction };
   } else {
     say('simulating scenarios through ingest');
-    const s = await scenarioSeries(opts.scenarios, config.ingest, say);
+    phases.next('simulating', 'lines');
+    const s = await scenarioSeries(opts.scenarios, config.ingest, say, phases.step);
     series = s.series;
     data = { kind: 'scenarios', source: s.source, scenarios: s.names, series: 0, points: 0, lines: s.lines, trainFraction };
   }
@@ -125,14 +156,22 @@ export async function evalForecast(opts: ForecastEvalOptions): Promise<ForecastE
     const loaded = await loadModel(tf, createFileModelStore(opts.model), models.tfjs.modelName, { stepMs: models.stepMs, horizon: horizonSteps(models), quantiles: models.quantiles });
     const evalSeries: EvalSeries[] = [...series].map(([id, points]) => ({ id, points, testFrom: Math.floor(points.length * trainFraction) }));
     const factories: ForecasterFactory[] = [...baselineFactories(models), { name: 'tfjs_mlp', create: () => new TfForecaster(tf, loaded, { stepMs: models.stepMs }) }];
-    result = evaluateForecasters(evalSeries, factories, { stepMs: models.stepMs, horizons: HORIZONS, baseline: MASE_BASELINE, calibration: calibrationOf(models) });
+    phases.next('scoring', 'series', evalSeries.length);
+    result = evaluateForecasters(evalSeries, factories, { stepMs: models.stepMs, horizons: HORIZONS, baseline: MASE_BASELINE, calibration: calibrationOf(models), onSeries: (done) => phases.step(done) });
     tfjs = { source: 'loaded', version: loaded.meta.version, backend, epochs: null, trainSeconds: null };
     loaded.model.dispose();
   } else {
     say(`training tfjs_mlp on the first ${Math.round(trainFraction * 100)}% of each series (${backend} backend)`);
+    // Early stopping usually ends before the maximum, so the fitting ETA is an upper bound.
+    phases.next('fitting', 'epochs', opts.epochs ?? DEFAULT_MAX_EPOCHS);
     const fit = await fitAndValidate(tf, series, models, {
       holdout: 1 - trainFraction, epochs: opts.epochs, seed: opts.seed, now: 0,
-      onEpoch: (e, loss, v) => { if (e % 10 === 0) say(`  epoch ${e + 1}: loss ${loss.toFixed(4)}${v === null ? '' : ` validation ${v.toFixed(4)}`}`); },
+      onEpoch: (e, loss, v) => {
+        phases.step(e + 1);
+        if (e % 10 === 0) say(`  epoch ${e + 1}: loss ${loss.toFixed(4)}${v === null ? '' : ` validation ${v.toFixed(4)}`}`);
+      },
+      onValidate: () => phases.next('scoring', 'series', series.size),
+      onValidateSeries: (done) => phases.step(done),
     });
     result = fit.evaluation;
     const t = fit.trained.meta.training;
@@ -202,7 +241,7 @@ export async function runEvalForecastCli(opts: ForecastCliOptions, io: Io): Prom
   const r = await evalForecast({
     scenarios: opts.scenarios, logs: opts.logs, model: opts.model, configFile: opts.config, trainFraction: opts.trainFraction,
     epochs: opts.epochs, seed: opts.seed,
-    log: (line) => io.stderr.write(`${line}\n`),
+    log: (line) => io.stderr.write(`${line}\n`), progress: io.stderr,
   });
   const table = formatForecastTable(r);
   if (opts.json) {

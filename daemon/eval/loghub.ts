@@ -16,6 +16,7 @@ import { loadLoghubSets, runMiner, scoreParse, type LoghubSet, type ParseScores 
 import { DRAIN3_PARAMS, LOGHUB_PARAMS } from '../../ingest/templates/presets.ts';
 import { evaluateLabels, type LabelScores } from './loghub-labels.ts';
 import { drain3Available, drain3Defaults, drain3LogHub, runDrain3, type Drain3Job } from './drain3.ts';
+import { progressPhases, type Phases } from '../progress.ts';
 
 export interface SetScores {
   groupingAccuracy: number;
@@ -62,6 +63,8 @@ export interface LoghubEvalOptions {
   /** Run Drain3 beside ours when its venv is there (default true). */
   drain3?: boolean;
   progress?: (line: string) => void;
+  /** Where progress goes (a bar on a terminal, JSON lines otherwise); none without. */
+  progressStream?: NodeJS.WritableStream;
 }
 
 const scores = (s: ParseScores): SetScores => ({
@@ -77,6 +80,16 @@ function runMinerIds(set: LoghubSet, cfg: TemplatesConfig): string[] {
 }
 
 export async function evaluateLoghub(opts: LoghubEvalOptions): Promise<LoghubEvalResult> {
+  const phases = await progressPhases(opts.progressStream, 'eval loghub', opts.progress);
+  try {
+    return await evaluateLoghubIn(opts, phases);
+  } finally {
+    phases.end();
+  }
+}
+
+async function evaluateLoghubIn(opts: LoghubEvalOptions, phases: Phases): Promise<LoghubEvalResult> {
+  const say = phases.log;
   let sets: LoghubSet[];
   try {
     sets = await loadLoghubSets(opts.dir);
@@ -88,6 +101,8 @@ export async function evaluateLoghub(opts: LoghubEvalOptions): Promise<LoghubEva
   const out: LoghubEvalResult = { sets: {}, linesPerSec: 0, config: cfg };
   let lines = 0;
   let seconds = 0;
+  // Our miner runs synchronously, set after set: each set ticks the progress.
+  phases.next('ours', 'sets', sets.length);
   for (const set of sets) {
     // Ours with its own configuration (whose speed is the headline), then with the same
     // presets Drain3 gets: its defaults, and LogHub's for the set.
@@ -104,7 +119,8 @@ export async function evaluateLoghub(opts: LoghubEvalOptions): Promise<LoghubEva
     let best: OursScores['config'] = 'foresight';
     for (const k of ['drain3', 'loghub'] as const) if ((byConfig[k]?.groupingAccuracy ?? -1) > byConfig[best]!.groupingAccuracy) best = k;
     out.sets[set.name] = { ...byConfig[best]!, config: best, byConfig, lines: set.contents.length, templates: new Set(runMinerIds(set, cfg)).size, truthTemplates: new Set(set.eventIds).size };
-    opts.progress?.(`${set.name}: ours ${byConfig[best]!.groupingAccuracy.toFixed(3)} (${best})`);
+    say(`${set.name}: ours ${byConfig[best]!.groupingAccuracy.toFixed(3)} (${best})`);
+    phases.step(Object.keys(out.sets).length);
   }
   out.linesPerSec = Math.round(lines / seconds);
   for (const set of sets) {
@@ -121,7 +137,10 @@ export async function evaluateLoghub(opts: LoghubEvalOptions): Promise<LoghubEva
       const lh = drain3LogHub(set.name);
       if (lh) jobs.push({ name: `${set.name}\u0000loghub`, lines: set.contents, config: lh });
     }
+    // One Python process for every run: the count moves at its end, the timer's lines say it is alive.
+    phases.next('drain3', 'runs', jobs.length);
     const d3 = await runDrain3(jobs);
+    phases.step(d3.runs.length);
     let dLines = 0;
     let dSeconds = 0;
     for (const set of sets) {
@@ -195,7 +214,7 @@ interface Io {
 }
 
 export async function runEvalLoghubCli(opts: { dir: string; json: boolean }, io: Io): Promise<number> {
-  const r = await evaluateLoghub({ dir: opts.dir, progress: (l) => io.stderr.write(l + '\n') });
+  const r = await evaluateLoghub({ dir: opts.dir, progress: (l) => io.stderr.write(l + '\n'), progressStream: io.stderr });
   io.stderr.write(formatLoghubTable(r));
   if (opts.json) io.stdout.write(JSON.stringify(loghubJson(r)) + '\n');
   else {

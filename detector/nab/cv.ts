@@ -17,7 +17,7 @@ import { ForesightError } from '../../core/errors.ts';
 import { readSeries, readWindows } from './io.ts';
 import { NAB_PROFILES, PROFILE_NAMES, type NabProfile } from './profiles.ts';
 import { normalise, optimizeThreshold, scoreCorpusAt, type ScoredFile } from './score.ts';
-import { detectSeries } from './run.ts';
+import { detectSeries, type NabProgress } from './run.ts';
 
 /**
  * The grid: the time-of-day model is what the in-sample score was most sensitive to
@@ -78,16 +78,27 @@ function inSampleScores(files: readonly ScoredFile[]): Record<NabProfile, number
   return perProfile((p) => normalise(optimizeThreshold(files, NAB_PROFILES[p]).score, windowsIn(files), NAB_PROFILES[p]));
 }
 
-export function crossValidateNab(nabRoot: string, progress: (msg: string) => void = () => undefined, grid: ReadonlyArray<Partial<AnomalyParams>> = NAB_CV_GRID): NabCvSummary {
+/**
+ * `onProgress`: 'detecting' after each run of the detector over a series (grid points × series
+ * in all), then 'folds' after each held-out category and the in-sample choice.
+ */
+export function crossValidateNab(
+  nabRoot: string, progress: (msg: string) => void = () => undefined, grid: ReadonlyArray<Partial<AnomalyParams>> = NAB_CV_GRID,
+  onProgress?: NabProgress,
+): NabCvSummary {
   const started = performance.now();
   const series = readSeries(nabRoot);
   const windows = readWindows(nabRoot);
+  const runs = grid.length * series.length;
+  onProgress?.('detecting', 0, runs);
   const byPoint: ScoredFile[][] = grid.map((params, g) => {
     progress(`grid point ${g + 1}/${grid.length}: ${JSON.stringify(params)}`);
-    return series.map((s) => {
+    return series.map((s, k) => {
       const win = windows.get(s.path);
       if (win === undefined) throw new ForesightError('INPUT_INVALID', `${s.path} has no entry in labels/combined_windows.json`);
-      return { path: s.path, timestamps: s.times, scores: detectSeries(s.times, s.values, params), windows: win };
+      const scores = detectSeries(s.times, s.values, params);
+      onProgress?.('detecting', g * series.length + k + 1, runs);
+      return { path: s.path, timestamps: s.times, scores, windows: win };
     });
   });
   const all = byPoint[0] ?? [];
@@ -95,6 +106,7 @@ export function crossValidateNab(nabRoot: string, progress: (msg: string) => voi
   if (categories.length < 2) throw new ForesightError('USAGE', `--cv category needs at least two categories under ${nabRoot}/data, found ${categories.length}`);
   const folds: NabFold[] = [];
   const pooled = perProfile(() => 0);
+  onProgress?.('folds', 0, categories.length + 1);
   for (const category of categories) {
     const inCat = (f: ScoredFile): boolean => categoryOf(f.path) === category;
     const { g, standard } = choose(byPoint, (f) => !inCat(f));
@@ -109,9 +121,11 @@ export function crossValidateNab(nabRoot: string, progress: (msg: string) => voi
       normalized: w > 0 ? perProfile((p) => normalise(raw[p], w, NAB_PROFILES[p])) : null,
     });
     progress(`held out ${category}: chose ${JSON.stringify(grid[g])} (train standard ${standard.toFixed(2)})`);
+    onProgress?.('folds', folds.length, categories.length + 1);
   }
   const total = windowsIn(all);
   const chosen = choose(byPoint, () => true).g;
+  onProgress?.('folds', categories.length + 1, categories.length + 1);
   const defaultPoint = grid.findIndex((p) => p.todBins === DEFAULT_ANOMALY_PARAMS.todBins && p.todAlpha === DEFAULT_ANOMALY_PARAMS.todAlpha);
   return {
     cv: 'category',

@@ -14,14 +14,17 @@ export interface ProfileResult {
 
 export type CorpusResult = Record<NabProfile, ProfileResult>;
 
-export function scoreCorpus(files: readonly ScoredFile[]): CorpusResult {
+/** `onProfile(done, total)` before the first profile and after each (the caller's progress). */
+export function scoreCorpus(files: readonly ScoredFile[], onProfile?: (done: number, total: number) => void): CorpusResult {
   const windowCount = files.reduce((s, f) => s + f.windows.length, 0);
   const out = {} as CorpusResult;
-  for (const name of PROFILE_NAMES) {
+  onProfile?.(0, PROFILE_NAMES.length);
+  for (const [k, name] of PROFILE_NAMES.entries()) {
     const cost = NAB_PROFILES[name];
     const { threshold } = optimizeThreshold(files, cost);
     const { total, files: perFile } = scoreCorpusAt(files, cost, threshold);
     out[name] = { threshold, score: total, normalized: normalise(total, windowCount, cost), files: perFile };
+    onProfile?.(k + 1, PROFILE_NAMES.length);
   }
   return out;
 }

@@ -115,23 +115,27 @@ export interface NabResult {
  * Reads results/<detector>/ (plain or gzipped CSVs). The detector name is the folder's
  * name, as NAB does; each file is `<detector>_<file>.csv`.
  */
-export function readResults(resultsDir: string): { detector: string; results: NabResult[] } {
+export function readResults(resultsDir: string, onFile?: (done: number, total: number) => void): { detector: string; results: NabResult[] } {
   if (!existsSync(resultsDir)) throw new ForesightError('INPUT_INVALID', `${resultsDir} does not exist`);
   const detector = basename(resultsDir.replace(/[/\\]+$/, ''));
   const files = walk(resultsDir, (n) => (n.endsWith('.csv') || n.endsWith('.csv.gz')) && !n.includes('_scores.csv'));
-  const results = files.flatMap((file): NabResult[] => {
+  const results: NabResult[] = [];
+  onFile?.(0, files.length);
+  for (const [k, file] of files.entries()) {
     const rel = toPosix(relative(resultsDir, file));
     const dir = dirname(rel);
-    if (dir === '.') return [];
-    let name = basename(rel).replace(/\.gz$/, '');
-    if (name.startsWith(`${detector}_`)) name = name.slice(detector.length + 1);
-    const table = readCsv(file);
-    return [{
-      path: `${dir}/${name}`,
-      times: Float64Array.from(column(table, 'timestamp', file), parseNabTime),
-      scores: Float64Array.from(column(table, 'anomaly_score', file), Number),
-    }];
-  });
+    if (dir !== '.') {
+      let name = basename(rel).replace(/\.gz$/, '');
+      if (name.startsWith(`${detector}_`)) name = name.slice(detector.length + 1);
+      const table = readCsv(file);
+      results.push({
+        path: `${dir}/${name}`,
+        times: Float64Array.from(column(table, 'timestamp', file), parseNabTime),
+        scores: Float64Array.from(column(table, 'anomaly_score', file), Number),
+      });
+    }
+    onFile?.(k + 1, files.length);
+  }
   return { detector, results };
 }
 

@@ -17,6 +17,13 @@ import { ForesightError } from '../../core/errors.ts';
 
 export const DETECTOR_NAME = 'foresight';
 
+/**
+ * How far a NAB run is, for the caller's progress: the phase (each phase starts at its first
+ * call) and units done of total: series run through the detector, results files read, NAB
+ * profiles scored, cross-validation folds chosen.
+ */
+export type NabProgress = (phase: 'detecting' | 'reading' | 'scoring' | 'folds', done: number, total: number) => void;
+
 export interface NabSummary {
   standard: number;
   reward_low_FP_rate: number;
@@ -34,6 +41,7 @@ export interface EvalNabOptions {
   outDir?: string;
   params?: Partial<AnomalyParams>;
   progress?: (msg: string) => void;
+  onProgress?: NabProgress;
 }
 
 function summarise(result: CorpusResult, detector: string, files: number, points: number, seconds: number): NabSummary {
@@ -69,6 +77,7 @@ export function evalNab(nabRoot: string, opts: EvalNabOptions = {}): NabSummary 
   const windows = readWindows(nabRoot);
   const files: ScoredFile[] = [];
   let points = 0;
+  opts.onProgress?.('detecting', 0, series.length);
   for (const [k, s] of series.entries()) {
     const scores = detectSeries(s.times, s.values, opts.params);
     const win = windows.get(s.path);
@@ -77,17 +86,18 @@ export function evalNab(nabRoot: string, opts: EvalNabOptions = {}): NabSummary 
     files.push({ path: s.path, timestamps: s.times, scores, windows: win });
     points += s.times.length;
     progress(`[${k + 1}/${series.length}] ${s.path} (${s.times.length} rows)`);
+    opts.onProgress?.('detecting', k + 1, series.length);
   }
   progress('scoring');
-  const result = scoreCorpus(files);
+  const result = scoreCorpus(files, (done, total) => opts.onProgress?.('scoring', done, total));
   return summarise(result, DETECTOR_NAME, files.length, points, (performance.now() - started) / 1000);
 }
 
 /** Scores an existing NAB-layout results folder (results/<detector>/, plain or .csv.gz). */
-export function scoreOnly(resultsDir: string, nabRoot: string, progress: (msg: string) => void = () => undefined): NabSummary {
+export function scoreOnly(resultsDir: string, nabRoot: string, progress: (msg: string) => void = () => undefined, onProgress?: NabProgress): NabSummary {
   const started = performance.now();
   const windows = readWindows(nabRoot);
-  const { detector, results } = readResults(resultsDir);
+  const { detector, results } = readResults(resultsDir, (done, total) => onProgress?.('reading', done, total));
   progress(`read ${results.length} result files of ${detector}`);
   const files: ScoredFile[] = results.map((r) => {
     const win = windows.get(r.path);
@@ -96,6 +106,6 @@ export function scoreOnly(resultsDir: string, nabRoot: string, progress: (msg: s
   });
   if (files.length === 0) throw new ForesightError('INPUT_INVALID', `no results files under ${resultsDir}`);
   const points = files.reduce((s, f) => s + f.timestamps.length, 0);
-  const result = scoreCorpus(files);
+  const result = scoreCorpus(files, (done, total) => onProgress?.('scoring', done, total));
   return summarise(result, detector, files.length, points, (performance.now() - started) / 1000);
 }

@@ -14,6 +14,10 @@ export interface FitOptions extends Omit<TrainOptions, 'tf' | 'horizon' | 'quant
   holdout?: number;
   /** Forecast step the promotion decision is taken on. */
   decisionHorizon?: number;
+  /** Between training and validating (the caller switches its progress from epochs to series). */
+  onValidate?: () => void;
+  /** After each validated series: how many are done of how many (the caller's progress). */
+  onValidateSeries?: (done: number, total: number) => void;
 }
 
 export interface FitResult {
@@ -43,9 +47,10 @@ export async function fitAndValidate(tf: Tf, series: ReadonlyMap<string, readonl
     for (const run of contiguousRuns(s.slice(0, testFrom), config.stepMs)) trainRuns.push(run);
   }
   const trained = await trainModel(trainRuns, { ...opts, tf, horizon: steps, quantiles: config.quantiles, stepMs: config.stepMs, services: series.size });
+  opts.onValidate?.();
   const factories = [...baselineFactories(config), { name: 'tfjs_mlp', create: () => new TfForecaster(tf, trained, { stepMs: config.stepMs }) }];
   const horizons = [...new Set([5, decision, 15, 30].filter((h) => h <= steps))].sort((a, b) => a - b);
-  const evaluation = evaluateForecasters(evalSeries, factories, { stepMs: config.stepMs, horizons, baseline: MASE_BASELINE, calibration: calibrationOf(config) });
+  const evaluation = evaluateForecasters(evalSeries, factories, { stepMs: config.stepMs, horizons, baseline: MASE_BASELINE, calibration: calibrationOf(config), onSeries: opts.onValidateSeries });
   const { mase, best, bestMase } = maseAt(evaluation, decision, 'tfjs_mlp');
   const tfMase = mase.tfjs_mlp ?? null;
   const promote = tfMase !== null && (bestMase === null || tfMase <= bestMase);

@@ -66,7 +66,7 @@ test('foresight eval forecast --logs --json: one JSON object on the last line, e
   const c = io();
   const code = await main(['eval', 'forecast', '--logs', logs, '--epochs', '2', '--json'], c.io);
   assert.equal(code, 0, c.err());
-  const r = lastJson(c.out()) as { data: { kind: string; series: number; trainFraction: number }; horizons: number[]; baseline: string; tfjs: { source: string }; points: Record<string, number>; forecasters: Record<string, Record<string, { mase: number; coverage: number }>> };
+  const r = lastJson(c.out()) as { data: { kind: string; series: number; trainFraction: number }; horizons: number[]; baseline: string; tfjs: { source: string; epochs: number }; points: Record<string, number>; forecasters: Record<string, Record<string, { mase: number; coverage: number }>> };
   assert.deepEqual(r.data.kind, 'logs');
   assert.equal(r.data.series, 3);
   assert.equal(r.data.trainFraction, 0.5);
@@ -81,6 +81,13 @@ test('foresight eval forecast --logs --json: one JSON object on the last line, e
     assert.ok(cov >= 0 && cov <= 1);
   }
   assert.match(c.err(), /MASE@15/);
+  // Progress on stderr (a pipe here: JSON lines), one final line per phase, none on stdout.
+  const progress = c.err().split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { progress: { task: string; done: number; total?: number; fraction?: number } }).progress);
+  const last = (task: string) => progress.filter((p) => p.task === task).at(-1);
+  assert.equal(last('eval forecast: reading logs')?.fraction, 1, c.err());
+  assert.deepEqual([last('eval forecast: fitting')?.done, last('eval forecast: fitting')?.total], [r.tfjs.epochs, 2]);
+  assert.deepEqual([last('eval forecast: scoring')?.done, last('eval forecast: scoring')?.total], [r.data.series, r.data.series]);
+  assert.ok(!c.out().includes('"progress"'), 'no progress on stdout');
 });
 
 test('cleanup', async () => {

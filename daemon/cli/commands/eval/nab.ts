@@ -15,7 +15,7 @@ export default function register(group: Command, ctx: CliContext): void {
       ['foresight eval nab ~/NAB --cv category', 'leave-one-category-out score beside the in-sample one'],
     ]))
     .action(ctx.action(async (nabRoot: string, opts: { json?: boolean; out: string; scoreOnly?: string; cv?: string }) => {
-      const { runEvalNabCli } = await import('../../../../detector/nab/cli.ts');
+      const { runEvalNabCli } = await import('../../../eval/nab.ts');
       return runEvalNabCli({ nabRoot, json: opts.json === true, out: opts.out, scoreOnly: opts.scoreOnly, cv: opts.cv }, ctx.io);
     }));
 }

@@ -1,9 +1,13 @@
-/** `foresight eval nab NAB_ROOT [--json] [--out DIR] [--score-only RESULTS_DIR]` */
+/**
+ * `foresight eval nab NAB_ROOT [--json] [--out DIR] [--score-only RESULTS_DIR] [--cv category]`:
+ * the command around detector/nab (which does no I/O on stdout/stderr of its own).
+ */
 import { ForesightError } from '../../core/errors.ts';
-import { evalNab, scoreOnly } from './run.ts';
-import type { NabSummary } from './run.ts';
-import { PROFILE_NAMES, type NabProfile } from './profiles.ts';
-import { crossValidateNab, type NabCvSummary } from './cv.ts';
+import { evalNab, scoreOnly } from '../../detector/nab/run.ts';
+import type { NabProgress, NabSummary } from '../../detector/nab/run.ts';
+import { PROFILE_NAMES, type NabProfile } from '../../detector/nab/profiles.ts';
+import { crossValidateNab, type NabCvSummary } from '../../detector/nab/cv.ts';
+import { progressPhases } from '../progress.ts';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -48,24 +52,46 @@ export interface NabCliOptions {
   cv?: string;
 }
 
+/** Each phase of a NAB run as its progress names and counts it. */
+const PHASES: Record<Parameters<NabProgress>[0], { task: string; unit: string }> = {
+  detecting: { task: 'detecting', unit: 'series' },
+  reading: { task: 'reading results', unit: 'files' },
+  scoring: { task: 'scoring', unit: 'profiles' },
+  folds: { task: 'cross-validating', unit: 'folds' },
+};
+
 /** `foresight eval nab NAB_ROOT` (options parsed in daemon/cli/commands/eval/nab.ts). */
 export async function runEvalNabCli(opts: NabCliOptions, io: CliIo): Promise<number> {
   const nabRoot = opts.nabRoot;
-  const progress = (msg: string): void => { io.stderr.write(`${msg}\n`); };
   if (opts.cv !== undefined) {
     if (opts.cv !== 'category') throw new ForesightError('USAGE', `--cv takes "category" (leave one NAB category out), got ${opts.cv}`);
     if (opts.scoreOnly !== undefined) throw new ForesightError('USAGE', '--cv runs the detector itself: it does not take --score-only');
-    const s = crossValidateNab(nabRoot, progress);
-    if (opts.json) io.stdout.write(`${JSON.stringify(s)}\n`);
-    else io.stdout.write(cvTable(s));
-    return 0;
   }
   const scoreDir = opts.scoreOnly;
-  const summary = scoreDir !== undefined
-    ? scoreOnly(scoreDir, nabRoot, progress)
-    : evalNab(nabRoot, { outDir: opts.out ?? DEFAULT_OUT, progress });
-  if (scoreDir === undefined) progress(`results written to ${opts.out ?? DEFAULT_OUT}/${summary.detector}`);
-  if (opts.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
-  else io.stdout.write(table(summary));
-  return 0;
+  // The detector and the scoring run synchronously: their loops switch phases and tick.
+  const phases = await progressPhases(io.stderr, opts.cv !== undefined ? 'eval nab --cv' : 'eval nab', (msg) => io.stderr.write(`${msg}\n`));
+  let phase: string | undefined;
+  const onProgress: NabProgress = (p, done, total) => {
+    if (p !== phase) { phase = p; phases.next(PHASES[p].task, PHASES[p].unit, total); }
+    phases.step(done);
+  };
+  try {
+    if (opts.cv !== undefined) {
+      const s = crossValidateNab(nabRoot, phases.log, undefined, onProgress);
+      phases.end();
+      if (opts.json) io.stdout.write(`${JSON.stringify(s)}\n`);
+      else io.stdout.write(cvTable(s));
+      return 0;
+    }
+    const summary = scoreDir !== undefined
+      ? scoreOnly(scoreDir, nabRoot, phases.log, onProgress)
+      : evalNab(nabRoot, { outDir: opts.out ?? DEFAULT_OUT, progress: phases.log, onProgress });
+    phases.end();
+    if (scoreDir === undefined) phases.log(`results written to ${opts.out ?? DEFAULT_OUT}/${summary.detector}`);
+    if (opts.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+    else io.stdout.write(table(summary));
+    return 0;
+  } finally {
+    phases.end();
+  }
 }
