@@ -1,14 +1,14 @@
 import type { FieldsConfig, LatencyUnit } from '../config.ts';
 import type { AttrValue, DeadLetterReason, LogEvent, LogLevel } from '../types.ts';
 import type { JsonObject } from './lookup.ts';
-import { compilePath, isPlainObject, lookupPath, type FieldPath } from './lookup.ts';
+import { AliasIndex, compilePath, isPlainObject, type SlottedPath } from './lookup.ts';
 import { levelFromStatus, parseLevel } from './level.ts';
 import type { Redactor } from './redact.ts';
 import { parseTimestamp } from './timestamp.ts';
 
 /** Turns one parsed JSON object into a LogEvent, or says precisely why it cannot. */
 
-type Alias = FieldPath;
+type Alias = SlottedPath;
 interface LatencyAlias extends Alias { toMs: number }
 
 export interface CompiledFields {
@@ -22,14 +22,21 @@ export interface CompiledFields {
   traceId: Alias[];
   route: Alias[];
   context: Alias[];
+  /** Every alias above, for the one pass over a line's keys. */
+  index: AliasIndex;
 }
 
 const UNIT_TO_MS: Record<LatencyUnit, number> = { s: 1000, ms: 1, us: 1e-3, ns: 1e-6 };
 
-const compile = (list: string[]): Alias[] => list.map(compilePath);
-
 export function compileFields(cfg: FieldsConfig): CompiledFields {
-  return {
+  const all: Alias[] = [];
+  const slotted = <A extends Omit<Alias, 'slot'>>(a: A): A & Alias => {
+    const s = { ...a, slot: all.length };
+    all.push(s);
+    return s;
+  };
+  const compile = (list: string[]): Alias[] => list.map((a) => slotted(compilePath(a)));
+  const fields = {
     time: compile(cfg.time),
     service: compile(cfg.service),
     level: compile(cfg.level),
@@ -37,7 +44,7 @@ export function compileFields(cfg: FieldsConfig): CompiledFields {
     latency: cfg.latency.map((l) => {
       const field = typeof l === 'string' ? l : l.field;
       const unit = typeof l === 'string' ? 'ms' : l.unit;
-      return { ...compilePath(field), toMs: UNIT_TO_MS[unit] };
+      return slotted({ ...compilePath(field), toMs: UNIT_TO_MS[unit] });
     }),
     status: compile(cfg.status),
     host: compile(cfg.host),
@@ -45,6 +52,7 @@ export function compileFields(cfg: FieldsConfig): CompiledFields {
     route: compile(cfg.route),
     context: compile(cfg.context),
   };
+  return { ...fields, index: new AliasIndex(all) };
 }
 
 export interface NormalizeOptions {
@@ -111,10 +119,10 @@ function shortText(v: unknown): string | undefined {
  * per-call closures and small objects were 7.7 % of ingest's CPU profile (issue #16).
  */
 let found: unknown;
-function take(obj: JsonObject, aliases: readonly Alias[], used: string[]): Alias | undefined {
+function take(obj: JsonObject, index: AliasIndex, aliases: readonly Alias[], used: string[]): Alias | undefined {
   for (let i = 0; i < aliases.length; i++) {
     const a = aliases[i] as Alias;
-    const v = lookupPath(obj, a);
+    const v = index.get(obj, a);
     if (v === undefined || v === null || isPlainObject(v)) continue;
     found = v;
     used.push(a.alias);
@@ -126,15 +134,18 @@ function take(obj: JsonObject, aliases: readonly Alias[], used: string[]): Alias
 
 export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeResult {
   const f = opts.fields;
+  const ix = f.index;
+  const keys = Object.keys(obj);
+  ix.scan(obj, keys);
   // A handful of entries: an array beats a Set here (bench/ingest.ts).
   const used: string[] = [];
 
-  const time = take(obj, f.time, used);
+  const time = take(obj, ix, f.time, used);
   if (!time) return fail('no_timestamp', `none of the time fields (${f.time.map((a) => a.alias).join(', ')}) is present`);
   const ts = parseTimestamp(found);
   if (!ts.ok) return fail('bad_timestamp', `${time.alias}: ${ts.detail}`);
 
-  const svc = take(obj, f.service, used);
+  const svc = take(obj, ix, f.service, used);
   if (!svc) return fail('no_service', `none of the service fields (${f.service.map((a) => a.alias).join(', ')}) is present`);
   if (typeof found !== 'string') return fail('bad_field_type', `${svc.alias} must be a string, got ${typeName(found)}`);
   const service = found.trim();
@@ -142,18 +153,18 @@ export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeRes
   if (service.length > MAX_SERVICE_CHARS) return fail('bad_field_type', `${svc.alias} is longer than ${MAX_SERVICE_CHARS} characters`);
 
   let status: number | undefined;
-  const st = take(obj, f.status, used);
+  const st = take(obj, ix, f.status, used);
   if (st) {
     const n = numeric(found);
     if (n === undefined || !Number.isInteger(n) || n < opts.minStatus || n > opts.maxStatus) return fail('bad_field_type', `${st.alias} must be an HTTP status ${opts.minStatus}..${opts.maxStatus}, got ${describe(found)}`);
     status = n;
   } else {
-    const o = objectAt(obj, f.status);
+    const o = objectAt(obj, ix, f.status);
     if (o) return fail('bad_field_type', `${o} must be an HTTP status, got object`);
   }
 
   let level: LogLevel;
-  const lv = take(obj, f.level, used);
+  const lv = take(obj, ix, f.level, used);
   if (lv) {
     const l = parseLevel(found);
     if (!l.ok) return fail('bad_field_type', `${lv.alias}: ${l.detail}`);
@@ -166,7 +177,7 @@ export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeRes
   let latAlias: LatencyAlias | undefined;
   let raw: unknown;
   for (const a of f.latency) {
-    raw = lookupPath(obj, a);
+    raw = ix.get(obj, a);
     if (raw !== undefined && raw !== null && !isPlainObject(raw)) { latAlias = a; break; }
   }
   if (latAlias) {
@@ -177,12 +188,12 @@ export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeRes
     latencyMs = ms;
   } else {
     // `"latency_ms": {…}` used to mean "no latency" without a word.
-    const o = objectAt(obj, f.latency);
+    const o = objectAt(obj, ix, f.latency);
     if (o) return fail('bad_field_type', `${o} must be a number, got object`);
   }
 
   let message = '';
-  const msg = take(obj, f.message, used);
+  const msg = take(obj, ix, f.message, used);
   if (msg) {
     if (typeof found === 'string') message = found;
     else if (typeof found === 'number' || typeof found === 'boolean') message = String(found);
@@ -193,19 +204,19 @@ export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeRes
   if (latencyMs !== undefined) event.latencyMs = latencyMs;
   if (status !== undefined) event.status = status;
   // host, route, traceId, in that order (the first bad one is the one reported).
-  let r = take(obj, f.host, used);
+  let r = take(obj, ix, f.host, used);
   if (r) {
     const s = shortText(found);
     if (s === undefined) return fail('bad_field_type', `${r.alias} must be a string, got ${typeName(found)}`);
     event.host = s;
   }
-  r = take(obj, f.route, used);
+  r = take(obj, ix, f.route, used);
   if (r) {
     const s = shortText(found);
     if (s === undefined) return fail('bad_field_type', `${r.alias} must be a string, got ${typeName(found)}`);
     event.route = s;
   }
-  r = take(obj, f.traceId, used);
+  r = take(obj, ix, f.traceId, used);
   if (r) {
     const s = shortText(found);
     if (s === undefined) return fail('bad_field_type', `${r.alias} must be a string, got ${typeName(found)}`);
@@ -213,7 +224,7 @@ export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeRes
   }
   found = undefined;
 
-  event.attrs = collectAttrs(obj, used, opts);
+  event.attrs = collectAttrs(obj, keys, used, opts);
   return { ok: true, event };
 }
 
@@ -221,9 +232,9 @@ export function normalize(obj: JsonObject, opts: NormalizeOptions): NormalizeRes
  * The first alias holding an object although no configured alias reaches inside it (so it
  * is not a container like `service` in `{"service":{"name":…}}`): a value of the wrong type.
  */
-function objectAt(obj: JsonObject, aliases: readonly Alias[]): string | undefined {
+function objectAt(obj: JsonObject, index: AliasIndex, aliases: readonly Alias[]): string | undefined {
   for (const a of aliases) {
-    if (!isPlainObject(lookupPath(obj, a))) continue;
+    if (!isPlainObject(index.get(obj, a))) continue;
     if (aliases.some((b) => b.alias.startsWith(`${a.alias}.`))) continue;
     return a.alias;
   }
@@ -253,15 +264,14 @@ function put(b: AttrsBuild, key: string, v: unknown): boolean {
 }
 
 /** Every scalar of `o` not consumed (`used`) nor a context object, under dotted paths. */
-function walk(b: AttrsBuild, o: JsonObject, prefix: string, depth: number, used: readonly string[], contextKeys: readonly string[]): boolean {
-  const keys = Object.keys(o);
+function walk(b: AttrsBuild, o: JsonObject, keys: readonly string[], prefix: string, depth: number, used: readonly string[], contextKeys: readonly string[]): boolean {
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i] as string;
     const v = o[k];
     const path = prefix === '' ? k : `${prefix}.${k}`;
     if (used.includes(path) || contextKeys.includes(path)) continue;
     if (isPlainObject(v)) {
-      if (depth < ATTR_DEPTH && !walk(b, v, path, depth + 1, used, contextKeys)) return false;
+      if (depth < ATTR_DEPTH && !walk(b, v, Object.keys(v), path, depth + 1, used, contextKeys)) return false;
     } else if (!put(b, path, v)) return false;
   }
   return true;
@@ -274,20 +284,20 @@ const NO_KEYS: readonly string[] = [];
  * consumed above (under dotted paths), until `maxAttrs`. Strings are cut and redacted.
  * Module-level helpers rather than closures per line (issue #16's profile).
  */
-function collectAttrs(obj: JsonObject, used: string[], opts: NormalizeOptions): Record<string, AttrValue> {
+function collectAttrs(obj: JsonObject, keys: readonly string[], used: string[], opts: NormalizeOptions): Record<string, AttrValue> {
   const b: AttrsBuild = { attrs: {}, n: 0, opts };
   let contextKeys = NO_KEYS;
   for (const c of opts.fields.context) {
-    const ctx = lookupPath(obj, c);
+    const ctx = opts.fields.index.get(obj, c);
     if (!isPlainObject(ctx)) continue;
     if (!contextKeys.includes(c.alias)) contextKeys = [...contextKeys, c.alias];
-    const keys = Object.keys(ctx);
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i] as string;
+    const ctxKeys = Object.keys(ctx);
+    for (let i = 0; i < ctxKeys.length; i++) {
+      const k = ctxKeys[i] as string;
       if (used.includes(`${c.alias}.${k}`)) continue;
       if (!put(b, k, ctx[k])) return b.attrs;
     }
   }
-  walk(b, obj, '', 1, used, contextKeys);
+  walk(b, obj, keys, '', 1, used, contextKeys);
   return b.attrs;
 }
