@@ -8,16 +8,35 @@ import { ForesightError } from '../../../core/errors.ts';
 
 const COMMANDS = ['run', 'replay', 'simulate', 'eval nab', 'eval leadtime', 'eval forecast', 'train', 'produce', 'doctor', 'config'];
 
+/** Every leaf command of the CLI as typed (`eval nab`, `models rollback`), from its own definitions. */
+async function leafCommands(): Promise<string[]> {
+  const { buildProgram } = await import('../../../daemon/cli.ts');
+  const program = buildProgram({ io: { stdout: new PassThrough(), stderr: new PassThrough() }, action: () => async () => undefined });
+  const out: string[] = [];
+  const visit = (cmd: typeof program, path: string[]): void => {
+    const subs = cmd.commands.filter((c) => c.name() !== 'help');
+    if (subs.length === 0) out.push([...path, cmd.name()].join(' '));
+    for (const sub of subs) visit(sub, [...path, cmd.name()]);
+  };
+  for (const cmd of program.commands.filter((c) => c.name() !== 'help')) visit(cmd, []);
+  return out;
+}
+
 test('--help lists every command and the exit codes; exit 0', async () => {
   const r = await cli('--help');
   assert.equal(r.code, 0);
-  for (const c of ['run', 'replay', 'simulate', 'eval', 'train', 'produce', 'doctor', 'config']) assert.match(r.out, new RegExp(`^  ${c} `, 'm'));
+  const top = new Set((await leafCommands()).map((c) => c.split(' ')[0]!));
+  for (const c of ['run', 'replay', 'simulate', 'eval', 'train', 'produce', 'doctor', 'config', 'models', 'approve', 'reject', 'dashboards']) assert.ok(top.has(c), c);
+  for (const c of top) assert.match(r.out, new RegExp(`^  ${c} `, 'm'), c);
   assert.match(r.out, /Exit codes: 0 done, 1 the work failed, 2 the command cannot run as given/);
   assert.equal(r.err, '');
 });
 
 test('every command has --help with examples (and `help CMD` is the same), exit 0', async () => {
-  for (const c of COMMANDS) {
+  const leaves = await leafCommands();
+  for (const c of COMMANDS) assert.ok(leaves.includes(c), c);
+  assert.ok(leaves.length >= 18, leaves.join(', '));
+  for (const c of leaves) {
     const r = await cli(...c.split(' '), '--help');
     assert.equal(r.code, 0, c);
     assert.match(r.out, new RegExp(`^Usage: foresight ${c} `, 'm'), c);
