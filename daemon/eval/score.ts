@@ -5,9 +5,9 @@
  * Breach start is always the `none` arm's (the world without remediation): that is the
  * breach a prediction had to see coming, whatever the foresight arm then prevented.
  */
-import { quantileSeq } from 'mathjs';
 import type { BreachInterval, GroundTruth, IncidentKind } from '../../ingest/sources/simulator/index.ts';
 import type { ArmName, TimedDetection } from './arms.ts';
+import { sortedQuantile } from '../../models/statistical/quantiles.ts';
 
 const MINUTE = 60_000;
 const DAY_MINUTES = 1440;
@@ -182,9 +182,12 @@ export function scoreScenario(run: ScenarioRun): ScenarioScore {
   };
 }
 
-/** Linear interpolation between order statistics (R's type 7, as mathjs's quantileSeq). */
+/**
+ * Linear interpolation between order statistics (R's type 7): the order statistics and the
+ * arithmetic of mathjs's quantileSeq, which is no longer imported (issue #16).
+ */
 export function quantile(xs: readonly number[], q: number): number | null {
-  return xs.length === 0 ? null : (quantileSeq([...xs], q) as number);
+  return xs.length === 0 ? null : sortedQuantile([...xs].sort((a, b) => a - b), q);
 }
 
 const round = (x: number, d = 2): number => Number(x.toFixed(d));
