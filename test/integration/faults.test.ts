@@ -12,15 +12,14 @@ import YAML from 'yaml';
 import { rigStop, rigUp, type RigEndpoints } from '../../scripts/rig/index.ts';
 import { DEAD_LETTER_HEADERS } from '../../ingest/deadletter/kafka.ts';
 import {
-  Daemon, dropIndices, dropTopics, ensureRig, kafkaClient, makeDataset, produce, readEs, replayReference, runCli,
-  tempDir, uniqueName, writeDaemonConfig, type Dataset, type Reference,
+  Daemon, ensureRig, kafkaClient, makeDataset, produce, readEs, replayReference, runCli,
+  tempDir, topicScope, writeDaemonConfig, type Dataset, type Reference,
 } from './support/stack.ts';
 
 let rig: RigEndpoints;
 let data: Dataset;
 let ref: Reference;
-const topics: string[] = [];
-const prefixes: string[] = [];
+const { names, drop } = topicScope();
 
 before(async () => {
   rig = await ensureRig();
@@ -41,16 +40,8 @@ after(async () => {
   for (const d of daemons) if (d.child.exitCode === null && d.child.signalCode === null) await d.kill();
   if (!rig) return;
   await rigUp().catch(() => undefined);
-  await dropTopics(rig, topics.flatMap((t) => [t, `${t}.dlq`]));
-  for (const p of prefixes) await dropIndices(rig.elasticsearchUrl, p);
+  await drop(rig);
 });
-
-function names(what: string): { topic: string; group: string; prefix: string } {
-  const topic = uniqueName(what);
-  topics.push(topic);
-  prefixes.push(topic);
-  return { topic, group: `${topic}-g`, prefix: topic };
-}
 
 function fileLines(file: string): string[] {
   return readFileSync(file, 'utf8').trimEnd().split('\n');

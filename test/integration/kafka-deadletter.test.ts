@@ -4,17 +4,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RigEndpoints } from '../../scripts/rig/index.ts';
 import { DEAD_LETTER_HEADERS } from '../../ingest/deadletter/kafka.ts';
-import { Daemon, dropIndices, dropTopics, ensureRig, kafkaClient, produce, runCli, tempDir, uniqueName, writeDaemonConfig } from './support/stack.ts';
+import { Daemon, ensureRig, kafkaClient, produce, runCli, tempDir, topicScope, uniqueName, writeDaemonConfig } from './support/stack.ts';
 
 let rig: RigEndpoints;
-const topic = uniqueName('dlq');
+const scope = topicScope();
+const { topic, group, prefix } = scope.names('dlq');
 
 before(async () => { rig = await ensureRig(); }, { timeout: 300_000 });
-after(async () => {
-  if (!rig) return;
-  await dropTopics(rig, [topic, `${topic}.dlq`]);
-  await dropIndices(rig.elasticsearchUrl, topic);
-});
+after(async () => { if (rig) await scope.drop(rig); });
 
 test('malformed Kafka messages end in the dead-letter topic with reason and source position headers', { timeout: 90_000 }, async () => {
   const dir = tempDir('dlq');
@@ -31,7 +28,7 @@ test('malformed Kafka messages end in the dead-letter topic with reason and sour
   writeFileSync(file, lines.join('\n') + '\n');
   await produce(rig, topic, file);
 
-  const setup = writeDaemonConfig({ rig, topic, group: `${topic}-g`, prefix: topic });
+  const setup = writeDaemonConfig({ rig, topic, group, prefix });
   const daemon = new Daemon(setup);
   try {
     await daemon.until('the bad lines dead-lettered', (s) => s.deadLetters === bad.length && s.lines === lines.length);

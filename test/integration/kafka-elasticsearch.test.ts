@@ -6,8 +6,8 @@ import { indexName } from '../../remediator/store/elasticsearch/templates.ts';
 import { join } from 'node:path';
 import { rigStop, rigUp, type RigEndpoints } from '../../scripts/rig/index.ts';
 import {
-  committedOffset, Daemon, dropIndices, dropTopics, ensureRig, makeDataset, produce, readEs, replayReference,
-  uniqueName, writeDaemonConfig, type Dataset, type Reference,
+  committedOffset, Daemon, ensureRig, makeDataset, produce, readEs, replayReference,
+  topicScope, writeDaemonConfig, type Dataset, type Reference,
 } from './support/stack.ts';
 
 // One generated log file (~10k lines of a three-hour memory leak) and what `foresight
@@ -15,10 +15,9 @@ import {
 let rig: RigEndpoints;
 let data: Dataset;
 let ref: Reference;
-const topics: string[] = [];
+const { names, drop } = topicScope();
 /** Metric points of the uninterrupted run, the reference for the interrupted ones. */
 let flowMetrics: Map<string, number> | undefined;
-const prefixes: string[] = [];
 
 before(async () => {
   rig = await ensureRig();
@@ -29,17 +28,8 @@ before(async () => {
 }, { timeout: 300_000 });
 
 after(async () => {
-  if (!rig) return;
-  await dropTopics(rig, topics.flatMap((t) => [t, `${t}.dlq`]));
-  for (const p of prefixes) await dropIndices(rig.elasticsearchUrl, p);
+  if (rig) await drop(rig);
 });
-
-function names(what: string): { topic: string; group: string; prefix: string } {
-  const topic = uniqueName(what);
-  topics.push(topic);
-  prefixes.push(topic);
-  return { topic, group: `${topic}-g`, prefix: topic };
-}
 
 function splitFile(file: string, at: number, dir: string): [{ file: string; lines: number }, { file: string; lines: number }] {
   const lines = readFileSync(file, 'utf8').trimEnd().split('\n');

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RigEndpoints } from '../../scripts/rig/index.ts';
 import { DEAD_LETTER_HEADERS } from '../../ingest/deadletter/kafka.ts';
-import { committedOffset, Daemon, dropIndices, dropTopics, ensureRig, kafkaClient, produce, tempDir, uniqueName, writeDaemonConfig } from './support/stack.ts';
+import { committedOffset, Daemon, ensureRig, kafkaClient, produce, tempDir, topicScope, writeDaemonConfig } from './support/stack.ts';
 
 // Issue #10 item 1 on real Kafka: a latency of "1" and 400 zeros used to crash the daemon on
 // every restart, its offset never committed. Now it is a dead letter, the daemon goes on,
@@ -12,14 +12,11 @@ import { committedOffset, Daemon, dropIndices, dropTopics, ensureRig, kafkaClien
 // make the lines after it too_late.
 
 let rig: RigEndpoints;
-const topic = uniqueName('hostile');
+const scope = topicScope();
+const { topic, group, prefix } = scope.names('hostile');
 
 before(async () => { rig = await ensureRig(); }, { timeout: 300_000 });
-after(async () => {
-  if (!rig) return;
-  await dropTopics(rig, [topic, `${topic}.dlq`]);
-  await dropIndices(rig.elasticsearchUrl, topic);
-});
+after(async () => { if (rig) await scope.drop(rig); });
 
 test('a poison line on the topic is dead-lettered, the daemon keeps consuming and commits past it', { timeout: 120_000 }, async () => {
   const dir = tempDir('hostile');
@@ -36,14 +33,14 @@ test('a poison line on the topic is dead-lettered, the daemon keeps consuming an
   await produce(rig, topic, file);
 
   // Small batches: a batch is acknowledged once every window it fed has closed.
-  const setup = writeDaemonConfig({ rig, topic, group: `${topic}-g`, prefix: topic, batchSize: 50 });
+  const setup = writeDaemonConfig({ rig, topic, group, prefix, batchSize: 50 });
   const daemon = new Daemon(setup);
   try {
     const s = await daemon.until('every line handled', (x) => x.lines === lines.length && x.deadLetters === poison.length);
     assert.deepEqual(s.deadLettersByReason, { bad_field_type: 1, timestamp_out_of_range: 1 });
     const deadline = Date.now() + 30_000;
     let committed = 0;
-    while ((committed = await committedOffset(rig, `${topic}-g`, topic)) <= 11 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    while ((committed = await committedOffset(rig, group, topic)) <= 11 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
     assert.ok(committed > 11, `committed offset ${committed} is past offsets 10 and 11`);
   } finally {
     assert.equal(await daemon.stop(), 0, daemon.stderr.slice(-2000));

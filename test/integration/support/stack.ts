@@ -34,6 +34,28 @@ export function tempDir(what: string): string {
   return mkdtempSync(join(tmpdir(), `foresight-${what}-`));
 }
 
+export interface TopicNames { topic: string; group: string; prefix: string }
+
+/**
+ * A test file's topics: `names(what)` hands out a fresh topic with its consumer group and
+ * index prefix (the topic's name); `drop(rig)` deletes every topic handed out, its `.dlq`,
+ * and the Elasticsearch indices under its prefix (call it from `after`).
+ */
+export function topicScope(): { names(what: string): TopicNames; drop(rig: RigEndpoints): Promise<void> } {
+  const topics: string[] = [];
+  return {
+    names(what) {
+      const topic = uniqueName(what);
+      topics.push(topic);
+      return { topic, group: `${topic}-g`, prefix: topic };
+    },
+    async drop(rig) {
+      await dropTopics(rig, topics.flatMap((t) => [t, `${t}.dlq`]));
+      for (const t of topics) await dropIndices(rig.elasticsearchUrl, t);
+    },
+  };
+}
+
 
 export const POLICIES = {
   checkout: { sloP95Ms: 300, minReplicas: 2, maxReplicas: 16 },
