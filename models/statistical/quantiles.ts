@@ -1,12 +1,13 @@
+// mathjs's number-only build: the same erf as the full bundle, at about half its import cost.
+import { erf } from 'mathjs/number';
 import type { Forecast } from '../types.ts';
 import { quantileKey } from '../types.ts';
 import type { Transform } from './transform.ts';
-import { erf } from './erf.ts';
 
 /**
  * Inverse of the standard normal CDF, for Gaussian intervals from a robust scale estimate:
  * Acklam's rational approximation (its tails are off by ~1e-5), refined by one Halley
- * step against erf (Cody's, as mathjs has it: erf.ts), which brings it to ~1e-15 for the levels we use.
+ * step against mathjs's erf, which brings it to ~1e-15 for the levels we use.
  */
 export function normalQuantile(p: number): number {
   const x = acklam(p);

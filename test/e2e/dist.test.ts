@@ -72,6 +72,7 @@ test('a short file replay runs from dist/ without tsx, Kafka, Elasticsearch or K
   assert.equal(report.lines, sim.stdout.trim().split('\n').length);
   for (const p of ['tsx', 'kafkajs', '@elastic/elasticsearch', '@kubernetes/client-node']) assert.ok(!r.packages.has(p), `replay of a file loaded ${p}`);
   assert.ok(r.own.every((f) => !f.endsWith('.ts')), 'no TypeScript source loaded');
+  assert.ok(r.packages.has('mathjs'), 'forecasting loads mathjs (erf)');
 
   // Only a config that names the kubernetes actuator loads its client (a replay is dry run:
   // the actuator is built, never called, so no API server is needed).
