@@ -46,7 +46,7 @@ function assertMatchesReference(es: Awaited<ReturnType<typeof readEs>>): void {
   assert.equal(es.actionDocs, ref.actions.size, 'one document per action');
 }
 
-test('10k log lines produced to Kafka flow through the daemon into Elasticsearch, equal to a replay of the file', { timeout: 120_000 }, async () => {
+test('10k log lines produced to Kafka flow through the daemon into Elasticsearch, equal to a replay of the file', { timeout: 300_000 }, async () => {
   const n = names('flow');
   const p = await produce(rig, n.topic, data.file);
   assert.equal(p.lines, data.lines);
@@ -54,7 +54,7 @@ test('10k log lines produced to Kafka flow through the daemon into Elasticsearch
   const daemon = new Daemon(setup);
   const t0 = performance.now();
   try {
-    await daemon.until('every line consumed', (s) => s.lines === data.lines, 60_000, 50);
+    await daemon.until('every line consumed', (s) => s.lines === data.lines, 180_000, 50);
     const seconds = (performance.now() - t0) / 1000;
     console.error(`[it] produce ${p.linesPerSecond} lines/s; daemon consumed ${data.lines} lines ${seconds.toFixed(2)} s after start (group join and TensorFlow load included)`);
   } finally {
