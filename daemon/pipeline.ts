@@ -96,7 +96,7 @@ export interface PipelineDeps {
    */
   keepRecords?: boolean;
   /** Two stages over the partials topic (Kafka source); absent: everything in this process. */
-  streams?: Pick<StreamsSetup, 'topic' | 'partitions' | 'sources'> & { publisher: { publish(partials: SourcedPartial[], marks: SourceMark[]): Promise<void>; forget(source: string): void } };
+  streams?: Pick<StreamsSetup, 'topic' | 'partitions' | 'sources' | 'logEnds'> & { publisher: { publish(partials: SourcedPartial[], marks: SourceMark[]): Promise<void>; forget(source: string): void } };
   /** Alerts for people (durable outbox); none in replays and evaluations. */
   notifier?: Notifier;
 }
@@ -160,6 +160,8 @@ export interface PipelineStatus {
     undecodable: number;
     stale: number;
     tooLate: number;
+    /** Idle source partitions found with unread records when a window would have closed past them (held back instead). */
+    idleWoken: number;
     stacksBuilt: number;
     stacksDropped: number;
   };
@@ -264,7 +266,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const ingest = createIngest(config.ingest, { telemetry, clock, deadLetters: deps.deadLetters, partials: streams !== undefined });
   /** Stage two: one merger per partials partition held, closing windows on every source partition's watermark records. */
   const mergers = new Map<string, WindowAggregator>();
-  const partialsStats = { records: 0, warmupRecords: 0, undecodable: 0, stale: 0, tooLate: 0, stacksBuilt: 0, stacksDropped: 0 };
+  const partialsStats = { records: 0, warmupRecords: 0, undecodable: 0, stale: 0, tooLate: 0, idleWoken: 0, stacksBuilt: 0, stacksDropped: 0 };
 
   function mergerFor(key: string): WindowAggregator {
     let m = mergers.get(key);
@@ -500,7 +502,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const maxima = ingest.sourceMaxima();
     return parts.map((p) => {
       const maxTs = maxima.get(p.key);
-      return { source: p.key, maxTs: maxTs !== undefined && Number.isFinite(maxTs) ? maxTs : null, idle: p.idle };
+      return { source: p.key, maxTs: maxTs !== undefined && Number.isFinite(maxTs) ? maxTs : null, idle: p.idle, ...(p.next !== undefined ? { next: p.next } : {}) };
     });
   }
 
@@ -534,16 +536,44 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (!r) { partialsStats.undecodable++; continue; }
       if (warmup) partialsStats.warmupRecords++;
       else partialsStats.records++;
-      if (r.kind === 'watermark') { merger.mark(r.source, r.maxTs ?? -Infinity, r.idle); continue; }
+      if (r.kind === 'watermark') { merger.mark(r.source, r.maxTs ?? -Infinity, r.idle, r.next); continue; }
       const outcome = merger.offer(r.source, r.partial);
       if (outcome === 'stale') partialsStats.stale++;
       else if (outcome === 'too_late') partialsStats.tooLate++;
       else needs = Math.max(needs, r.partial.windowStart + config.ingest.windowMs);
     }
+    await verifyIdle(merger);
     const points = merger.collect();
     if (points.length > 0) await processPoints(await stackFor(key), points, warmup);
     unacked.push({ batch, partition: key, needs, closed: () => closedOf(merger) });
     await settle();
+  }
+
+  /**
+   * Before windows close past an idle source partition's own watermark, its log end is
+   * looked up: records past the offset its reader was at when it called it idle mean it is
+   * not idle (its reader, or the one taking it over, has not fetched them yet: a rebalance,
+   * a turn of other partitions), and it holds the windows back again. Idleness is each
+   * reader's own wall-time judgement, made before the watermark records of other readers
+   * arrive here; only the log end tells whether its next records were already written.
+   * Records written after this look-up are what idleness means to let go (too late, as in
+   * one process). When Kafka cannot answer, every idle one holds back until it can.
+   */
+  async function verifyIdle(merger: WindowAggregator): Promise<void> {
+    const idle = merger.idleToVerify().filter((i) => i.next !== undefined);
+    if (idle.length === 0) return;
+    let ends: Map<string, bigint> | undefined;
+    try {
+      ends = await streams!.logEnds(idle.map((i) => i.source));
+    } catch (err) {
+      telemetry.warn('daemon', 'SOURCE_FAILED', { err: (err as Error).message }, 'could not look up the log ends of idle source partitions; windows wait for them');
+    }
+    for (const i of idle) {
+      const end = ends?.get(i.source);
+      if (end !== undefined && end <= BigInt(i.next!)) continue;
+      merger.wake(i.source);
+      partialsStats.idleWoken++;
+    }
   }
 
   const closedOf = (m: WindowAggregator): number => (Number.isFinite(m.watermark) ? m.windowStartOf(m.watermark) : -Infinity);

@@ -129,7 +129,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   } finally {
     running = false;
     await parts.source.close();
-    await parts.streams?.publisher.close();
+    await parts.streams?.close();
     await parts.store.close();
     await notifier?.stop();
     await http?.close();

@@ -16,6 +16,8 @@ export interface SourceMark {
   /** Largest event time seen on that source partition; null before any. */
   maxTs: number | null;
   idle: boolean;
+  /** Idle ones: the next offset the reader would fetch (stage two checks the log's end against it). */
+  next?: string;
 }
 
 /** Bytes per produce request, well under the broker's default 1 MB message limit. */
@@ -63,7 +65,7 @@ export class PartialsPublisher {
     }
     let marksSent = 0;
     for (const m of marks) {
-      const value = encodeRecord({ kind: 'watermark', source: m.source, maxTs: m.maxTs, idle: m.idle });
+      const value = encodeRecord({ kind: 'watermark', source: m.source, maxTs: m.maxTs, idle: m.idle, ...(m.idle && m.next !== undefined ? { next: m.next } : {}) });
       if (this.sent.get(m.source) === value) continue;
       this.sent.set(m.source, value);
       marksSent++;

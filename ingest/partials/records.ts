@@ -3,9 +3,10 @@
  *
  *   partial    one source partition's aggregate of a service's window so far (mergeable);
  *              published again, with more events, while the window is open there
- *   watermark  a source partition's largest event time so far and whether it is idle,
- *              sent to every partials partition after the partials it covers, so the
- *              reader of one partials partition knows when it has every partial of a window
+ *   watermark  a source partition's largest event time so far and whether it is idle
+ *              (with, when idle, the next offset its reader would fetch), sent to every
+ *              partials partition after the partials it covers, so the reader of one
+ *              partials partition knows when it has every partial of a window
  *
  * Services map to partials partitions by `shardOf` (FNV-1a), not by Kafka's partitioner, so
  * stage two can tell which services a partition carries (to adopt only their recorded
@@ -15,7 +16,7 @@ import type { WindowPartial } from '../window/accumulator.ts';
 
 export type PartialsRecord =
   | { kind: 'partial'; source: string; partial: WindowPartial }
-  | { kind: 'watermark'; source: string; maxTs: number | null; idle: boolean };
+  | { kind: 'watermark'; source: string; maxTs: number | null; idle: boolean; next?: string };
 
 const VERSION = 1;
 
@@ -28,7 +29,7 @@ export function decodeRecord(text: string): PartialsRecord | undefined {
   let o: unknown;
   try { o = JSON.parse(text); } catch { return undefined; }
   if (!o || typeof o !== 'object') return undefined;
-  const r = o as { v?: unknown; kind?: unknown; source?: unknown; partial?: unknown; maxTs?: unknown; idle?: unknown };
+  const r = o as { v?: unknown; kind?: unknown; source?: unknown; partial?: unknown; maxTs?: unknown; idle?: unknown; next?: unknown };
   if (r.v !== VERSION || typeof r.source !== 'string') return undefined;
   if (r.kind === 'partial' && r.partial && typeof r.partial === 'object') {
     const p = r.partial as Partial<WindowPartial>;
@@ -36,8 +37,9 @@ export function decodeRecord(text: string): PartialsRecord | undefined {
       || !Array.isArray(p.templates) || typeof p.levels !== 'object' || p.levels === null) return undefined;
     return { kind: 'partial', source: r.source, partial: p as WindowPartial };
   }
-  if (r.kind === 'watermark' && (r.maxTs === null || typeof r.maxTs === 'number') && typeof r.idle === 'boolean') {
-    return { kind: 'watermark', source: r.source, maxTs: r.maxTs, idle: r.idle };
+  if (r.kind === 'watermark' && (r.maxTs === null || typeof r.maxTs === 'number') && typeof r.idle === 'boolean'
+    && (r.next === undefined || (typeof r.next === 'string' && /^\d{1,20}$/.test(r.next)))) {
+    return { kind: 'watermark', source: r.source, maxTs: r.maxTs, idle: r.idle, ...(r.next !== undefined ? { next: r.next } : {}) };
   }
   return undefined;
 }

@@ -9,6 +9,7 @@ import type { KafkaSourceConfig } from '../sources/kafka/config.ts';
 import type { KafkaHealth } from '../sources/kafka/health.ts';
 import { partitionKeyOf } from '../sources/kafka/partitions.ts';
 import { PartialsPublisher } from './publisher.ts';
+import { LogEnds, type LogEndLookup } from '../sources/kafka/ends.ts';
 
 export interface StreamsSetup {
   /** The partials topic, read by the same consumer besides the source topics. */
@@ -18,6 +19,13 @@ export interface StreamsSetup {
   /** Every source partition's key (all partitions of the source topics): stage two waits for each. */
   sources: string[];
   publisher: PartialsPublisher;
+  /**
+   * Source partitions' log ends, looked up now: stage two checks an idle source partition
+   * against it before closing windows past that partition's own watermark.
+   */
+  logEnds: LogEndLookup;
+  /** Closes the publisher and the look-up connection. */
+  close(): Promise<void>;
 }
 
 export function partialsTopicOf(cfg: KafkaSourceConfig): string {
@@ -56,5 +64,6 @@ export async function setUpStreams(cfg: KafkaSourceConfig, kafka: Kafka, health:
   const publisher = new PartialsPublisher(kafka, topic, partitions, health);
   await publisher.start();
   log.info({ partialsTopic: topic, partitions, sources: sources.length }, 'two stages: partials of each source partition\'s windows go to the partials topic; the instance holding a partials partition merges its services');
-  return { topic, partitions, sources, publisher };
+  const ends = new LogEnds(kafka);
+  return { topic, partitions, sources, publisher, logEnds: ends.of, close: async () => { await publisher.close(); await ends.close(); } };
 }

@@ -153,7 +153,11 @@ export class WindowAggregator {
    * took the partition over and is still re-reading what the previous one had published).
    */
   offer(source: string, p: WindowPartial): OfferOutcome {
-    if (this.isLate(p.windowStart)) {
+    // Closed means emitted (`collect`), not merely passed by the watermark: a batch of the
+    // partials topic can carry a watermark record and, after it, a partial of a window that
+    // record passed (a new owner of a source partition re-publishing); until the batch's
+    // `collect` that window is still open here and takes it like any other.
+    if (p.windowStart + this.o.windowMs <= this.closedThrough) {
       const merged = this.closedEvents.get(`${p.service}\u0000${p.windowStart}`)?.get(source) ?? 0;
       return p.events <= merged ? 'stale' : 'too_late';
     }
@@ -174,9 +178,26 @@ export class WindowAggregator {
     return 'ok';
   }
 
-  /** Stage two: a source partition's watermark record (its largest event time so far, and idleness). */
-  mark(source: string, maxTs: number, idle: boolean): void {
-    this.marks.mark(source, maxTs, idle);
+  /** Stage two: a source partition's watermark record (its largest event time so far, idleness, and where its reader was). */
+  mark(source: string, maxTs: number, idle: boolean, next?: string): void {
+    this.marks.mark(source, maxTs, idle, next);
+  }
+
+  /**
+   * Stage two: the idle source partitions that `collect` would close windows past (their
+   * own watermark below the windows that would close), with the offset their reader was at
+   * when it called them idle. The caller checks each against the log's end and `wake`s the
+   * ones with unread records; empty when no new window would close.
+   */
+  idleToVerify(): Array<{ source: string; next: string | undefined }> {
+    const wm = this.marks.current;
+    if (!Number.isFinite(wm) || this.windowStartOf(wm) <= this.windowStartOf(this.closedThrough)) return [];
+    return this.marks.idleBelow(this.windowStartOf(wm)).map(({ key, next }) => ({ source: key, next }));
+  }
+
+  /** Stage two: an idle source partition with unread records holds windows back again. */
+  wake(source: string): void {
+    this.marks.wake(source);
   }
 
   /** Points of every window the watermark has passed, ordered by window start, then service. */

@@ -44,11 +44,19 @@ export interface PartitionState {
    * back between two batches is another partition as far as state kept for it goes.
    */
   epoch?: number;
+  /**
+   * Kafka: the next offset to fetch (after the last record delivered, or where the consumer
+   * starts), when known. An idle partition's watermark record carries it, so stage two can
+   * check against the log's end that it really has nothing unread (docs/streaming.md).
+   */
+  next?: string;
 }
 
 interface Partition {
   maxTs: number;
   idle: boolean;
+  /** Stage two: where the partition's reader said it was when it called it idle. */
+  next?: string;
 }
 
 export class PartitionWatermarks implements WatermarkView {
@@ -76,12 +84,32 @@ export class PartitionWatermarks implements WatermarkView {
    * What another instance says of a partition (stage two's watermark records): its largest
    * event time so far (never moving back) and whether it is idle.
    */
-  mark(partition: string, maxTs: number, idle: boolean): void {
+  mark(partition: string, maxTs: number, idle: boolean, next?: string): void {
     this.cached = undefined;
     const p = this.parts.get(partition);
-    if (!p) { this.parts.set(partition, { maxTs, idle }); return; }
+    if (!p) { this.parts.set(partition, { maxTs, idle, ...(next !== undefined ? { next } : {}) }); return; }
     if (maxTs > p.maxTs) p.maxTs = maxTs;
     p.idle = idle;
+    if (next !== undefined) p.next = next;
+    else delete p.next;
+  }
+
+  /**
+   * Idle partitions whose own watermark is below `ts`: excluding them is what would let
+   * windows up to `ts` close. With the offset their reader was at when it called them idle.
+   */
+  idleBelow(ts: number): Array<{ key: string; next: string | undefined }> {
+    const out: Array<{ key: string; next: string | undefined }> = [];
+    for (const [key, p] of this.parts) if (p.idle && p.maxTs - this.latenessMs < ts) out.push({ key, next: p.next });
+    return out;
+  }
+
+  /** An idle partition found to have unread records: it holds the minimum back again until its reader says otherwise. */
+  wake(partition: string): void {
+    const p = this.parts.get(partition);
+    if (!p || !p.idle) return;
+    p.idle = false;
+    this.cached = undefined;
   }
 
   /**

@@ -156,3 +156,83 @@ test('one daemon on 6 partitions keyed by host, out of order within 30 s: the sa
   assert.deepEqual(new Map([...es.actions].sort()), new Map([...ref.actions].sort()), 'and their final states');
   assert.equal(es.actionDocs, ref.actions.size, 'one document per action');
 });
+// Several daemons in one consumer group: each source partition is read by one of them
+// (stage one), each service is merged and judged by the one holding its partials partition
+// (stage two), and ownership moves as daemons come and go. The lines arrive in three parts;
+// one daemon reads the first, two more join while the second is read, one of them is
+// SIGKILLed before the third. Partitions go idle after 2 s, far shorter than the rebalances
+// (session 8 s) during which nobody fetches: idleness is checked against the log's end (by
+// the reader before it calls a partition idle, by stage two before it closes windows past
+// one), so no window closes while a partition's next records wait in Kafka.
+const GROUP_KAFKA = { idleMs: 2000, sessionTimeoutMs: 8000 };
+
+test('three daemons in one group, scaled 1 → 3 → 2 with a SIGKILL mid-stream: every action recorded once, with the replay\'s ids and final states; detections equal; none carried out twice', { timeout: 420_000 }, async () => {
+  const topic = uniqueName('group');
+  const group = `${topic}-g`;
+  topics.push(topic);
+  prefixes.push(topic);
+  await createTopic(topic);
+  const cut1 = Math.floor(lines.length * 0.4);
+  const cut2 = Math.floor(lines.length * 0.7);
+  const setup = (name: string) => writeDaemonConfig({ rig, topic, group, prefix: topic, kafka: GROUP_KAFKA, ingest: INGEST, detector: DETECTOR, instance: name });
+  const total = async (ds: Daemon[]): Promise<number> => (await Promise.all(ds.map((d) => d.status().catch(() => undefined)))).reduce((n, s) => n + (s?.lines ?? 0), 0);
+  const t0 = performance.now();
+  const at = (): string => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+  const daemons: Daemon[] = [];
+  let tooLate: number | undefined;
+  let lostPartials: number | undefined;
+  try {
+    await sendByHost(topic, lines.slice(0, cut1));
+    const a = new Daemon(setup('a'));
+    daemons.push(a);
+    await a.until('the first daemon reads', (st) => st.lines >= cut1 / 2, 180_000, 200);
+    console.error(`[it] ${at()}: one daemon, ${(await a.status())?.lines} lines read; two more join`);
+    const b = new Daemon(setup('b'));
+    const c = new Daemon(setup('c'));
+    daemons.push(b, c);
+    await sendByHost(topic, lines.slice(cut1, cut2));
+    await c.until('the third daemon holds partitions and reads', (st) => (st.streams?.partialsPartitions.length ?? 0) > 0 && st.lines > 0, 180_000, 200);
+    await b.until('the second daemon holds partitions', (st) => (st.streams?.partialsPartitions.length ?? 0) > 0, 180_000, 200);
+    for (;;) {
+      if (await total([a, b, c]) >= cut2 * 0.8) break;
+      if (performance.now() - t0 > 300_000) throw new Error('three daemons did not read the second part');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    console.error(`[it] ${at()}: three daemons, ${await total([a, b, c])} lines read; SIGKILL one`);
+    await c.kill();
+    await sendByHost(topic, lines.slice(cut2));
+    const done = async (): Promise<boolean> => {
+      const ss = await Promise.all([a, b].map((d) => d.status().catch(() => undefined)));
+      const held = new Set(ss.flatMap((s) => s?.streams?.partialsPartitions ?? []));
+      return held.size === PARTITIONS && ss.every((s) => s !== undefined && s.watermark >= sentinelWindowEnd);
+    };
+    while (!(await done())) {
+      if (performance.now() - t0 > 360_000) throw new Error(`the two daemons left did not close every window: ${JSON.stringify(await Promise.all([a, b].map((d) => d.status())))}`);
+      if (a.child.exitCode !== null || b.child.exitCode !== null) throw new Error(`a daemon exited:\n${a.stderr.slice(-2000)}\n${b.stderr.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const [sa, sb] = await Promise.all([a.status(), b.status()]);
+    console.error(`[it] ${at()}: two daemons closed every window; partials partitions ${JSON.stringify([sa?.streams?.partialsPartitions, sb?.streams?.partialsPartitions])}; dead letters ${JSON.stringify([sa?.deadLettersByReason, sb?.deadLettersByReason])}; stale/too-late partials, idle partitions found with unread records ${JSON.stringify([sa?.streams, sb?.streams].map((x) => [x?.stale, x?.tooLate, x?.idleWoken]))}`);
+    tooLate = (sa?.deadLettersByReason.too_late ?? 0) + (sb?.deadLettersByReason.too_late ?? 0);
+    lostPartials = (sa?.streams?.tooLate ?? 0) + (sb?.streams?.tooLate ?? 0);
+    for (const d of [a, b]) assert.equal(await d.stop(), 0, d.stderr.slice(-2000));
+  } finally {
+    for (const d of daemons) if (d.child.exitCode === null && d.child.signalCode === null) await d.kill();
+  }
+  const es = await readEs(rig.elasticsearchUrl, topic);
+  const missing = [...ref.actions.keys()].filter((id) => !es.actions.has(id));
+  const extra = [...es.actions.keys()].filter((id) => !ref.actions.has(id));
+  console.error(`[it] ${es.actions.size} actions in Elasticsearch (${es.actionDocs} documents), ${missing.length} of the replay's missing, ${extra.length} not in it; ${es.detections.length} detections`);
+  const carried = new Map<string, number>();
+  for (const d of daemons) for (const m of d.stderr.matchAll(/"actionId":"([^"]+)"[^\n]*"msg":"remediation /g)) carried.set(m[1]!, (carried.get(m[1]!) ?? 0) + 1);
+  console.error(`[it] carried out ${carried.size} actions, ${[...carried.values()].filter((n) => n > 1).length} more than once; detections ${es.detections.filter((d) => !ref.detections.includes(d)).length} not in the replay, ${ref.detections.filter((d) => !es.detections.includes(d)).length} missing`);
+  assert.equal(tooLate, 0, 'no line too late');
+  assert.equal(lostPartials, 0, 'no partial with more events than were merged arrived after its window closed');
+  assert.deepEqual(es.detections, ref.detections, 'detections equal the replay\'s (same ids)');
+  assert.deepEqual([...es.actions.keys()].sort(), [...ref.actions.keys()].sort(), 'action ids equal the replay\'s');
+  assert.deepEqual(new Map([...es.actions].sort()), new Map([...ref.actions].sort()), 'and their final states');
+  assert.equal(es.actionDocs, ref.actions.size, 'one document per action');
+  // Carried out: the log actuator's line, with the action id, in whichever daemon did it.
+  assert.ok(carried.size > 0, 'actions were carried out');
+  assert.deepEqual([...carried].filter(([, n]) => n > 1), [], 'no action carried out twice');
+});

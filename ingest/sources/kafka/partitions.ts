@@ -3,11 +3,13 @@
  *
  * A partition is idle when, for `idleMs` of wall time, it delivered nothing and nothing of
  * it was left to fetch (the last batch reached its high-water mark; for a freshly assigned
- * partition, its start offset was already at the end). A partition with a backlog is never
- * idle, however long the
- * pipeline takes to get to it: declaring it idle would let the other partitions close
- * windows its pending events still belong to. Idle partitions stop holding the event-time
- * watermark back (ingest/window/watermark.ts); data makes them active again.
+ * partition, its start offset was already at the end) AND, looked up when the idle time is
+ * up, the log's end is still where this consumer is (`candidates` → `confirmIdle`): what the
+ * last batch said is old news after a rebalance or a long turn of other partitions, and
+ * Kafka may hold its next records already. A partition with a backlog is never idle,
+ * however long the pipeline takes to get to it: declaring it idle would let the other
+ * partitions close windows its pending events still belong to. Idle partitions stop holding
+ * the event-time watermark back (ingest/window/watermark.ts); data makes them active again.
  */
 import type { PartitionState } from '../../window/watermark.ts';
 
@@ -22,6 +24,8 @@ interface Held {
   idle: boolean;
   /** Which assignment this is (see PartitionState.epoch). */
   epoch: number;
+  /** The next offset to fetch: after the last one delivered, or where the consumer starts; undefined while unknown. */
+  next: bigint | undefined;
 }
 
 export const partitionKeyOf = (topic: string, partition: number): string => `${topic}:${partition}`;
@@ -48,7 +52,7 @@ export class PartitionTracker {
         next.add(key);
         if (!this.held.has(key)) {
           gained.push(key);
-          this.held.set(key, { topic, partition, lastDataAt: now, caughtUp: false, delivered: false, idle: false, epoch: ++this.epochs });
+          this.held.set(key, { topic, partition, lastDataAt: now, caughtUp: false, delivered: false, idle: false, epoch: ++this.epochs, next: undefined });
         }
       }
     }
@@ -64,27 +68,49 @@ export class PartitionTracker {
     h.lastDataAt = now;
     h.idle = false;
     h.delivered = true;
-    h.caughtUp = BigInt(lastOffset) + 1n >= BigInt(highWatermark);
+    h.next = BigInt(lastOffset) + 1n;
+    h.caughtUp = h.next >= BigInt(highWatermark);
   }
 
-  /** A gained partition's start offset was looked up: whether anything is there to fetch (ignored once it delivered). */
-  atEnd(topic: string, partition: number, atEnd: boolean): void {
+  /**
+   * A gained partition's start offset was looked up: whether anything is there to fetch, and
+   * the offset it starts from when known (both ignored once it delivered).
+   */
+  atEnd(topic: string, partition: number, atEnd: boolean, from?: bigint): void {
     const h = this.held.get(partitionKeyOf(topic, partition));
-    if (h && !h.delivered) h.caughtUp = atEnd;
+    if (!h || h.delivered) return;
+    h.caughtUp = atEnd;
+    h.next = from;
   }
 
-  /** Re-evaluates idleness; true when some partition's flag changed. */
-  tick(now: number): boolean {
-    let changed = false;
-    for (const h of this.held.values()) {
-      const idle = h.caughtUp && now - h.lastDataAt >= this.idleMs;
-      if (idle !== h.idle) { h.idle = idle; changed = true; }
-    }
-    return changed;
+  /**
+   * Partitions whose idle time is up as far as this consumer knows (caught up as of their
+   * last batch, nothing delivered for idleMs): the log's end is to be looked up for each
+   * before `confirmIdle` makes it idle.
+   */
+  candidates(now: number): Array<{ key: string; next: bigint | undefined }> {
+    const out: Array<{ key: string; next: bigint | undefined }> = [];
+    for (const [key, h] of this.held) if (!h.idle && h.caughtUp && now - h.lastDataAt >= this.idleMs) out.push({ key, next: h.next });
+    return out;
+  }
+
+  /**
+   * The log's end of a candidate, looked up after `candidates` gave `next`: idle when nothing
+   * lies past `next` (true: its flag changed); with records there it has a backlog again and
+   * turns idle only after delivering it. Ignored when the partition moved on meanwhile (it
+   * delivered, or was lost). A candidate whose start offset is unknown (its look-up failed)
+   * has nothing to compare with: `end` undefined makes it idle as before.
+   */
+  confirmIdle(key: string, next: bigint | undefined, end: bigint | undefined): boolean {
+    const h = this.held.get(key);
+    if (!h || h.idle || !h.caughtUp || h.next !== next) return false;
+    if (next !== undefined && end !== undefined && end > next) { h.caughtUp = false; return false; }
+    h.idle = true;
+    return true;
   }
 
   states(): PartitionState[] {
-    return [...this.held.entries()].map(([key, h]) => ({ key, idle: h.idle, epoch: h.epoch }));
+    return [...this.held.entries()].map(([key, h]) => ({ key, idle: h.idle, epoch: h.epoch, ...(h.next !== undefined ? { next: String(h.next) } : {}) }));
   }
 
   has(topic: string, partition: number): boolean {

@@ -45,6 +45,7 @@ import { createKafka } from './client.ts';
 import type { KafkaSourceConfig } from './config.ts';
 import { PartitionTracker } from './partitions.ts';
 import { KafkaHealth, untilDelivered, waitForTopics } from './health.ts';
+import { LogEnds } from './ends.ts';
 
 export interface KafkaReplayRange {
   /** Epoch ms; default the earliest retained message. */
@@ -127,6 +128,9 @@ export class KafkaSource implements LogSource {
   /** Assigned partitions and their idleness; an empty chunk is queued when that alone changed. */
   private readonly tracker: PartitionTracker;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Log ends, looked up before a partition is called idle. */
+  private readonly logEnds: LogEnds;
+  private checkingIdle = false;
   /** Counters for status and tests. */
   readonly stats = { messages: 0, outOfRange: 0, warmupMessages: 0, redelivered: 0, commits: 0, firstOffsets: new Map<string, string>(), warmupFrom: new Map<string, string>() };
 
@@ -138,12 +142,44 @@ export class KafkaSource implements LogSource {
     this.name = `kafka:${cfg.topics.join(',')}`;
     this.topics = [...cfg.topics, ...(opts.internalTopics ?? [])];
     this.tracker = new PartitionTracker(cfg.idleMs);
+    this.logEnds = new LogEnds(this.kafka);
     this.health = opts.health ?? new KafkaHealth({ maxOutageMs: cfg.maxOutageMs, log: opts.log });
     this.health.onGiveUp((err) => this.fail(err));
   }
 
   partitions(): ReturnType<PartitionTracker['states']> {
     return this.tracker.states();
+  }
+
+  /**
+   * Partitions quiet for idleMs become idle only if the log's end, looked up now, is where
+   * this consumer is: a rebalance or a long turn of other partitions keeps it from fetching,
+   * and "caught up" as of its last batch is then old news (partitions.ts). When Kafka cannot
+   * answer, nothing turns idle (the windows wait rather than close on a guess).
+   */
+  private async checkIdle(): Promise<void> {
+    if (this.checkingIdle || this.closed) return;
+    const candidates = this.tracker.candidates(Date.now());
+    if (candidates.length === 0) return;
+    this.checkingIdle = true;
+    try {
+      const known = candidates.filter((c) => c.next !== undefined).map((c) => c.key);
+      let ends: Map<string, bigint>;
+      try {
+        ends = await this.logEnds.of(known);
+      } catch (err) {
+        this.log?.warn({ partitions: known, err: (err as Error).message }, 'could not look up partition ends; none turns idle until they can be');
+        return;
+      }
+      let changed = false;
+      for (const c of candidates) {
+        if (c.next !== undefined && !ends.has(c.key)) continue;
+        changed = this.tracker.confirmIdle(c.key, c.next, ends.get(c.key)) || changed;
+      }
+      if (changed) this.tick();
+    } finally {
+      this.checkingIdle = false;
+    }
   }
 
   /** Queues an empty chunk (unless a chunk is waiting, which carries the news): partition state changed without data. */
@@ -254,7 +290,7 @@ export class KafkaSource implements LogSource {
       this.tick();
     });
     // Idleness is wall time: checked a few times per idleMs, never slower than once a second.
-    this.idleTimer = setInterval(() => { if (this.tracker.tick(Date.now())) this.tick(); }, Math.max(50, Math.min(1000, this.cfg.idleMs / 4)));
+    this.idleTimer = setInterval(() => void this.checkIdle(), Math.max(50, Math.min(1000, this.cfg.idleMs / 4)));
     this.idleTimer.unref();
     consumer.on(consumer.events.CRASH, (e) => {
       // kafkajs restarts the consumer itself after a retriable crash (a broker away): wait.
@@ -313,7 +349,7 @@ export class KafkaSource implements LogSource {
             this.resumeAt.delete(tp(topic, w.partition));
           }
           const from = this.opts.replay ? (this.pendingEnds.has(tp(topic, w.partition)) ? -1n : BigInt(wm.high)) : committed >= 0n ? committed : this.cfg.start === 'latest' ? BigInt(wm.high) : BigInt(wm.low);
-          this.tracker.atEnd(topic, w.partition, from >= BigInt(wm.high));
+          this.tracker.atEnd(topic, w.partition, from >= BigInt(wm.high), this.opts.replay ? undefined : from);
         }
       }
     } catch (err) {
@@ -550,6 +586,7 @@ export class KafkaSource implements LogSource {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.idleTimer);
+    await this.logEnds.close();
     this.health.stop();
     for (const h of this.queue.splice(0)) h.done(false);
     const consumer = this.consumer;

@@ -147,7 +147,7 @@ export function writeDaemonConfig(s: Omit<DaemonSetup, 'config' | 'dir'> & { dir
 export interface Status {
   watermark: number; lines: number; warmupLines: number; actions: number; detections: number; deadLetters: number; deadLettersByReason: Record<string, number>;
   /** Two stages over the partials topic only. */
-  streams?: { partialsTopic: string; partialsPartitions: string[]; records: number; stale: number; tooLate: number; stacksBuilt: number };
+  streams?: { partialsTopic: string; partialsPartitions: string[]; records: number; stale: number; tooLate: number; idleWoken: number; stacksBuilt: number };
 }
 
 export class Daemon {

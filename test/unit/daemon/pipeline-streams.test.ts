@@ -57,6 +57,12 @@ class TwoTopicSource implements LogSource {
     for (const b of by.values()) this.partialsQueue.push(b);
     return Promise.resolve();
   }
+  /** The in-memory source topic's ends (every line is written up front). */
+  logEnds(keys: readonly string[]): Promise<Map<string, bigint>> {
+    const ends = new Map<string, bigint>();
+    for (const k of keys) ends.set(k, BigInt(this.input.filter((l) => `t:${l.partition}` === k).length));
+    return Promise.resolve(ends);
+  }
   partitions(): PartitionState[] {
     return [...Array.from({ length: SOURCES }, (_, i) => ({ key: `t:${i}`, idle: false })), ...Array.from({ length: PARTIALS }, (_, i) => ({ key: `p:${i}`, idle: false }))];
   }
@@ -99,7 +105,7 @@ test('two stages over an in-memory partials topic give one process\'s metric poi
 
   const got = new MetricsStore();
   const two = new TwoTopicSource(input);
-  const pipeline = createPipeline(deps(two, got, { topic: 'p', partitions: PARTIALS, sources: ['t:0', 't:1', 't:2'], publisher: { publish: (a, b) => two.publish(a, b), forget: () => undefined } }));
+  const pipeline = createPipeline(deps(two, got, { topic: 'p', partitions: PARTIALS, sources: ['t:0', 't:1', 't:2'], publisher: { publish: (a, b) => two.publish(a, b), forget: () => undefined }, logEnds: (keys) => two.logEnds(keys) }));
   await pipeline.run(new AbortController().signal);
 
   const last = T0 + 6 * 3600_000 - 60_000;

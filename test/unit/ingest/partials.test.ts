@@ -97,6 +97,43 @@ test('stage two holds windows until every source partition has been heard from o
   assert.equal(two.collect()[0]?.count, 1);
 });
 
+test('a watermark record and, in the same batch, a larger partial of a window it passed: the window is open until collect, so the partial counts', () => {
+  const one = new WindowAggregator({ ...opts, publishPartials: true });
+  one.add(event({ ts: 1000 }), 't:0');
+  const small = one.drainPartials()[0]!;
+  one.add(event({ ts: 2000 }), 't:0');
+  const big = one.drainPartials()[0]!;
+  const two = new WindowAggregator(opts);
+  two.assign([{ key: 't:0', idle: false }]);
+  assert.equal(two.offer('t:0', small), 'ok');
+  two.mark('t:0', 200_000, false);
+  assert.equal(two.offer('t:0', big), 'ok', 'passed by the watermark, not yet closed');
+  assert.equal(two.collect()[0]?.count, 2);
+  assert.equal(two.offer('t:0', big), 'stale');
+});
+
+test('stage two: an idle source partition is checked against the log end before windows close past it; unread records hold them back', () => {
+  const two = new WindowAggregator(opts);
+  two.assign(SOURCES.map((key) => ({ key, idle: false })));
+  const one = new WindowAggregator({ ...opts, publishPartials: true });
+  one.add(event({ ts: 1000 }), 't:0');
+  two.offer('t:0', one.drainPartials()[0]!);
+  two.mark('t:0', 10 * W, false);
+  two.mark('t:1', 10 * W, false);
+  // t:2's reader called it idle at offset 40, with its own watermark at 30 s.
+  two.mark('t:2', 60_000, true, '40');
+  assert.deepEqual(two.idleToVerify(), [{ source: 't:2', next: '40' }], 'windows past t:2\'s own watermark would close');
+  two.wake('t:2'); // the log end was 41: a record written, not fetched yet
+  assert.deepEqual(two.idleToVerify(), []);
+  assert.deepEqual(two.collect(), [], 't:2 holds the windows back again');
+  two.mark('t:2', 60_000, true, '41'); // its reader fetched it (a record for a closed window of its own) and is idle again
+  assert.deepEqual(two.idleToVerify(), [{ source: 't:2', next: '41' }]);
+  assert.equal(two.collect()[0]?.count, 1, 'confirmed idle (not woken): the windows close');
+  assert.deepEqual(two.idleToVerify(), [], 'nothing more would close');
+  assert.deepEqual(decodeRecord(encodeRecord({ kind: 'watermark', source: 't:2', maxTs: 60_000, idle: true, next: '41' })), { kind: 'watermark', source: 't:2', maxTs: 60_000, idle: true, next: '41' });
+  assert.equal(decodeRecord('{"v":1,"kind":"watermark","source":"a","maxTs":1,"idle":true,"next":"-1"}'), undefined);
+});
+
 test('records: unknown versions and shapes are refused; services map to partitions stably', () => {
   assert.equal(decodeRecord('{"v":2,"kind":"watermark","source":"a","maxTs":1,"idle":false}'), undefined);
   assert.equal(decodeRecord('not json'), undefined);

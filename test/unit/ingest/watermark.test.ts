@@ -69,22 +69,46 @@ test('a lagging partition makes nobody late: windows wait for it, then close wit
   assert.equal(a.watermark, 8.5 * W + 1000);
 });
 
+/** What the source's idle timer does: the candidates' log ends looked up (here: given), then confirmed. */
+function tick(t: PartitionTracker, now: number, ends: Record<string, bigint> = {}): boolean {
+  let changed = false;
+  for (const c of t.candidates(now)) changed = t.confirmIdle(c.key, c.next, ends[c.key]) || changed;
+  return changed;
+}
+
 test('partitions: idle after idleMs only with nothing left to fetch; data makes them active', () => {
   const t = new PartitionTracker(1000);
   assert.deepEqual(t.assign({ logs: [0, 1] }, 0), { gained: ['logs:0', 'logs:1'], lost: [] });
   t.delivered('logs', 0, '9', '100', 500); // backlog: 90 messages left
-  assert.equal(t.tick(900), false);
-  assert.equal(t.tick(1000), false, 'logs:1 not delivered yet, its end not known: it may have a backlog');
-  t.atEnd('logs', 1, true);
-  assert.equal(t.tick(1000), true, 'logs:1 has nothing to fetch: idle after idleMs');
-  assert.deepEqual(t.states(), [{ key: 'logs:0', idle: false, epoch: 1 }, { key: 'logs:1', idle: true, epoch: 2 }]);
-  assert.equal(t.tick(60_000), false, 'logs:0 has a backlog: never idle');
+  assert.equal(tick(t, 900), false);
+  assert.equal(tick(t, 1000), false, 'logs:1 not delivered yet, its end not known: it may have a backlog');
+  t.atEnd('logs', 1, true, 0n);
+  assert.equal(tick(t, 1000, { 'logs:1': 0n }), true, 'logs:1 has nothing to fetch: idle after idleMs');
+  assert.deepEqual(t.states(), [{ key: 'logs:0', idle: false, epoch: 1, next: '10' }, { key: 'logs:1', idle: true, epoch: 2, next: '0' }]);
+  assert.equal(tick(t, 60_000), false, 'logs:0 has a backlog: never idle');
   t.delivered('logs', 0, '99', '100', 60_000);
-  assert.equal(t.tick(60_999), false);
-  assert.equal(t.tick(61_000), true);
+  assert.equal(tick(t, 60_999, { 'logs:0': 100n }), false);
+  assert.equal(tick(t, 61_000, { 'logs:0': 100n }), true);
   t.delivered('logs', 1, '0', '1', 61_500);
-  assert.deepEqual(t.states(), [{ key: 'logs:0', idle: true, epoch: 1 }, { key: 'logs:1', idle: false, epoch: 2 }]);
+  assert.deepEqual(t.states(), [{ key: 'logs:0', idle: true, epoch: 1, next: '100' }, { key: 'logs:1', idle: false, epoch: 2, next: '1' }]);
   assert.deepEqual(t.assign({ logs: [1, 2] }, 62_000), { gained: ['logs:2'], lost: ['logs:0'] });
   assert.deepEqual(t.assign({ logs: [0, 1, 2] }, 63_000), { gained: ['logs:0'], lost: [] });
   assert.deepEqual(t.states().map((s) => [s.key, s.epoch]), [['logs:1', 2], ['logs:2', 3], ['logs:0', 4]], 'a partition gained back is a new assignment');
+});
+
+test('partitions: caught up as of the last batch is not idle while Kafka holds more (a rebalance, or other partitions\' turn, kept the consumer from fetching)', () => {
+  const t = new PartitionTracker(1000);
+  t.assign({ logs: [0] }, 0);
+  t.delivered('logs', 0, '99', '100', 0); // the last batch reached the end it knew of
+  assert.deepEqual(t.candidates(1000), [{ key: 'logs:0', next: 100n }]);
+  assert.equal(tick(t, 1000, { 'logs:0': 150n }), false, '50 records were written since: a backlog, not idle');
+  assert.deepEqual(t.candidates(5000), [], 'and no candidate until it delivered up to the end');
+  t.delivered('logs', 0, '149', '150', 5000);
+  assert.equal(tick(t, 6000, { 'logs:0': 150n }), true);
+  // The partition delivered between the look-up and its answer: the answer is old news.
+  t.delivered('logs', 0, '150', '151', 7000);
+  const [c] = t.candidates(8000);
+  t.delivered('logs', 0, '151', '152', 8001);
+  assert.equal(t.confirmIdle(c!.key, c!.next, 151n), false);
+  assert.equal(t.states()[0]!.idle, false);
 });

@@ -1,0 +1,72 @@
+/**
+ * The log's end (high-water mark) of partitions, looked up now: whether an "idle" partition
+ * really has nothing unread. Idleness alone is wall time since data last came, and a reader
+ * that is rebalancing, or busy with another partition, hears of nothing for a while although
+ * Kafka holds its next records; a window closed on that word makes those records late
+ * (docs/streaming.md, "Idle partitions"). One admin connection, kept between look-ups: they
+ * come with every idle decision and every window stage two closes past an idle partition.
+ */
+import type { Admin, Kafka } from 'kafkajs';
+
+/** `topic:partition` (partitionKeyOf) → the offset the next record written will get. */
+export type LogEndLookup = (keys: readonly string[]) => Promise<Map<string, bigint>>;
+
+export class LogEnds {
+  private admin: Admin | undefined;
+  private connecting: Promise<Admin> | undefined;
+  private closed = false;
+
+  constructor(private readonly kafka: Kafka) {}
+
+  private connect(): Promise<Admin> {
+    if (this.admin) return Promise.resolve(this.admin);
+    this.connecting ??= (async () => {
+      const admin = this.kafka.admin();
+      try {
+        await admin.connect();
+        this.admin = admin;
+        return admin;
+      } finally {
+        this.connecting = undefined;
+      }
+    })();
+    return this.connecting;
+  }
+
+  /** Rejects when Kafka cannot answer; callers then keep the partitions counted as active. */
+  readonly of: LogEndLookup = async (keys) => {
+    const out = new Map<string, bigint>();
+    if (keys.length === 0) return out;
+    if (this.closed) throw new Error('log-end look-ups closed');
+    const byTopic = new Map<string, Set<number>>();
+    for (const k of keys) {
+      const i = k.lastIndexOf(':');
+      const topic = k.slice(0, i);
+      const set = byTopic.get(topic) ?? new Set<number>();
+      set.add(Number(k.slice(i + 1)));
+      byTopic.set(topic, set);
+    }
+    const admin = await this.connect();
+    try {
+      for (const [topic, partitions] of byTopic) {
+        for (const o of await admin.fetchTopicOffsets(topic)) {
+          if (partitions.has(o.partition)) out.set(`${topic}:${o.partition}`, BigInt(o.high));
+        }
+      }
+    } catch (err) {
+      // A fresh connection next time: this one may be the problem.
+      this.admin = undefined;
+      await admin.disconnect().catch(() => undefined);
+      throw err;
+    }
+    return out;
+  };
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.connecting?.catch(() => undefined);
+    const admin = this.admin;
+    this.admin = undefined;
+    await admin?.disconnect().catch(() => undefined);
+  }
+}
