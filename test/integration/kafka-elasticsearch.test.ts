@@ -4,10 +4,11 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { Client } from '@elastic/elasticsearch';
 import { indexName } from '../../remediator/store/elasticsearch/templates.ts';
 import { join } from 'node:path';
+import YAML from 'yaml';
 import { rigStop, rigUp, type RigEndpoints } from '../../scripts/rig/index.ts';
 import {
-  committedOffset, Daemon, ensureRig, makeDataset, produce, readEs, replayReference,
-  topicScope, writeDaemonConfig, type Dataset, type Reference,
+  committedOffset, Daemon, ensureRig, makeDataset, POLICIES, produce, readEs, replayReference, runCli,
+  tempDir, topicScope, writeDaemonConfig, type Dataset, type Reference,
 } from './support/stack.ts';
 
 // One generated log file (~10k lines of a three-hour memory leak) and what `foresight
@@ -18,6 +19,8 @@ let ref: Reference;
 const { names, drop } = topicScope();
 /** Metric points of the uninterrupted run, the reference for the interrupted ones. */
 let flowMetrics: Map<string, number> | undefined;
+/** The uninterrupted run's index prefix: its live records, which a replay must not touch. */
+let flowPrefix: string | undefined;
 
 before(async () => {
   rig = await ensureRig();
@@ -64,9 +67,38 @@ test('10k log lines produced to Kafka flow through the daemon into Elasticsearch
   assertMatchesReference(es);
   assert.ok(es.metrics.size > 500, `metric points recorded (${es.metrics.size})`);
   flowMetrics = es.metrics;
+  flowPrefix = n.prefix;
   // The sentinel's window is still open, so its offset (the last) is not committed.
   const committed = await committedOffset(rig, n.group, n.topic);
   assert.ok(committed > 0 && committed < data.lines, `committed ${committed} of ${data.lines}`);
+});
+
+// Issue #15 item 7: action and detection ids are deterministic, so a replay of the period a
+// live daemon ran would overwrite its documents if both wrote the same indices.
+test('replay --live into the same Elasticsearch writes only the -replay indices, tagged; the live records stay as they were', { timeout: 120_000 }, async (t) => {
+  if (flowPrefix === undefined) { t.skip('needs the uninterrupted run above'); return; }
+  const prefix = flowPrefix;
+  const dir = tempDir('replay-es');
+  const cfg = join(dir, 'replay.yaml');
+  writeFileSync(cfg, YAML.stringify({
+    log: { level: 'warn' }, remediator: { mode: 'dry_run', actuators: ['log'] }, services: POLICIES,
+    stores: { kind: 'elasticsearch', dir: join(dir, 'var'), elasticsearch: { url: rig.elasticsearchUrl, indexPrefix: prefix } },
+  }));
+  const r = await runCli(['replay', data.file, '--live', '--config', cfg], { cwd: dir, env: { KAFKA_BROKERS: '', ELASTICSEARCH_URL: '' } });
+  assert.equal(r.code, 0, r.stderr.slice(-2000));
+  assertMatchesReference(await readEs(rig.elasticsearchUrl, prefix, true));
+  assertMatchesReference(await readEs(rig.elasticsearchUrl, prefix, false));
+  const es = new Client({ node: rig.elasticsearchUrl });
+  try {
+    const tags = async (replay: boolean): Promise<string[]> => {
+      const res = await es.search<{ replay?: boolean; labels?: { source?: string } }>({ index: [indexName(prefix, 'actions', replay), indexName(prefix, 'detections', replay)], size: 10_000, query: { match_all: {} } });
+      return [...new Set(res.hits.hits.map((h) => `${h._source?.labels?.source}/${h._source?.replay === true}`))];
+    };
+    assert.deepEqual(await tags(true), ['replay/true']);
+    assert.deepEqual(await tags(false), ['live/false']);
+  } finally {
+    await es.close();
+  }
 });
 
 test('Elasticsearch stopped mid-run and restarted: records spool to disk, then every action is present exactly once', { timeout: 180_000 }, async () => {
