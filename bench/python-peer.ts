@@ -1,0 +1,89 @@
+// Issue #16's peer: a Python pipeline a user might write (orjson + Drain3 + DDSketch, in
+// bench/peers/python_peer.py) on the same lines as bench/ingest.ts, beside Foresight's ingest
+// measured the same way in the same run, rounds interleaved (python, ours, python, ours, …).
+//   node --import tsx bench/python-peer.ts [LINES] [ROUNDS]   (one JSON line on stdout)
+// Both figures are CPU time of the process doing the work (Python: time.process_time around
+// its loop only, start-up and imports excluded; ours: process.cpuUsage), best of ROUNDS.
+// Python runs from the Drain3 venv (scripts/ensure-drain3.mjs), with orjson and ddsketch
+// installed into it here when missing; without Python or PyPI it prints `skipped` with why.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ensureDrain3 } from '../scripts/ensure-drain3.mjs';
+import { ManualClock } from '../core/clock.ts';
+import { Telemetry } from '../core/telemetry.ts';
+import { createIngest, MemoryDeadLetterSink, parseIngestConfig } from '../ingest/index.ts';
+import type { RawInput } from '../ingest/types.ts';
+import { benchLines } from './lib/lines.ts';
+import { cpuMs, loadNote } from './lib/measure.ts';
+
+const N = Number(process.argv[2] ?? 200_000);
+const ROUNDS = Number(process.argv[3] ?? 3);
+const BATCH = 1000;
+const EXTRAS = ['orjson==3.13.0', 'ddsketch==3.0.1'];
+const SCRIPT = join('bench', 'peers', 'python_peer.py');
+
+function skip(reason: string): never {
+  console.log(JSON.stringify({ bench: 'python-peer', skipped: true, reason, ...loadNote() }));
+  process.exit(0);
+}
+
+/** The venv's python with drain3, orjson and ddsketch importable, or the reason it is not. */
+function peerPython(): string {
+  const python = ensureDrain3();
+  if (python === undefined) skip('Drain3 venv could not be made (python3 -m venv or pip install drain3 failed; see stderr)');
+  const ok = (): boolean => spawnSync(python, ['-c', 'import orjson, ddsketch'], { stdio: 'ignore' }).status === 0;
+  if (ok()) return python;
+  // `python -m pip`, not bin/pip: a copied venv's pip script points at the original venv.
+  const r = spawnSync(python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', ...EXTRAS], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0 || !ok()) skip(`pip install ${EXTRAS.join(' ')} failed (${r.error?.message ?? `exit ${String(r.status)}`})`);
+  return python;
+}
+
+const python = peerPython();
+const texts = benchLines(N, 5);
+const dir = join('var', 'bench', 'python-peer');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `lines-${N}.ndjson`);
+writeFileSync(file, texts.join('\n') + '\n');
+const lines: RawInput[] = texts.map((text, i) => ({ text, bytes: Buffer.byteLength(text), position: { kind: 'file', file: 'bench', line: i + 1 }, receivedAt: 0 }));
+
+// The same measurement as bench/ingest.ts: clean + template + aggregate, fresh state.
+let events = 0, dead = 0;
+function ingestAll(): void {
+  const ingest = createIngest(parseIngestConfig({}), { telemetry: new Telemetry(), deadLetters: new MemoryDeadLetterSink(), clock: new ManualClock(0) });
+  events = 0; dead = 0;
+  for (let i = 0; i < lines.length; i += BATCH) {
+    const out = ingest.handle(lines.slice(i, i + BATCH));
+    events += out.events.length; dead += out.deadLetters.length;
+  }
+  ingest.flush();
+}
+
+interface PeerResult { lines: number; windows: number; templates: number; cpuSeconds: number; linesPerSec: number; versions: Record<string, string>; python: string }
+function pythonRound(): PeerResult {
+  const r = spawnSync(python, [SCRIPT, file, '1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (r.status !== 0 || line === undefined) skip(`${SCRIPT} failed (${r.error?.message ?? `exit ${String(r.status)}`})`);
+  return JSON.parse(line) as PeerResult;
+}
+
+let peer: PeerResult | undefined, oursMs = Infinity;
+for (let r = 0; r < ROUNDS; r++) {
+  const p = pythonRound();
+  if (peer === undefined || p.cpuSeconds < peer.cpuSeconds) peer = p;
+  oursMs = Math.min(oursMs, cpuMs(ingestAll));
+}
+if (peer === undefined) skip('no rounds (ROUNDS < 1)');
+const ours = Math.round(N / (oursMs / 1000));
+
+console.log(JSON.stringify({
+  bench: 'python-peer',
+  what: 'Python pipeline a user might write: orjson.loads + Drain3 add_log_message + DDSketch per (service, minute), same lines as bench/ingest.ts',
+  lines: N, rounds: ROUNDS, windows: peer.windows, templates: peer.templates, versions: peer.versions, python: peer.python,
+  linesPerSec: peer.linesPerSec,
+  reference: { what: "Foresight's ingest (clean + template + aggregate), same lines, same run", linesPerSec: ours, events, deadLetters: dead },
+  ratio: Number((ours / peer.linesPerSec).toFixed(2)),
+  ratioIs: 'ours / Python',
+  ...loadNote(),
+}));
