@@ -1,6 +1,8 @@
 // Issue #16's peer: a Python pipeline a user might write (orjson + Drain3 + DDSketch, in
 // bench/peers/python_peer.py) on the same lines as bench/ingest.ts, beside Foresight's ingest
-// measured the same way in the same run, rounds interleaved (python, ours, python, ours, …).
+// measured the same way in the same run, rounds interleaved (python, python masked, ours, …).
+// The Python pipeline runs twice per round: Drain3 with its default config (no masking), and
+// masking as Drain3's example drain3.ini does (drain3Defaults(), the config `eval loghub` uses).
 //   node --import tsx bench/python-peer.ts [LINES] [ROUNDS]   (one JSON line on stdout)
 // Both figures are CPU time of the process doing the work (Python: time.process_time around
 // its loop only, start-up and imports excluded; ours: process.cpuUsage), best of ROUNDS.
@@ -10,6 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ensureDrain3 } from '../scripts/ensure-drain3.mjs';
+import { drain3Defaults } from '../daemon/eval/drain3.ts';
 import { ManualClock } from '../core/clock.ts';
 import { Telemetry } from '../core/telemetry.ts';
 import { createIngest, MemoryDeadLetterSink, parseIngestConfig } from '../ingest/index.ts';
@@ -46,6 +49,9 @@ const dir = join('var', 'bench', 'python-peer');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `lines-${N}.ndjson`);
 writeFileSync(file, texts.join('\n') + '\n');
+const maskFile = join(dir, 'drain3-example-masking.json');
+const { masking, maskPrefix, maskSuffix } = drain3Defaults();
+writeFileSync(maskFile, JSON.stringify({ masking, maskPrefix, maskSuffix }));
 const lines: RawInput[] = texts.map((text, i) => ({ text, bytes: Buffer.byteLength(text), position: { kind: 'file', file: 'bench', line: i + 1 }, receivedAt: 0 }));
 
 // The same measurement as bench/ingest.ts: clean + template + aggregate, fresh state.
@@ -61,20 +67,22 @@ function ingestAll(): void {
 }
 
 interface PeerResult { lines: number; windows: number; templates: number; cpuSeconds: number; linesPerSec: number; versions: Record<string, string>; python: string }
-function pythonRound(): PeerResult {
-  const r = spawnSync(python, [SCRIPT, file, '1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20 });
+function pythonRound(masked: boolean): PeerResult {
+  const r = spawnSync(python, [SCRIPT, file, '1', ...(masked ? [maskFile] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20 });
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.status !== 0 || line === undefined) skip(`${SCRIPT} failed (${r.error?.message ?? `exit ${String(r.status)}`})`);
   return JSON.parse(line) as PeerResult;
 }
 
-let peer: PeerResult | undefined, oursMs = Infinity;
+let peer: PeerResult | undefined, masked: PeerResult | undefined, oursMs = Infinity;
 for (let r = 0; r < ROUNDS; r++) {
-  const p = pythonRound();
+  const p = pythonRound(false);
   if (peer === undefined || p.cpuSeconds < peer.cpuSeconds) peer = p;
+  const m = pythonRound(true);
+  if (masked === undefined || m.cpuSeconds < masked.cpuSeconds) masked = m;
   oursMs = Math.min(oursMs, cpuMs(ingestAll));
 }
-if (peer === undefined) skip('no rounds (ROUNDS < 1)');
+if (peer === undefined || masked === undefined) skip('no rounds (ROUNDS < 1)');
 const ours = Math.round(N / (oursMs / 1000));
 
 console.log(JSON.stringify({
@@ -85,5 +93,6 @@ console.log(JSON.stringify({
   reference: { what: "Foresight's ingest (clean + template + aggregate), same lines, same run", linesPerSec: ours, events, deadLetters: dead },
   ratio: Number((ours / peer.linesPerSec).toFixed(2)),
   ratioIs: 'ours / Python',
+  masked: { what: "the same, Drain3 masking as its example drain3.ini (drain3Defaults())", linesPerSec: masked.linesPerSec, templates: masked.templates, ratio: Number((ours / masked.linesPerSec).toFixed(2)) },
   ...loadNote(),
 }));
