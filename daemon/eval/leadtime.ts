@@ -37,7 +37,7 @@ export interface LeadtimeOptions {
 
 export interface SeedResult {
   seed: SeedLabel;
-  summary: LeadtimeSummary;
+  summary: LeadtimeSummary & Pick<AlertSummary, 'alertsPerServiceDay'>;
   perScenario: ScenarioScore[];
 }
 
@@ -87,6 +87,7 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
   for (const label of seeds) {
     const seedStarted = performance.now();
     const scores: ScenarioScore[] = [];
+    const seedSteady = { alerts: 0, days: 0 };
     for (const [k, { scenario }] of suite.entries()) {
       const t0 = performance.now();
       const seed = label === 'own' ? (scenario.seed ?? 1) : label;
@@ -111,7 +112,10 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
       for (const [kind, n] of Object.entries(main.alerts.byKind)) counted.byKind[kind] = (counted.byKind[kind] ?? 0) + n;
       // Steady: nothing to act on — no declared incident and no SLO breach without Foresight
       // (a breach driven by load alone, as in diurnal-peak, is scored as a 'load' incident).
-      if (score.incidents.length === 0) { steadyAlerts += main.alerts.total; steadyDays += score.serviceDays; }
+      if (score.incidents.length === 0) {
+        steadyAlerts += main.alerts.total; steadyDays += score.serviceDays;
+        seedSteady.alerts += main.alerts.total; seedSteady.days += score.serviceDays;
+      }
       // A variant equal to the main config (the defaults are a grid point) is not run twice.
       for (const [v, cfg] of variants.entries()) variantScores[v]!.push(sameConfig[v] ? score : (await scoreWith(cfg)).score);
       scores.push(score);
@@ -124,7 +128,11 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
       opts.onRun?.(bySeed.length * suite.length + k + 1, seeds.length * suite.length);
       opts.progress?.(`[${k + 1}/${suite.length}] ${scenario.name} (seed ${seed}): none ${none.seconds.toFixed(1)} s, reactive ${re.seconds.toFixed(1)} s (${re.actions} scalings), foresight (${main.actions} scalings, ${score.predictedBreaches} predicted breaches${extra}) ${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
     }
-    bySeed.push({ seed: label, summary: summarise(scores, (performance.now() - seedStarted) / 1000), perScenario: scores });
+    bySeed.push({
+      seed: label,
+      summary: { ...summarise(scores, (performance.now() - seedStarted) / 1000), alertsPerServiceDay: seedSteady.days > 0 ? Number((seedSteady.alerts / seedSteady.days).toFixed(3)) : null },
+      perScenario: scores,
+    });
   }
   const days = Object.values(alertsByScenario).reduce((a, x) => a + x.serviceDays, 0);
   const total = Object.values(alertsByScenario).reduce((a, x) => a + x.alerts, 0);
@@ -137,7 +145,7 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
 }
 
 /** The figures compared across seeds; `lower` when a smaller value is better. */
-const SEED_METRICS: Array<{ key: string; lower: boolean; of: (s: LeadtimeSummary) => number | null }> = [
+const SEED_METRICS: Array<{ key: string; lower: boolean; of: (s: SeedResult['summary']) => number | null }> = [
   { key: 'recall', lower: false, of: (s) => s.recall },
   { key: 'leadMedian', lower: false, of: (s) => s.leadMinutes.median },
   { key: 'leadP10', lower: false, of: (s) => s.leadMinutes.p10 },
@@ -145,6 +153,8 @@ const SEED_METRICS: Array<{ key: string; lower: boolean; of: (s: LeadtimeSummary
   { key: 'breachForesightOverNone', lower: true, of: (s) => ratio(s.sloBreachMinutes.foresight, s.sloBreachMinutes.none) },
   { key: 'breachForesightOverReactive', lower: true, of: (s) => ratio(s.sloBreachMinutes.foresight, s.sloBreachMinutes.reactive) },
   { key: 'replicasForesightOverReactive', lower: true, of: (s) => ratio(s.replicaMinutes.foresight, s.replicaMinutes.reactive) },
+  // Anomaly and breach alerts a person would get on the steady scenarios (null: the suite has none).
+  { key: 'alertsPerServiceDay', lower: true, of: (s) => s.alertsPerServiceDay },
 ];
 
 function ratio(a: number, b: number): number | null {

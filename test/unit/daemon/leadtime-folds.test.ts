@@ -73,9 +73,11 @@ test('--seeds takes N (own seeds, then 101, 202, ...) or an explicit list', () =
 });
 
 test('seed spread: the median over seeds and the worst seed of each figure', () => {
-  const r = (seed: SeedResult['seed'], scores: ScenarioScore[]): SeedResult => ({ seed, perScenario: scores, summary: summarise(scores, 0) });
-  const spread = seedSpread([r('own', [score('x', 20)]), r(101, [score('x', 8, 1)]), r(202, [score('x', 14)])]);
+  const r = (seed: SeedResult['seed'], scores: ScenarioScore[], alerts: number | null = null): SeedResult => ({ seed, perScenario: scores, summary: { ...summarise(scores, 0), alertsPerServiceDay: alerts } });
+  const spread = seedSpread([r('own', [score('x', 20)], 0.143), r(101, [score('x', 8, 1)], 0), r(202, [score('x', 14)], 1.286)]);
   assert.equal(spread.median.leadMedian, 14);
+  assert.equal(spread.median.alertsPerServiceDay, 0.143);
+  assert.deepEqual(spread.worst.alertsPerServiceDay, { value: 1.286, seed: 202 });
   assert.deepEqual(spread.worst.leadMedian, { value: 8, seed: 101 });
   assert.deepEqual(spread.worst.falseAlarmsPerServiceDay, { value: 1, seed: 101 });
   assert.deepEqual(spread.worst.recall, { value: 1, seed: 'own' });
