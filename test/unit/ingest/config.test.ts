@@ -6,7 +6,7 @@ test('defaults fill every key', () => {
   const c = parseIngestConfig({});
   assert.equal(c.maxLineBytes, 65_536);
   assert.equal(c.windowMs, 60_000);
-  assert.equal(c.allowedLatenessMs, 120_000);
+  assert.equal(c.allowedLatenessMs, 30_000);
   assert.equal(c.maxAttrs, 32);
   assert.equal(c.topTemplates, 5);
   assert.deepEqual(c.fields.time, ['timestamp', '@timestamp', 'ts', 'time']);
