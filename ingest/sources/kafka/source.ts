@@ -131,8 +131,6 @@ export class KafkaSource implements LogSource {
   /** Log ends, looked up before a partition is called idle. */
   private readonly logEnds: LogEnds;
   private checkingIdle = false;
-  /** The group member id of the last join (a new one means this consumer was dropped from the group in between). */
-  private memberId: string | undefined;
   /** Counters for status and tests. */
   readonly stats = { messages: 0, outOfRange: 0, warmupMessages: 0, redelivered: 0, commits: 0, firstOffsets: new Map<string, string>(), warmupFrom: new Map<string, string>() };
 
@@ -281,19 +279,9 @@ export class KafkaSource implements LogSource {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      const now = Date.now();
-      // Another member id: the group dropped this consumer (its session expired: the event
-      // loop busy past sessionTimeoutMs) and it joined again. What it held was another
-      // member's meanwhile, who may have acted on it: nothing kept from before is current, so
-      // every partition it holds now is a gained one (new epoch, warm start, recorded actions
-      // adopted again). Seen in the three-daemon test: a daemon evicted for 17 s kept its
-      // partials partition's remediator and carried out an action the other had carried out.
-      const rejoined = this.memberId !== undefined && e.payload.memberId !== this.memberId;
-      this.memberId = e.payload.memberId;
-      const evicted = rejoined ? this.tracker.assign({}, now).lost : [];
-      const { gained, lost } = this.tracker.assign(e.payload.memberAssignment, now);
-      this.log?.info({ gained, lost: [...evicted, ...lost], rejoined, assignment: e.payload.memberAssignment }, 'partitions assigned');
-      for (const k of [...evicted, ...lost]) this.forget(k);
+      const { gained, lost } = this.tracker.assign(e.payload.memberAssignment, Date.now());
+      this.log?.info({ gained, lost, assignment: e.payload.memberAssignment }, 'partitions assigned');
+      for (const k of lost) this.forget(k);
       // Every partition gained warm-starts from the group's committed offset as of now (other
       // members of the group may have moved it since this one started).
       const resume = !this.opts.replay;
