@@ -62,6 +62,7 @@ import { WindowAggregator } from '../ingest/window/aggregator.ts';
 import { decodeRecord, shardOf } from '../ingest/partials/records.ts';
 import type { StreamsSetup } from '../ingest/partials/setup.ts';
 import type { SourceMark } from '../ingest/partials/publisher.ts';
+import { splitPartitionKey } from '../ingest/sources/kafka/partitions.ts';
 
 export interface DaemonInfo {
   instance: string;
@@ -283,7 +284,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function stackFor(key: string): Promise<Stack> {
     let s = stacks.get(key);
     if (s) return s;
-    const shard = Number(key.slice(key.lastIndexOf(':') + 1));
+    const shard = splitPartitionKey(key).partition;
     const n = streams!.partitions;
     const shared = deps.store;
     const store: RecordStore = {

@@ -7,6 +7,7 @@
  * come with every idle decision and every window stage two closes past an idle partition.
  */
 import type { Admin, Kafka } from 'kafkajs';
+import { splitPartitionKey } from './partitions.ts';
 
 /** `topic:partition` (partitionKeyOf) → the offset the next record written will get. */
 export type LogEndLookup = (keys: readonly string[]) => Promise<Map<string, bigint>>;
@@ -40,10 +41,9 @@ export class LogEnds {
     if (this.closed) throw new Error('log-end look-ups closed');
     const byTopic = new Map<string, Set<number>>();
     for (const k of keys) {
-      const i = k.lastIndexOf(':');
-      const topic = k.slice(0, i);
+      const { topic, partition } = splitPartitionKey(k);
       const set = byTopic.get(topic) ?? new Set<number>();
-      set.add(Number(k.slice(i + 1)));
+      set.add(partition);
       byTopic.set(topic, set);
     }
     const admin = await this.connect();

@@ -30,6 +30,12 @@ interface Held {
 
 export const partitionKeyOf = (topic: string, partition: number): string => `${topic}:${partition}`;
 
+/** The inverse of partitionKeyOf (a topic name may itself contain ':'; the partition never does). */
+export function splitPartitionKey(key: string): { topic: string; partition: number } {
+  const i = key.lastIndexOf(':');
+  return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)) };
+}
+
 export class PartitionTracker {
   private readonly held = new Map<string, Held>();
   private readonly idleMs: number;

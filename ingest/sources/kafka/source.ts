@@ -43,7 +43,7 @@ import type { Logger } from '../../../core/log.ts';
 import type { LogSource, RawInput } from '../../types.ts';
 import { createKafka } from './client.ts';
 import type { KafkaSourceConfig } from './config.ts';
-import { PartitionTracker } from './partitions.ts';
+import { PartitionTracker, splitPartitionKey } from './partitions.ts';
 import { KafkaHealth, untilDelivered, waitForTopics } from './health.ts';
 import { LogEnds } from './ends.ts';
 
@@ -332,7 +332,7 @@ export class KafkaSource implements LogSource {
   private async lookUpEnds(gained: string[], resume = false): Promise<void> {
     if (gained.length === 0) return;
     const admin = this.kafka.admin();
-    const wanted = gained.map((k) => { const i = k.lastIndexOf(':'); return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)) }; });
+    const wanted = gained.map(splitPartitionKey);
     try {
       await admin.connect();
       for (const topic of new Set(wanted.map((w) => w.topic))) {
@@ -362,8 +362,8 @@ export class KafkaSource implements LogSource {
 
   /** A partition lost to another member: what this process knew of it is stale if it comes back. */
   private forget(key: string): void {
-    const i = key.lastIndexOf(':');
-    const k = tp(key.slice(0, i), Number(key.slice(i + 1)));
+    const { topic, partition } = splitPartitionKey(key);
+    const k = tp(topic, partition);
     this.handed.delete(k);
     this.rewound.delete(k);
     this.resumeAt.delete(k);
