@@ -194,6 +194,16 @@ export interface Phases {
   end(): void;
 }
 
+/** Runs `work` with `progressPhases`, ended however it ends. */
+export async function withPhases<T>(stream: ProgressOptions['stream'] | undefined, prefix: string, log: ((line: string) => void) | undefined, work: (phases: Phases) => Promise<T>): Promise<T> {
+  const phases = await progressPhases(stream, prefix, log);
+  try {
+    return await work(phases);
+  } finally {
+    phases.end();
+  }
+}
+
 /**
  * Work in consecutive phases (simulate, fit, score), one progress at a time, each named
  * `${prefix}: ${task}`. Without a stream, `step` only counts and `log` goes to `log`.

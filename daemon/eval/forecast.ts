@@ -18,7 +18,7 @@ import { createFileModelStore } from '../../models/tfjs/store.ts';
 import { loadConfig } from '../config.ts';
 import { createSeriesCollector, readHistory } from '../train.ts';
 import { DEFAULT_MAX_EPOCHS } from '../../models/tfjs/model.ts';
-import { progressPhases, type Phases } from '../progress.ts';
+import { withPhases, type Phases } from '../progress.ts';
 import { BUILTIN_SUITE_DIR } from './suite.ts';
 
 /**
@@ -114,12 +114,7 @@ export async function scenarioSeries(
 }
 
 export async function evalForecast(opts: ForecastEvalOptions): Promise<ForecastEvalReport> {
-  const phases = await progressPhases(opts.progress, 'eval forecast', opts.log);
-  try {
-    return await evalForecastIn(opts, phases);
-  } finally {
-    phases.end();
-  }
+  return withPhases(opts.progress, 'eval forecast', opts.log, (phases) => evalForecastIn(opts, phases));
 }
 
 async function evalForecastIn(opts: ForecastEvalOptions, phases: Phases): Promise<ForecastEvalReport> {

@@ -16,7 +16,7 @@ import { loadLoghubSets, runMiner, scoreParse, type LoghubSet, type ParseScores 
 import { DRAIN3_PARAMS, LOGHUB_PARAMS } from '../../ingest/templates/presets.ts';
 import { evaluateLabels, type LabelScores } from './loghub-labels.ts';
 import { drain3Available, drain3Defaults, drain3LogHub, runDrain3, type Drain3Job } from './drain3.ts';
-import { progressPhases, type Phases } from '../progress.ts';
+import { withPhases, type Phases } from '../progress.ts';
 
 export interface SetScores {
   groupingAccuracy: number;
@@ -80,12 +80,7 @@ function runMinerIds(set: LoghubSet, cfg: TemplatesConfig): string[] {
 }
 
 export async function evaluateLoghub(opts: LoghubEvalOptions): Promise<LoghubEvalResult> {
-  const phases = await progressPhases(opts.progressStream, 'eval loghub', opts.progress);
-  try {
-    return await evaluateLoghubIn(opts, phases);
-  } finally {
-    phases.end();
-  }
+  return withPhases(opts.progressStream, 'eval loghub', opts.progress, (phases) => evaluateLoghubIn(opts, phases));
 }
 
 async function evaluateLoghubIn(opts: LoghubEvalOptions, phases: Phases): Promise<LoghubEvalResult> {
