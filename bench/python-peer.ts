@@ -13,16 +13,12 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ensureDrain3 } from '../scripts/ensure-drain3.mjs';
 import { drain3Defaults } from '../daemon/eval/drain3.ts';
-import { ManualClock } from '../core/clock.ts';
-import { Telemetry } from '../core/telemetry.ts';
-import { createIngest, MemoryDeadLetterSink, parseIngestConfig } from '../ingest/index.ts';
-import type { RawInput } from '../ingest/types.ts';
 import { benchLines } from './lib/lines.ts';
+import { ingestAll, rawInputs, type IngestCounts } from './lib/ingest.ts';
 import { cpuMs, loadNote } from './lib/measure.ts';
 
 const N = Number(process.argv[2] ?? 200_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
-const BATCH = 1000;
 const EXTRAS = ['orjson==3.13.0', 'ddsketch==3.0.1'];
 const SCRIPT = join('bench', 'peers', 'python_peer.py');
 
@@ -52,19 +48,10 @@ writeFileSync(file, texts.join('\n') + '\n');
 const maskFile = join(dir, 'drain3-example-masking.json');
 const { masking, maskPrefix, maskSuffix } = drain3Defaults();
 writeFileSync(maskFile, JSON.stringify({ masking, maskPrefix, maskSuffix }));
-const lines: RawInput[] = texts.map((text, i) => ({ text, bytes: Buffer.byteLength(text), position: { kind: 'file', file: 'bench', line: i + 1 }, receivedAt: 0 }));
+const lines = rawInputs(texts);
 
-// The same measurement as bench/ingest.ts: clean + template + aggregate, fresh state.
-let events = 0, dead = 0;
-function ingestAll(): void {
-  const ingest = createIngest(parseIngestConfig({}), { telemetry: new Telemetry(), deadLetters: new MemoryDeadLetterSink(), clock: new ManualClock(0) });
-  events = 0; dead = 0;
-  for (let i = 0; i < lines.length; i += BATCH) {
-    const out = ingest.handle(lines.slice(i, i + BATCH));
-    events += out.events.length; dead += out.deadLetters.length;
-  }
-  ingest.flush();
-}
+// The same measurement as bench/ingest.ts (bench/lib/ingest.ts).
+let counts: IngestCounts | undefined;
 
 interface PeerResult { lines: number; windows: number; templates: number; cpuSeconds: number; linesPerSec: number; versions: Record<string, string>; python: string }
 function pythonRound(masked: boolean): PeerResult {
@@ -80,7 +67,7 @@ for (let r = 0; r < ROUNDS; r++) {
   if (peer === undefined || p.cpuSeconds < peer.cpuSeconds) peer = p;
   const m = pythonRound(true);
   if (masked === undefined || m.cpuSeconds < masked.cpuSeconds) masked = m;
-  oursMs = Math.min(oursMs, cpuMs(ingestAll));
+  oursMs = Math.min(oursMs, cpuMs(() => { counts = ingestAll(lines); }));
 }
 if (peer === undefined || masked === undefined) skip('no rounds (ROUNDS < 1)');
 const ours = Math.round(N / (oursMs / 1000));
@@ -90,7 +77,7 @@ console.log(JSON.stringify({
   what: 'Python pipeline a user might write: orjson.loads + Drain3 add_log_message + DDSketch per (service, minute), same lines as bench/ingest.ts',
   lines: N, rounds: ROUNDS, windows: peer.windows, templates: peer.templates, versions: peer.versions, python: peer.python,
   linesPerSec: peer.linesPerSec,
-  reference: { what: "Foresight's ingest (clean + template + aggregate), same lines, same run", linesPerSec: ours, events, deadLetters: dead },
+  reference: { what: "Foresight's ingest (clean + template + aggregate), same lines, same run", linesPerSec: ours, events: counts?.events, deadLetters: counts?.deadLetters },
   ratio: Number((ours / peer.linesPerSec).toFixed(2)),
   ratioIs: 'ours / Python',
   masked: { what: "the same, Drain3 masking as its example drain3.ini (drain3Defaults())", linesPerSec: masked.linesPerSec, templates: masked.templates, ratio: Number((ours / masked.linesPerSec).toFixed(2)) },
