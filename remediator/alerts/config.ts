@@ -20,6 +20,12 @@ const policyFields = {
   anomalyMinIntervalMs: positiveMs.default(24 * HOUR),
   /** Suppressed actions: one announcement per service and guardrail per this interval. */
   suppressedIntervalMs: positiveMs.default(4 * HOUR),
+  /**
+   * Announce a scale-in that goes as planned (planned, executed, verified). Off: giving back
+   * capacity is routine, so only a scale-in that needs a person (pending approval, failed,
+   * rolled back, rejected, expired) is sent, as an autoscaler's scale-down pages nobody.
+   */
+  announceScaleIn: z.boolean().default(false),
 };
 
 /** Which alerts are sent (the planner's rules); `eval leadtime` counts them with the same rules. */

@@ -14,9 +14,9 @@ import { anomaly, breach, MIN, T0 } from './fixtures.ts';
 
 const cfg = alertsConfigSchema.parse({ webhook: { url: 'http://127.0.0.1:1/hook' } });
 
-function record(status: ActionRecord['status'], guardrail?: string, at = T0): ActionRecord {
+function record(status: ActionRecord['status'], guardrail?: string, at = T0, kind: ActionRecord['kind'] = 'scale_out'): ActionRecord {
   return {
-    actionId: 'act-1', '@timestamp': new Date(at).toISOString(), service: 'checkout', kind: 'scale_out', target: 'checkout', params: { fromReplicas: 2, toReplicas: 4 },
+    actionId: kind === 'scale_out' ? 'act-1' : 'act-2', '@timestamp': new Date(at).toISOString(), service: 'checkout', kind, target: 'checkout', params: kind === 'scale_out' ? { fromReplicas: 2, toReplicas: 4 } : { fromReplicas: 4, toReplicas: 3 },
     reason: { detectionId: 'd', detectionKind: 'predicted_breach', score: 0.9, evidence: '' }, mode: 'live', status, actuator: 'kubernetes',
     daemon: { instance: 't', version: '0', configHash: 'x' }, ...(guardrail ? { guardrail } : {}),
   };
@@ -52,6 +52,15 @@ test('actions are announced once per status, suppressed ones once per guardrail 
   assert.equal(am.version, '4');
   assert.equal(am.status, 'firing');
   assert.deepEqual(am.alerts[0]!.labels, { alertname: 'ForesightAction', service: 'checkout', severity: 'info', group: 'action/act-1' });
+});
+
+test('a scale-in that goes as planned is not announced (unless announceScaleIn); one that needs a person is', () => {
+  const statuses: Array<ActionRecord['status']> = ['planned', 'executed', 'verified', 'rolled_back'];
+  const quiet = createAlertPlanner(cfg).handle({ detections: [], records: statuses.map((s) => record(s, undefined, T0, 'scale_in')), now: T0 });
+  assert.deepEqual(quiet.map((m) => m.key), ['action/act-2/rolled_back']);
+  const all = createAlertPlanner({ ...cfg, announceScaleIn: true }).handle({ detections: [], records: statuses.map((s) => record(s, undefined, T0, 'scale_in')), now: T0 });
+  assert.deepEqual(all.map((m) => m.key), statuses.map((s) => `action/act-2/${s}`));
+  assert.equal(cfg.announceScaleIn, false);
 });
 
 test('the outbox keeps undelivered messages across a reopen, delivers each key once, retries with backoff', async () => {
