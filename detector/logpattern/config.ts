@@ -5,6 +5,19 @@ export const logPatternConfigSchema = z.object({
   enabled: z.boolean().default(true),
   /** Raise on a template at warn level or above that the service never logged before. */
   newTemplates: z.boolean().default(true),
+  /**
+   * Windows from a template's first sight over which its warn lines are weighed as new: a
+   * one-off line of a rare template (a routine error logged once an hour) is not news, the
+   * same line recurring within these windows is.
+   */
+  newTemplateWindows: z.number().int().min(1).default(15),
+  /**
+   * Novelty score (-log10 of the Poisson tail probability of the template's warn lines at
+   * the highest rate it could have had and gone unseen, / 10, clipped to 1) to raise at:
+   * 0.3 = p ≤ 0.001 (a service has tens of rare templates; at 0.2 one of orders' routine
+   * deadlock lines, 3 in 5 windows, was raised in the memory-leak example).
+   */
+  newTemplateThreshold: z.number().gt(0).lte(1).default(0.3),
   /** Raise on a template whose count departs from its own history. */
   bursts: z.boolean().default(true),
   /**

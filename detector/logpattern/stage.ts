@@ -4,7 +4,9 @@
  *
  *   window point ─► per service: templates seen, each with its running share of the
  *                   service's traffic
- *                ├► a template at warn level or above the service never logged ─► new_template
+ *                ├► a template at warn level or above the service never logged, whose warn
+ *                │  lines over its first windows are too many to have gone unseen by chance
+ *                │  (novelty.ts) ─► new_template
  *                └► a template whose count departs from its share × the window's traffic ─► burst
  *
  * The rate model is a template's share of its service's lines, not its raw count: diurnal
@@ -20,6 +22,7 @@ import type { MetricPoint, TemplateCount } from '../../ingest/types.ts';
 import { log10Tail } from '../anomaly/likelihood.ts';
 import type { Detection } from '../types.ts';
 import type { LogPatternConfig } from './config.ts';
+import { noveltyScore } from './novelty.ts';
 
 export const LOG_PATTERN_MODEL_VERSION = 'log-pattern-v1';
 
@@ -31,11 +34,19 @@ interface TemplateState {
   updatedWindow: number;
   /** Exponentially weighted share of the service's lines. */
   share: number;
+  /**
+   * While the template is judged as new (its first newTemplateWindows windows, after the
+   * service's warm-up, until raised): the service's lines before its first sight, and its
+   * warn lines since.
+   */
+  novelty: { before: number; warn: number } | undefined;
 }
 
 interface ServiceState {
   windows: number;
   lastWindowStart: number;
+  /** Lines of the service's templates in every window seen (the points' template counts). */
+  lines: number;
   templates: Map<string, TemplateState>;
 }
 
@@ -59,7 +70,7 @@ export function createLogPatternStage(config: LogPatternConfig): LogPatternStage
   function serviceState(name: string): ServiceState {
     let s = services.get(name);
     if (s) { services.delete(name); services.set(name, s); return s; }
-    s = { windows: 0, lastWindowStart: -Infinity, templates: new Map() };
+    s = { windows: 0, lastWindowStart: -Infinity, lines: 0, templates: new Map() };
     services.set(name, s);
     if (services.size > config.maxServices) {
       const oldest = services.keys().next().value;
@@ -77,7 +88,7 @@ export function createLogPatternStage(config: LogPatternConfig): LogPatternStage
       kind: 'log_pattern',
       at: p.windowStart,
       score,
-      threshold: reason === 'new_template' ? 1 : config.threshold,
+      threshold: reason === 'new_template' ? config.newTemplateThreshold : config.threshold,
       evidence: {
         reason, templateId: t.id, template: t.text, count: t.count, warnCount: t.warn, windowCount: p.count,
         samples: [...t.samples], windowMs: p.windowMs, ...extra,
@@ -86,27 +97,48 @@ export function createLogPatternStage(config: LogPatternConfig): LogPatternStage
     };
   }
 
+  /**
+   * A template in its first newTemplateWindows windows, with warn lines: raised once when they
+   * are too many for a template that had gone unseen so far only by chance (novelty.ts).
+   */
+  function judgeNew(p: MetricPoint, t: TemplateCount, st: TemplateState, w: number, lines: number): Detection | undefined {
+    const n = st.novelty;
+    if (!n) return undefined;
+    if (w - st.firstWindow >= config.newTemplateWindows) { st.novelty = undefined; return undefined; }
+    n.warn += t.warn;
+    const score = noveltyScore(n.warn, lines - n.before, n.before);
+    if (score < config.newTemplateThreshold) return undefined;
+    st.novelty = undefined;
+    return detection(p, t, 'new_template', score, { firstSeen: st.firstSeen, warnSinceFirstSeen: n.warn, linesSinceFirstSeen: lines - n.before, linesBefore: n.before });
+  }
+
   function judge(p: MetricPoint, s: ServiceState): Detection[] {
     const out: Detection[] = [];
     const w = s.windows;
     const total = p.count;
     const keep = (1 - config.alpha);
+    const before = s.lines;
+    for (const t of p.templates ?? []) s.lines += t.count;
     for (const t of p.templates ?? []) {
       const x = total > 0 ? t.count / total : 0;
       let st = s.templates.get(t.id);
       if (!st) {
-        if (config.newTemplates && t.warn > 0 && w > config.warmupWindows) out.push(detection(p, t, 'new_template', 1, { firstSeen: p.windowStart }));
-        st = { text: t.text, firstSeen: p.windowStart, firstWindow: w, updatedWindow: w, share: x };
+        const judged = config.newTemplates && w > config.warmupWindows;
+        st = { text: t.text, firstSeen: p.windowStart, firstWindow: w, updatedWindow: w, share: x, novelty: judged ? { before, warn: 0 } : undefined };
         s.templates.set(t.id, st);
         if (s.templates.size > config.maxTemplatesPerService) {
           const oldest = s.templates.keys().next().value;
           if (oldest !== undefined) s.templates.delete(oldest);
         }
+        const d = judgeNew(p, t, st, w, s.lines);
+        if (d) out.push(d);
         continue;
       }
       s.templates.delete(t.id);
       s.templates.set(t.id, st);
       st.text = t.text;
+      const d = judgeNew(p, t, st, w, s.lines);
+      if (d) out.push(d);
       // Windows the template was absent from count as zeros.
       const share = st.share * keep ** Math.max(0, w - st.updatedWindow - 1);
       if (config.bursts && w - st.firstWindow >= config.minHistory && t.count >= config.minCount && (!config.burstsWarnOnly || t.warn > 0)) {

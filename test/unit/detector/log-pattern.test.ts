@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { LogLevel } from '../../../ingest/types.ts';
 import { logPatternConfigSchema } from '../../../detector/logpattern/config.ts';
 import { createLogPatternStage } from '../../../detector/logpattern/stage.ts';
+import { log10PoissonTail, noveltyScore } from '../../../detector/logpattern/novelty.ts';
 import { W, windows } from './template-lines.ts';
 
 const steady = (w: number): Array<[LogLevel, string]> => {
@@ -18,29 +19,62 @@ test('a steady service stays silent, warn templates included', () => {
   assert.deepEqual(found, []);
 });
 
-test('a new error template after warm-up is one log_pattern detection with text, samples and counts', () => {
+const typeError = (line: number): [LogLevel, string] => ['error', `TypeError: Cannot read properties of undefined (reading 'price') at line ${line}`];
+
+test('a new error template that recurs after warm-up is one log_pattern detection with text, samples and counts', () => {
   const stage = createLogPatternStage(logPatternConfigSchema.parse({}));
-  const points = windows((w) => (w === 30
-    ? [...steady(w), ['error', 'TypeError: Cannot read properties of undefined (reading \'price\') at line 42'], ['error', 'TypeError: Cannot read properties of undefined (reading \'price\') at line 57']]
-    : steady(w)), 40);
+  // Two lines a window from window 30: one window of it is not yet beyond chance (p ≈ 0.005
+  // after 1,560 lines without it), the second is (4 lines in 98, p ≈ 4e-5).
+  const points = windows((w) => (w >= 30 ? [...steady(w), typeError(42), typeError(57)] : steady(w)), 40);
   const found = stage.handle(points);
   assert.equal(found.length, 1);
   const d = found[0]!;
   assert.equal(d.kind, 'log_pattern');
   assert.equal(d.metric, 'template');
-  assert.equal(d.at, 30 * W);
-  assert.equal(d.score, 1);
+  assert.equal(d.at, 31 * W);
+  assert.ok(d.score >= 0.3 && d.score < 1, `score ${d.score}`);
+  assert.equal(d.threshold, 0.3);
   assert.deepEqual(d.evidence, {
     reason: 'new_template',
     templateId: d.evidence.templateId,
     template: 'TypeError: Cannot read properties of undefined (reading \'price\') at line <*>',
-    count: 2, warnCount: 2, windowCount: 44, windowMs: W, firstSeen: 30 * W,
+    count: 2, warnCount: 2, windowCount: 54, windowMs: W, firstSeen: 30 * W,
+    warnSinceFirstSeen: 4, linesSinceFirstSeen: 98, linesBefore: 1560,
     samples: ['TypeError: Cannot read properties of undefined (reading \'price\') at line 42', 'TypeError: Cannot read properties of undefined (reading \'price\') at line 57'],
   });
   assert.match(String(d.evidence.templateId), /^t[0-9a-f]{10}$/);
   // Deterministic id: the same input gives the same detection.
   const again = createLogPatternStage(logPatternConfigSchema.parse({})).handle(points);
   assert.equal(again[0]?.id, d.id);
+});
+
+test('many lines of a new error template in one window are raised in that window', () => {
+  const stage = createLogPatternStage(logPatternConfigSchema.parse({}));
+  const found = stage.handle(windows((w) => (w === 30 ? [...steady(w), ...Array.from({ length: 8 }, (_, i) => typeError(i))] : steady(w)), 32));
+  assert.deepEqual(found.map((d) => [d.at / W, d.evidence.reason, d.evidence.count]), [[30, 'new_template', 8]]);
+  assert.equal(found[0]!.score, 1);
+});
+
+test('rare routine errors seen for the first time one line at a time stay silent (the leak example\'s healthy services)', () => {
+  const stage = createLogPatternStage(logPatternConfigSchema.parse({}));
+  // As orders logs them: each of six templates about once in 20 windows, first seen after warm-up.
+  const routine = [
+    'GET /api/orders failed: internal server error', 'GET /api/orders/{} failed: internal server error',
+    'POST /api/orders failed: internal server error', 'GET /api/orders failed: database deadlock detected, transaction rolled back',
+    'GET /api/orders/{} failed: database deadlock detected, transaction rolled back', 'POST /api/orders failed: database deadlock detected, transaction rolled back',
+  ];
+  const found = stage.handle(windows((w) => {
+    const l = steady(w);
+    if (w >= 12 && w % 7 === 5) l.push(['error', routine[(w * 5) % routine.length]!.replace('{}', String(1000 + w))]);
+    return l;
+  }, 240, 'orders'));
+  assert.deepEqual(found, []);
+});
+
+test('an error template seen once during warm-up and again later is not new', () => {
+  const stage = createLogPatternStage(logPatternConfigSchema.parse({}));
+  const found = stage.handle(windows((w) => (w === 3 || w >= 30 ? [...steady(w), typeError(w)] : steady(w)), 40));
+  assert.deepEqual(found, []);
 });
 
 test('new templates during warm-up are learnt, not raised', () => {
@@ -72,4 +106,19 @@ test('twice the traffic with the same mix is not a burst (the rate is a share of
   const stage = createLogPatternStage(logPatternConfigSchema.parse({}));
   const found = stage.handle(windows((w) => (w >= 30 ? [...steady(w), ...steady(w)] : steady(w)), 40));
   assert.deepEqual(found, []);
+});
+
+test('the Poisson tail behind the novelty score, against its closed form', () => {
+  for (const [k, lambda] of [[1, 0.2], [2, 0.104], [4, 0.2], [5, 1.5], [40, 3]] as const) {
+    let cdf = 0;
+    let term = Math.exp(-lambda);
+    for (let i = 0; i < k; i++) { cdf += term; term *= lambda / (i + 1); }
+    const exact = k <= 5 ? Math.log10(1 - cdf) : undefined;
+    const got = log10PoissonTail(k, lambda);
+    if (exact !== undefined) assert.ok(Math.abs(got - exact) < 1e-9, `k=${k} λ=${lambda}: ${got} vs ${exact}`);
+    else assert.ok(got < -20 && Number.isFinite(got), `k=${k} λ=${lambda}: ${got}`);
+  }
+  assert.equal(log10PoissonTail(3, 5), 0);
+  assert.equal(noveltyScore(1, 100, 0), 0);
+  assert.equal(noveltyScore(50, 100, 10_000), 1);
 });
