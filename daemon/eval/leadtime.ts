@@ -242,12 +242,13 @@ export function parseSeeds(v: string): SeedLabel[] {
 function foldLines(cv: CrossValidation, heldOutNote: string): string {
   const f = (s: LeadtimeSummary): string => `recall ${s.recall ?? '-'} (${s.detected}/${s.predictable}), lead median ${num(s.leadMinutes.median)} p10 ${num(s.leadMinutes.p10)}, false alarms ${s.falseAlarmsPerServiceDay}/service-day (${s.falseAlarms}), breach min foresight ${s.sloBreachMinutes.foresight} / none ${s.sloBreachMinutes.none} / reactive ${s.sloBreachMinutes.reactive}`;
   const out = [`cross-validation (${heldOutNote}); grid: ${FOLD_GRID.length} points (defaults, then raiseProbability, minPersistence, saturation minSlopeT moved once)`];
+  const why = (shown: boolean): string => (shown ? 'shown within the false-alarm budget' : 'no point shown within the false-alarm budget: fewest false alarms');
   for (const fold of cv.folds) {
-    out.push(`  held out ${fold.heldOut.join('+')}: chose ${gridName(FOLD_GRID[fold.chosen]!)} (train: ${f(fold.train)})`);
+    out.push(`  held out ${fold.heldOut.join('+')}: chose ${gridName(FOLD_GRID[fold.chosen]!)}, ${why(fold.withinBudget)} (train: ${f(fold.train)})`);
     out.push(`    held-out: ${f(fold.test)}`);
   }
   out.push(`cross-validated: ${f(cv.crossValidated)}`);
-  out.push(`in-sample (chosen on all: ${gridName(FOLD_GRID[cv.inSample.chosen]!)}): ${f(cv.inSample.summary)}`);
+  out.push(`in-sample (chosen on all: ${gridName(FOLD_GRID[cv.inSample.chosen]!)}, ${why(cv.inSample.withinBudget)}): ${f(cv.inSample.summary)}`);
   return out.join('\n') + '\n';
 }
 
@@ -310,8 +311,8 @@ export async function runEvalLeadtimeCli(opts: LeadtimeCliOptions, io: Io): Prom
         folds: foldFamilies,
         grid: FOLD_GRID,
         crossValidated: cv.crossValidated,
-        inSample: { chosen: FOLD_GRID[cv.inSample.chosen], ...cv.inSample.summary },
-        byFold: cv.folds.map((f) => ({ heldOut: f.heldOut, chosen: FOLD_GRID[f.chosen], train: f.train, test: f.test })),
+        inSample: { chosen: FOLD_GRID[cv.inSample.chosen], withinBudget: cv.inSample.withinBudget, ...cv.inSample.summary },
+        byFold: cv.folds.map((f) => ({ heldOut: f.heldOut, chosen: FOLD_GRID[f.chosen], withinBudget: f.withinBudget, train: f.train, test: f.test })),
       };
     }
     io.stdout.write(JSON.stringify(out) + '\n');
