@@ -14,9 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { readSeries } from '../detector/nab/io.ts';
 import { detectSeries, evalNab } from '../detector/nab/run.ts';
 import { cpuMs, goal, loadNote } from './lib/measure.ts';
+import { sharedData } from './lib/data.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const nabRoot = process.argv[2] ?? join(repo, '..', 'shared', 'data', 'nab');
+const nabRoot = process.argv[2] ?? sharedData('nab', 'NAB_ROOT');
 
 const series = readSeries(nabRoot);
 let points = 0;

@@ -4,18 +4,18 @@
 //   DIR defaults to ../shared/data/loghub next to the repository. One JSON line on stdout.
 // Drain3 runs from the venv scripts/ensure-drain3.mjs makes (installed here when missing).
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { templatesSchema } from '../ingest/config.ts';
 import { DrainMiner } from '../ingest/templates/drain.ts';
 import { loadLoghubSets } from '../ingest/templates/loghub.ts';
 import { evaluateLoghub, formatLoghubTable, loghubJson } from '../daemon/eval/loghub.ts';
 import { drain3Defaults, runDrain3, type Drain3Config } from '../daemon/eval/drain3.ts';
 import { ensureDrain3 } from '../scripts/ensure-drain3.mjs';
+import { sharedData } from './lib/data.ts';
 
 const args = process.argv.slice(2);
 const linesAt = args.indexOf('--lines');
 const target = linesAt >= 0 ? Number(args.splice(linesAt, 2)[1]) : 200_000;
-const dir = args[0] ?? fileURLToPath(new URL('../../shared/data/loghub', import.meta.url));
+const dir = args[0] ?? sharedData('loghub', 'LOGHUB_ROOT');
 if (!existsSync(dir)) {
   process.stderr.write(`no LogHub sets at ${dir}; pass the folder as the first argument\n`);
   process.exit(2);
