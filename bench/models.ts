@@ -67,7 +67,17 @@ for (const services of SERVICES) {
   const health = stage.health().detail as { services: number; tfjs: { status: string } };
   const row = { services, msPerWindow: Math.round(ms), usPerServiceWindow: Math.round((ms * 1000) / services), retainedKBPerService: Number((retained / 1024 / services).toFixed(1)) };
   rows.push(row);
-  console.log(JSON.stringify({ bench: 'models', ...row, tfjs: health.tfjs.status, backend, forecasts: tfUsed, windowsTimed: TIMED, goals: [goal('ms per window', ms, 1000, true), goal('retained KB per service', retained / 1024 / services, 16, true)] }));
+  // Linear in services: the reference is the first (smallest) count's cost per service-window
+  // in this run, and flat means a ratio of at most 1.1.
+  const first = rows[0] as typeof row;
+  const ratio = row.usPerServiceWindow / first.usPerServiceWindow;
+  console.log(JSON.stringify({
+    bench: 'models', ...row, tfjs: health.tfjs.status, backend, forecasts: tfUsed, windowsTimed: TIMED,
+    reference: { what: `µs per service-window at ${first.services} services, same run`, usPerServiceWindow: first.usPerServiceWindow },
+    ratio: Number(ratio.toFixed(2)),
+    goals: [goal('ms per window', ms, 1000, true), goal('retained KB per service', retained / 1024 / services, 16, true), goal(`µs per service-window / at ${first.services} services`, ratio, 1.1, true)],
+    ...loadNote(),
+  }));
   await stage.stop();
 }
 
