@@ -4,8 +4,14 @@
 //   node --import tsx bench/rss.ts [SERVICES...]   (default 100: the simulator's scenario
 //   limit; 1k and 5k services need another generator)
 // One JSON line per sample (every 10th), then one summary line per service count.
-import { readFileSync, writeFileSync } from 'node:fs';
+// At the simulated minutes in PROBE_AT (default 30,60,120,180,240,300,355) the daemon, run
+// with bench/lib/heap-probe.mjs preloaded, forces a full GC and reports one more JSON line
+// ("probe": RSS, V8 heap used after the GC, external/ArrayBuffer bytes, TF.js tensors);
+// at those also in SNAPSHOT_AT (default none) it writes a heap snapshot into the bench's
+// temp directory (kept then, its path printed).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { Daemon, tempDir } from '../test/integration/support/stack.ts';
 import type { RigEndpoints } from '../scripts/rig/index.ts';
@@ -13,6 +19,23 @@ import type { RigEndpoints } from '../scripts/rig/index.ts';
 const counts = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const WALL_S = Number(process.env.WALL_S ?? 150);
 const MINUTES = 360;
+const minutesOf = (v: string | undefined, d: string): number[] => (v ?? d).split(',').map(Number).filter((n) => n > 0);
+const PROBE_AT = minutesOf(process.env.PROBE_AT, '30,60,120,180,240,300,355');
+const SNAPSHOT_AT = minutesOf(process.env.SNAPSHOT_AT, '');
+const PROBE = fileURLToPath(new URL('./lib/heap-probe.mjs', import.meta.url));
+
+/** Asks the daemon's probe for one line (after a forced GC) and returns it. */
+async function probe(d: Daemon, file: string, label: string, snapshot: boolean): Promise<Record<string, unknown> | undefined> {
+  const before = existsSync(file) ? readFileSync(file, 'utf8').length : 0;
+  writeFileSync(`${file}.req`, JSON.stringify({ label, snapshot }));
+  d.child.kill('SIGUSR2');
+  for (let i = 0; i < 600 && d.child.exitCode === null; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (text.length > before && text.endsWith('\n')) return JSON.parse(text.slice(before).trim()) as Record<string, unknown>;
+  }
+  return undefined;
+}
 
 function rssMb(pid: number): number | undefined {
   try {
@@ -40,7 +63,16 @@ for (const services of counts.length ? counts : [100]) {
     source: { kind: 'simulator', simulator: { scenario, speed: 'max', minutes: MINUTES } },
     remediator: { mode: 'dry_run', actuators: ['log'] }, stores: { kind: 'file', dir: join(dir, 'var') },
   }));
+  const probeFile = join(dir, 'probe.ndjson');
+  const saved = { opts: process.env.NODE_OPTIONS, probe: process.env.BENCH_HEAP_PROBE };
+  process.env.NODE_OPTIONS = `${saved.opts ?? ''} --expose-gc --import ${PROBE}`.trim();
+  process.env.BENCH_HEAP_PROBE = probeFile;
   const d = new Daemon({ rig: {} as RigEndpoints, topic: '', group: '', prefix: '', dir, config });
+  process.env.NODE_OPTIONS = saved.opts;
+  process.env.BENCH_HEAP_PROBE = saved.probe;
+  if (saved.opts === undefined) delete process.env.NODE_OPTIONS;
+  if (saved.probe === undefined) delete process.env.BENCH_HEAP_PROBE;
+  const pending = [...PROBE_AT];
   const t0 = performance.now();
   const samples: Array<{ s: number; rss: number; simMinutes: number | null }> = [];
   let start: number | undefined;
@@ -54,6 +86,12 @@ for (const services of counts.length ? counts : [100]) {
     const sample = { s: Number(((performance.now() - t0) / 1000).toFixed(1)), rss: Number(rss.toFixed(1)), simMinutes: wm !== undefined && start !== undefined ? Math.round((wm - start) / 60_000) : null };
     samples.push(sample);
     if (samples.length % 10 === 1) console.log(JSON.stringify({ bench: 'rss', services, ...sample }));
+    while (pending.length && sample.simMinutes !== null && sample.simMinutes >= (pending[0] as number)) {
+      const at = pending.shift() as number;
+      const p = await probe(d, probeFile, `min${at}`, SNAPSHOT_AT.includes(at));
+      if (p) console.log(JSON.stringify({ bench: 'rss', probe: true, services, simMinutes: sample.simMinutes, ...p }));
+    }
+    if (sample.simMinutes !== null && sample.simMinutes >= MINUTES - 2 && !pending.length) break;
   }
   await d.stop();
   const rss = samples.map((x) => x.rss);
