@@ -22,6 +22,8 @@ export interface ForecastingDeps {
   clock: Clock;
   /** Where the TF.js model is loaded from; defaults to a directory store at tfjs.modelDir. */
   modelStore?: ModelStore;
+  /** Loads TensorFlow.js (tests count the calls); defaults to loadTf. */
+  loadTf?: typeof loadTf;
 }
 
 export interface Forecasting {
@@ -318,11 +320,6 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     if (stopped || !config.tfjs.enabled) return;
     let version: string | null;
     try {
-      if (!tf) {
-        const b = await loadTf({ log: telemetry.log });
-        tf = b.tf;
-        backend = b.backend;
-      }
       version = await store.current(config.tfjs.modelName);
     } catch (err) {
       fail(err, undefined);
@@ -333,6 +330,20 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
       return;
     }
     if (version === active?.meta.version || version === trial?.model.meta.version || rejected.has(version)) return;
+    // TensorFlow.js is loaded only once there is a model to run: the native binding maps
+    // ~280 MB of libtensorflow into the process (resident), a daemon without a model
+    // (statistical forecasters only) has no use for it.
+    try {
+      if (!tf) {
+        const b = await (deps.loadTf ?? loadTf)({ log: telemetry.log });
+        tf = b.tf;
+        backend = b.backend;
+      }
+    } catch (err) {
+      fail(err, undefined);
+      return;
+    }
+    if (stopped) return;
     try {
       const model = await loadModel(tf, store, config.tfjs.modelName, req, version);
       if (stopped) { model.model.dispose(); return; }

@@ -143,6 +143,28 @@ test('tfjs forecaster joins when a compatible model is in the store; missing mod
   assert.deepEqual(last?.forecast?.paths.p50?.slice(0, 2), [100, 100]);
 });
 
+test('TensorFlow.js is loaded only once the store holds a model (no native library mapped for nothing)', async () => {
+  const config = modelsConfigSchema.parse({ horizonMinutes: 10, selection: { horizons: [5] } });
+  const store = createMemoryModelStore();
+  let loads = 0;
+  const counting: typeof loadTf = (opts) => { loads++; return loadTf(opts); };
+  const f = createForecasting(config, { telemetry: new Telemetry(), clock: new ManualClock(0), modelStore: store, loadTf: counting });
+  await f.start();
+  await f.checkForModel();
+  assert.equal(loads, 0);
+  assert.equal((f.health().detail?.tfjs as { status: string }).status, 'unavailable');
+
+  const { tf } = await loadTf();
+  const series = [Array.from({ length: 100 }, (_, i) => ({ t: T0 + i * STEP, value: 100 + i % 7, throughput: 100, errorRate: 0.01 }))];
+  const trained = await trainModel(series, { tf, window: 12, horizon: 10, quantiles: config.quantiles, stepMs: STEP, epochs: 1, seed: 1 });
+  await saveModel(tf, store, 'latency-p95', trained);
+  trained.model.dispose();
+  await f.checkForModel();
+  assert.equal(loads, 1);
+  assert.equal((f.health().detail?.tfjs as { status: string }).status, 'loaded');
+  await f.stop();
+});
+
 test('detection forecasts: the saturation forecast rides along for the breach detector unless it is the chosen one', () => {
   const out: ForecastUpdate[] = [];
   const f = stage();
