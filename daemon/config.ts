@@ -80,6 +80,13 @@ const httpSchema = z.object({
    */
   statusMaxServices: z.number().int().min(1).default(10_000),
   /**
+   * The status page's charts: closed windows kept per service (1440 = a day of minutes;
+   * 72 bytes each) and services charted (past it new services are not charted, counted in
+   * /api/series' `dropped`). Together they bound the charts' memory: 500 x 1440 ~ 52 MB.
+   */
+  chartWindows: z.number().int().min(10).max(100_000).default(1440),
+  chartMaxServices: z.number().int().min(1).default(500),
+  /**
    * Bearer token every state-changing endpoint (approve, reject) requires; reads need none.
    * Unset (and no file): those endpoints answer 403. Env: FORESIGHT_HTTP__ADMIN_TOKEN.
    */

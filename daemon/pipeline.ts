@@ -308,7 +308,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const actions: ActionRecord[] = [];
   const services = new Map<string, ServiceStatus>();
   const deadLettersByReason: Record<string, number> = {};
-  const series = new SeriesStore(deps.series);
+  const series = new SeriesStore({ windows: config.http.chartWindows, maxServices: config.http.chartMaxServices, ...deps.series });
   const recentDeadLetters = new Ring<Omit<DeadLetter, 'raw'>>(RECENT);
   const keepRecords = deps.keepRecords ?? deps.replay;
   const recentDetections = new Ring<Detection>(RECENT);

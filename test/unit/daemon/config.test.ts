@@ -17,6 +17,7 @@ test('defaults fill an empty config and the result is frozen', () => {
   const c = parseConfig({});
   assert.equal(c.http.port, 9464);
   assert.equal(c.http.host, '127.0.0.1');
+  assert.deepEqual([c.http.chartWindows, c.http.chartMaxServices], [1440, 500]);
   assert.equal(c.remediator.mode, 'dry_run');
   assert.equal(c.ingest.windowMs, 60_000);
   assert.ok(Object.isFrozen(c) && Object.isFrozen(c.ingest.fields));

@@ -48,3 +48,17 @@ test('/api/status keeps at most http.statusMaxServices services, least recently 
   assert.equal(p.detections.length, 0);
   assert.equal(p.actions.length, 0);
 });
+
+test('the status page charts keep at most http.chartMaxServices services and http.chartWindows windows each', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'foresight-status-'));
+  const config = parseConfig({ http: { chartMaxServices: 2, chartWindows: 10 }, remediator: { actuators: ['log'] }, models: { tfjs: { enabled: false, modelDir: dir } }, stores: { dir } });
+  const p = createPipeline({
+    config, telemetry: new Telemetry(), source: new ServicesSource(4, 30), deadLetters: new MemoryDeadLetterSink(), store: new MemoryRecordStore(), actuators: [],
+    daemon: { instance: 't', version: '0', configHash: 'h' }, replay: false,
+  });
+  await p.run(new AbortController().signal);
+  const charted = p.series.list();
+  assert.equal(charted.length, 2);
+  assert.ok(p.series.dropped > 0, 'windows of the services past the cap are counted');
+  for (const s of charted) assert.equal(p.series.get(s, 0, Number.MAX_SAFE_INTEGER)!.windows.length, 10);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ring, SeriesStore } from '../../../dashboards/series.ts';
+import { Ring, SeriesStore, WindowRing } from '../../../dashboards/series.ts';
 import type { ActionRecord, MetricRecord } from '../../../remediator/types.ts';
 import type { Detection } from '../../../detector/types.ts';
 import type { Forecast } from '../../../models/types.ts';
@@ -55,4 +55,28 @@ test('50 services: an overview with bounded sparklines; services past the cap ar
   for (const e of o) assert.equal(e.spark.length, 30);
   assert.equal(o[0]!.spark[29], 100 + 59, 'max of the bucket');
   assert.equal(o[0]!.p95, 159);
+});
+
+test('a window ring: columns grow by doubling up to the capacity, then the oldest is overwritten; nulls survive', () => {
+  const r = new WindowRing(100);
+  assert.equal(r.bytes, 64 * 8 * 9, 'starts at 64 windows');
+  for (let i = 0; i < 70; i++) r.push({ t: i, p95: i % 2 ? null : i, count: i, errorRate: 0.5, slo: null, forecast: i % 3 ? null : { horizonMs: 5, p10: null, p50: i, p90: i + 1 } });
+  assert.equal(r.size, 70);
+  assert.equal(r.bytes, 100 * 8 * 9, 'grown to the capacity, not past it');
+  for (let i = 70; i < 250; i++) r.push({ t: i, p95: i, count: i, errorRate: 0, slo: 300, forecast: null });
+  assert.equal(r.size, 100);
+  assert.equal(r.bytes, 100 * 8 * 9, 'bounded: 250 windows pushed, 100 kept');
+  assert.deepEqual([r.at(0).t, r.last()?.t], [150, 249]);
+  assert.deepEqual(r.range(200, 202).map((w) => w.t), [200, 201, 202]);
+  const s = new WindowRing(10);
+  s.push({ t: 1, p95: null, count: 0, errorRate: 0, slo: null, forecast: { horizonMs: 5, p10: null, p50: 7, p90: null } });
+  assert.deepEqual(s.at(0), { t: 1, p95: null, count: 0, errorRate: 0, slo: null, forecast: { horizonMs: 5, p10: null, p50: 7, p90: null } });
+});
+
+test('a series store keeps `windows` windows for at most `maxServices` services', () => {
+  const s = new SeriesStore({ windows: 30, maxServices: 2 });
+  for (let k = 0; k < 3; k++) for (let i = 0; i < 90; i++) s.addWindow(point(`svc-${k}`, i, 100 + i), null);
+  assert.deepEqual(s.list(), ['svc-0', 'svc-1']);
+  assert.equal(s.dropped, 90);
+  assert.equal(s.get('svc-0', 0, 100 * MIN)!.windows.length, 30);
 });
