@@ -2,23 +2,28 @@
 // the embedded simulator source, `speed: max`, 360 simulated minutes (or WALL_S of wall
 // time, whichever comes first), sampled from /proc every 2 s. Linux only.
 //   node --import tsx bench/rss.ts [SERVICES...]   (default 100: the simulator's scenario
-//   limit; 1k and 5k services need another generator)
+//   limit; past 100 the daemon reads a file of synthetic lines instead, LINES_PER_MIN=2 per
+//   service and minute, MINUTES=360)
 // One JSON line per sample (every 10th), then one summary line per service count.
 // At the simulated minutes in PROBE_AT (default 30,60,120,180,240,300,355) the daemon, run
 // with bench/lib/heap-probe.mjs preloaded, forces a full GC and reports one more JSON line
 // ("probe": RSS, V8 heap used after the GC, external/ArrayBuffer bytes, TF.js tensors);
 // at those also in SNAPSHOT_AT (default none) it writes a heap snapshot into the bench's
 // temp directory (kept then, its path printed).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { Daemon, tempDir } from '../test/integration/support/stack.ts';
 import type { RigEndpoints } from '../scripts/rig/index.ts';
+import { benchLine } from './lib/lines.ts';
 
 const counts = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const WALL_S = Number(process.env.WALL_S ?? 150);
-const MINUTES = 360;
+const MINUTES = Number(process.env.MINUTES ?? 360);
+const SIMULATOR_MAX = 100;
+const LINES_PER_MIN = Number(process.env.LINES_PER_MIN ?? 2);
 const minutesOf = (v: string | undefined, d: string): number[] => (v ?? d).split(',').map(Number).filter((n) => n > 0);
 const PROBE_AT = minutesOf(process.env.PROBE_AT, '30,60,120,180,240,300,355');
 const SNAPSHOT_AT = minutesOf(process.env.SNAPSHOT_AT, '');
@@ -48,19 +53,35 @@ function rssMb(pid: number): number | undefined {
 
 for (const services of counts.length ? counts : [100]) {
   const dir = tempDir('bench-rss');
-  const scenario = join(dir, 'many.json');
-  writeFileSync(scenario, JSON.stringify({
-    name: `many-${services}`, description: 'many small steady services', durationMinutes: MINUTES, seed: 5,
-    services: Array.from({ length: services }, (_, i) => ({
-      name: `svc-${String(i).padStart(5, '0')}`, replicas: 2, perReplicaRps: 20, baseLatencyMs: 40, sloP95Ms: 300,
-      load: { peakRps: 2, troughRps: 1, peakAtMinute: 180, noise: 0.05 }, routes: ['GET /api/item/{id}'],
-    })),
-    incidents: [],
-  }));
+  let source: Record<string, unknown>;
+  if (services <= SIMULATOR_MAX) {
+    const scenario = join(dir, 'many.json');
+    writeFileSync(scenario, JSON.stringify({
+      name: `many-${services}`, description: 'many small steady services', durationMinutes: MINUTES, seed: 5,
+      services: Array.from({ length: services }, (_, i) => ({
+        name: `svc-${String(i).padStart(5, '0')}`, replicas: 2, perReplicaRps: 20, baseLatencyMs: 40, sloP95Ms: 300,
+        load: { peakRps: 2, troughRps: 1, peakAtMinute: 180, noise: 0.05 }, routes: ['GET /api/item/{id}'],
+      })),
+      incidents: [],
+    }));
+    source = { kind: 'simulator', simulator: { scenario, speed: 'max', minutes: MINUTES } };
+  } else {
+    // Past the simulator's 100 services: a file of synthetic lines (bench/lib/lines.ts),
+    // LINES_PER_MIN per service and simulated minute, read by the daemon's file source.
+    const file = join(dir, 'lines.ndjson');
+    const out = createWriteStream(file);
+    const lines = services * LINES_PER_MIN * MINUTES;
+    const stepMs = 60_000 / (LINES_PER_MIN * services);
+    for (let i = 0; i < lines; i++) if (!out.write(benchLine(i, services, stepMs) + '\n')) await once(out, 'drain');
+    out.end();
+    await once(out, 'finish');
+    source = { kind: 'file', file: { path: file } };
+  }
   const config = join(dir, 'foresight.yaml');
   writeFileSync(config, YAML.stringify({
-    log: { level: 'info' }, http: { port: 0 },
-    source: { kind: 'simulator', simulator: { scenario, speed: 'max', minutes: MINUTES } },
+    log: { level: 'info' }, http: { port: 0 }, source,
+    // Every service holds a forecasting slot (the default cap is lower than 5,000).
+    ...(services > SIMULATOR_MAX ? { models: { maxServices: services } } : {}),
     remediator: { mode: 'dry_run', actuators: ['log'] }, stores: { kind: 'file', dir: join(dir, 'var') },
   }));
   const probeFile = join(dir, 'probe.ndjson');
