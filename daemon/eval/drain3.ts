@@ -34,6 +34,8 @@ export interface Drain3Run {
   clusters: number;
   lines: number;
   seconds: number;
+  /** CPU time of the Python process over the same loop (one core: the figure to compare). */
+  cpuSeconds: number;
 }
 
 /** Drain3 configured as its example drain3.ini masks, with TemplateMinerConfig's defaults otherwise. */

@@ -94,7 +94,8 @@ export class DrainMiner {
       return found.template;
     }
     if (this.clusters.size >= this.cfg.maxClusters && this.oldest) this.remove(this.oldest);
-    return this.create(tokens, this.newId(tokens), 1).template;
+    // The tokenizer's array is reused for the next line: a new cluster keeps a copy.
+    return this.create(tokens.slice(), this.newId(tokens), 1).template;
   }
 
   /** Current template of a message without learning from it. */

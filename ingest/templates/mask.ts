@@ -30,11 +30,16 @@ const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 1
 const isAlnum = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 const isWord = (c: number): boolean => isAlnum(c) || c === 95;
 
-/** End of a value starting at p (exclusive), or -1: the BUILTIN alternatives in order. */
-function valueAt(t: string, p: number): number {
-  const n = t.length;
+/** Whether an IPv4 value may end at i: the token's end, or neither a word character nor a dot. */
+const endsValue = (t: string, i: number, n: number): boolean => i >= n || (!isWord(t.charCodeAt(i)) && t.charCodeAt(i) !== 46);
+
+/**
+ * End of a value starting at p (exclusive), or -1: the BUILTIN alternatives in order, within
+ * the token t[from, n) (from and n are whitespace or the message's ends).
+ */
+function valueAt(t: string, p: number, from: number, n: number): number {
   const c = t.charCodeAt(p);
-  const before = p === 0 ? -1 : t.charCodeAt(p - 1);
+  const before = p === from ? -1 : t.charCodeAt(p - 1);
   const alnumBefore = before >= 0 && isAlnum(before);
   const wordBefore = before >= 0 && isWord(before);
   if (isHex(c) && !wordBefore) {
@@ -60,13 +65,12 @@ function valueAt(t: string, p: number): number {
       else if (part < 3) { if (t.charCodeAt(q) === 46) q++; else ok = false; }
     }
     if (ok) {
-      const after = (i: number): boolean => i >= n || (!isWord(t.charCodeAt(i)) && t.charCodeAt(i) !== 46);
       if (t.charCodeAt(q) === 58) {
         let r = q + 1;
         while (r < n && isDigit(t.charCodeAt(r))) r++;
-        if (r - q - 1 >= 1 && r - q - 1 <= 5 && after(r)) return r;
+        if (r - q - 1 >= 1 && r - q - 1 <= 5 && endsValue(t, r, n)) return r;
       }
-      if (after(q)) return q;
+      if (endsValue(t, q, n)) return q;
     }
   }
   if (c === 48 && !wordBefore && (t.charCodeAt(p + 1) === 120 || t.charCodeAt(p + 1) === 88)) {
@@ -102,17 +106,30 @@ function valueAt(t: string, p: number): number {
 
 /** Built-in masking of one token that holds a digit: BUILTIN_PATTERN's matches become `<*>`. */
 export function maskToken(t: string): string {
-  let out = '';
-  let last = 0;
-  const n = t.length;
-  for (let p = 0; p < n;) {
-    const c = t.charCodeAt(p);
-    const e = isHex(c) || c === 45 || c === 43 ? valueAt(t, p) : -1;
-    if (e > p) { out += t.slice(last, p) + WILDCARD; p = e; last = e; } else p++;
-  }
-  return last === 0 ? t : out + t.slice(last);
+  return maskRange(t, 0, t.length);
 }
 
+/**
+ * maskToken() of the token t[from, n) without slicing it first: a token that is one value
+ * (a number, an IP, an id: most tokens with a digit) is the wildcard itself, no string made.
+ * With the reused token array and the token-by-token loop below: 236,782 -> 350,722 lines/s
+ * CPU (median of 5 interleaved rounds, 208,000 LogHub lines, same templates on every line).
+ */
+function maskRange(t: string, from: number, n: number): string {
+  let out = '';
+  let last = from;
+  for (let p = from; p < n;) {
+    const c = t.charCodeAt(p);
+    const e = isHex(c) || c === 45 || c === 43 ? valueAt(t, p, from, n) : -1;
+    if (e > p) {
+      if (p === from && e === n) return WILDCARD;
+      out += t.slice(last, p) + WILDCARD; p = e; last = e;
+    } else p++;
+  }
+  return last === from ? t.slice(from, n) : out + t.slice(last, n);
+}
+
+/** The returned array is the tokenizer's own, overwritten by its next call: copy what you keep. */
 export type Tokenizer = (message: string) => string[];
 
 export interface TokenizerOptions extends Pick<MaskPreset, 'prefix' | 'suffix' | 'extraDelimiters' | 'builtin'> {
@@ -126,28 +143,30 @@ export function createTokenizer(opts: TokenizerOptions): Tokenizer {
   });
   const delimiters = [...opts.extraDelimiters];
   const builtin = opts.builtin;
+  // One output array, reused: the miner copies tokens only when they start a cluster
+  // (per-line arrays were ~10 % of the CPU profile as garbage collection, 208k LogHub lines).
+  const out: string[] = [];
   return (message) => {
     let s = message;
     for (const r of rules) s = s.replace(r.re, r.mask);
     for (const d of delimiters) s = s.split(d).join(' ');
-    const out: string[] = [];
+    let k = 0;
     const n = s.length;
-    let start = -1;
-    let digit = false;
-    for (let i = 0; i <= n; i++) {
-      const c = i < n ? s.charCodeAt(i) : 32;
-      if (c === 32 || (c >= 9 && c <= 13)) {
-        if (start >= 0) {
-          const tok = s.slice(start, i);
-          out.push(builtin && digit ? maskToken(tok) : tok);
-          start = -1;
-          digit = false;
-        }
-      } else {
-        if (start < 0) start = i;
-        if (c >= 48 && c <= 57) digit = true;
-      }
+    let i = 0;
+    // Token by token: skip whitespace, then run to the token's end noting whether it holds a digit.
+    while (i < n) {
+      let c = s.charCodeAt(i);
+      if (c === 32 || (c >= 9 && c <= 13)) { i++; continue; }
+      const start = i;
+      let digit = false;
+      do {
+        if (c <= 57 && c >= 48) digit = true;
+        if (++i >= n) break;
+        c = s.charCodeAt(i);
+      } while (c !== 32 && (c < 9 || c > 13));
+      out[k++] = builtin && digit ? maskRange(s, start, i) : s.slice(start, i);
     }
+    out.length = k;
     return out;
   };
 }
