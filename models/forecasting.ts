@@ -9,6 +9,7 @@ import { CalibratedForecaster, calibrated } from './calibration.ts';
 import { coverageHorizon, horizonSteps, type ModelsConfig } from './config.ts';
 import { CoverageStat, CoverageTracker } from './coverage.ts';
 import { choose, SkillTracker } from './selection.ts';
+import { SeriesHistory } from './history.ts';
 import { toSeriesPoint } from './series.ts';
 import { loadModel, type LoadedModel } from './tfjs/artifacts.ts';
 import { loadTf, type Tf } from './tfjs/backend.ts';
@@ -53,7 +54,7 @@ interface ServiceState {
   /** Start of the latest window with events: who is idle when the slots are full. */
   lastActive: number;
   /** Recent points: warm-up for a newly loaded model, and the retrain worker's history. */
-  history: SeriesPoint[];
+  history: SeriesHistory;
   published: CoverageTracker;
 }
 
@@ -121,11 +122,11 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     coverage: new CoverageTracker(covH, lower, upper),
   });
 
-  function tfMember(model: LoadedModel, name: string, history: readonly SeriesPoint[]): Member | undefined {
+  function tfMember(model: LoadedModel, name: string, history: SeriesHistory | undefined): Member | undefined {
     if (!tf) return undefined;
     const f = new TfForecaster(tf, model, { stepMs: config.stepMs, name });
     // Warm it on recent history so it forecasts at once instead of after `window` windows.
-    for (const p of history.slice(-model.meta.window)) f.observe(p);
+    for (const p of history?.toArray(model.meta.window) ?? []) f.observe(p);
     return newMember(f);
   }
 
@@ -133,9 +134,9 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     // A detection-only forecaster costs a fit per window; it runs only where it is listed.
     const detection = detectionFactories(config).filter((f) => detectionNames.has(f.name));
     const members = [...baselineFactories(config), ...detection].map((f) => newMember(f.create()));
-    const s: ServiceState = { members, chosen: undefined, lastWindow: Number.NEGATIVE_INFINITY, lastActive: Number.NEGATIVE_INFINITY, history: [], published: new CoverageTracker(covH, lower, upper) };
-    if (active) { const m = tfMember(active, ACTIVE, []); if (m) members.push(m); }
-    if (trial) { const m = tfMember(trial.model, TRIAL, []); if (m) members.push(m); }
+    const s: ServiceState = { members, chosen: undefined, lastWindow: Number.NEGATIVE_INFINITY, lastActive: Number.NEGATIVE_INFINITY, history: new SeriesHistory(keep), published: new CoverageTracker(covH, lower, upper) };
+    if (active) { const m = tfMember(active, ACTIVE, undefined); if (m) members.push(m); }
+    if (trial) { const m = tfMember(trial.model, TRIAL, undefined); if (m) members.push(m); }
     return s;
   }
 
@@ -195,8 +196,6 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
     const sp = toSeriesPoint(point);
     if (!sp) return { ...base, observed: null, forecast: null, forecaster: s.chosen ?? config.selection.preferred };
     s.history.push(sp);
-    // Trimmed in chunks so the copy is amortised over many windows.
-    if (s.history.length > keep + (keep >> 2)) s.history.splice(0, s.history.length - keep);
     noteCoverage('published', s.published.observe(sp.t, sp.value));
     const forecasts = s.members.map((m) => {
       m.skill.observe(sp.t, sp.value);
@@ -408,7 +407,7 @@ export function createForecasting(config: ModelsConfig, deps: ForecastingDeps): 
 
   function history(): Map<string, SeriesPoint[]> {
     const out = new Map<string, SeriesPoint[]>();
-    for (const [name, s] of services) if (s.history.length > 0) out.set(name, s.history.slice());
+    for (const [name, s] of services) if (s.history.size > 0) out.set(name, s.history.toArray());
     return out;
   }
 
