@@ -96,7 +96,7 @@ export async function assemble(config: Config, log: Logger, opts: AssembleOption
     const client = createKafka(kafkaConfig, sourceLog);
     const health = new KafkaHealth({ maxOutageMs: kafkaConfig.maxOutageMs, log: sourceLog });
     streams = await setUpStreams(kafkaConfig, client, health, log.child({ stage: 'streams' }));
-    const kafkaSource = new KafkaSource(kafkaConfig, { batchSize, maxLineBytes, clock: systemClock, log: sourceLog, kafka: client, health, internalTopics: streams ? [streams.topic] : [] });
+    const kafkaSource = new KafkaSource(kafkaConfig, { batchSize, maxLineBytes, clock: systemClock, log: sourceLog, kafka: client, health, internalTopics: streams ? [streams.topic] : [], regainStale: streams !== undefined, ...(streams ? { logEnds: streams.ends } : {}) });
     kafka = { config: kafkaConfig, health: kafkaSource.health };
     source = kafkaSource;
   } else {

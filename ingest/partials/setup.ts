@@ -24,6 +24,8 @@ export interface StreamsSetup {
    * against it before closing windows past that partition's own watermark.
    */
   logEnds: LogEndLookup;
+  /** The admin connection behind `logEnds`, shared with the Kafka source (one per daemon). */
+  ends: LogEnds;
   /** Closes the publisher and the look-up connection. */
   close(): Promise<void>;
 }
@@ -65,5 +67,5 @@ export async function setUpStreams(cfg: KafkaSourceConfig, kafka: Kafka, health:
   await publisher.start();
   log.info({ partialsTopic: topic, partitions, sources: sources.length }, 'two stages: partials of each source partition\'s windows go to the partials topic; the instance holding a partials partition merges its services');
   const ends = new LogEnds(kafka);
-  return { topic, partitions, sources, publisher, logEnds: ends.of, close: async () => { await publisher.close(); await ends.close(); } };
+  return { topic, partitions, sources, publisher, logEnds: ends.of, ends, close: async () => { await publisher.close(); await ends.close(); } };
 }

@@ -4,7 +4,10 @@
  * that is rebalancing, or busy with another partition, hears of nothing for a while although
  * Kafka holds its next records; a window closed on that word makes those records late
  * (docs/streaming.md, "Idle partitions"). One admin connection, kept between look-ups: they
- * come with every idle decision and every window stage two closes past an idle partition.
+ * come with every idle decision and every window stage two closes past an idle partition,
+ * and the group's committed offsets of the partitions a rejoin kept (source.ts). A daemon
+ * keeps one for everything: stage two's look-ups, the source's idle checks, its start
+ * offsets of gained partitions and its warm-start seeks (`run`).
  */
 import type { Admin, Kafka } from 'kafkajs';
 import { splitPartitionKey } from './partitions.ts';
@@ -46,21 +49,53 @@ export class LogEnds {
       set.add(partition);
       byTopic.set(topic, set);
     }
-    const admin = await this.connect();
-    try {
+    await this.run(async (admin) => {
       for (const [topic, partitions] of byTopic) {
         for (const o of await admin.fetchTopicOffsets(topic)) {
           if (partitions.has(o.partition)) out.set(`${topic}:${o.partition}`, BigInt(o.high));
         }
       }
+    });
+    return out;
+  };
+
+  /**
+   * Runs `fn` on the kept admin connection (connected on first use); a failure drops the
+   * connection so the next call makes a fresh one. Rejects once closed.
+   */
+  async run<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('log-end look-ups closed');
+    const admin = await this.connect();
+    try {
+      return await fn(admin);
     } catch (err) {
       // A fresh connection next time: this one may be the problem.
-      this.admin = undefined;
+      if (this.admin === admin) this.admin = undefined;
       await admin.disconnect().catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * The group's committed offsets of these partitions (`topic:partition` → offset; absent
+   * when the group has none), over the same connection. Rejects when Kafka cannot answer.
+   */
+  async committed(groupId: string, keys: readonly string[]): Promise<Map<string, bigint>> {
+    const out = new Map<string, bigint>();
+    if (keys.length === 0) return out;
+    if (this.closed) throw new Error('log-end look-ups closed');
+    const wanted = new Set(keys);
+    const topics = [...new Set(keys.map((k) => splitPartitionKey(k).topic))];
+    await this.run(async (admin) => {
+      for (const t of await admin.fetchOffsets({ groupId, topics })) {
+        for (const p of t.partitions) {
+          const key = `${t.topic}:${p.partition}`;
+          if (wanted.has(key) && BigInt(p.offset) >= 0n) out.set(key, BigInt(p.offset));
+        }
+      }
+    });
     return out;
-  };
+  }
 
   async close(): Promise<void> {
     this.closed = true;

@@ -67,6 +67,19 @@ export class PartitionTracker {
     return { gained, lost };
   }
 
+  /**
+   * A partition kept across a rejoin that another member worked meanwhile (`workedElsewhere`):
+   * a new assignment of it, as if lost and gained again (new epoch, idle clock from now,
+   * backlog until `atEnd` says otherwise), so whatever was built on the old epoch is dropped.
+   * False when it is not held.
+   */
+  regain(key: string, now: number): boolean {
+    const h = this.held.get(key);
+    if (!h) return false;
+    this.held.set(key, { topic: h.topic, partition: h.partition, lastDataAt: now, caughtUp: false, delivered: false, idle: false, epoch: ++this.epochs, next: undefined });
+    return true;
+  }
+
   /** Messages up to `lastOffset` were handed on; `highWatermark` as of their fetch. */
   delivered(topic: string, partition: number, lastOffset: string, highWatermark: string, now: number): void {
     const h = this.held.get(partitionKeyOf(topic, partition));
@@ -122,4 +135,25 @@ export class PartitionTracker {
   has(topic: string, partition: number): boolean {
     return this.held.has(partitionKeyOf(topic, partition));
   }
+}
+
+/**
+ * Partitions kept across a (re)join that another member of the group worked while this one
+ * was out of it: the group's committed offset is past every offset this process itself
+ * committed or tried to commit (`own`: the committed offset it took the partition over at,
+ * raised by each commit it sent, whatever became of it). Only a member that read the
+ * partition commits on it, and nobody but this process commits below `own`, so a group
+ * offset past it means another member held the partition meanwhile and acted on what it read
+ * there; what this process kept for it is stale. No committed offset in the group, or none
+ * past `own`: nobody else committed, the state is current (a broker outage, a rebalance this
+ * process took part in). A partition this process has no offset for (held since an empty
+ * start, nothing committed yet) is stale as soon as the group has any offset for it.
+ */
+export function workedElsewhere(kept: readonly string[], group: ReadonlyMap<string, bigint>, own: ReadonlyMap<string, bigint>): string[] {
+  return kept.filter((k) => {
+    const theirs = group.get(k);
+    if (theirs === undefined || theirs < 0n) return false;
+    const mine = own.get(k);
+    return mine === undefined || theirs > mine;
+  });
 }

@@ -43,7 +43,7 @@ import type { Logger } from '../../../core/log.ts';
 import type { LogSource, RawInput } from '../../types.ts';
 import { createKafka } from './client.ts';
 import type { KafkaSourceConfig } from './config.ts';
-import { PartitionTracker, splitPartitionKey } from './partitions.ts';
+import { PartitionTracker, partitionKeyOf, splitPartitionKey, workedElsewhere } from './partitions.ts';
 import { KafkaHealth, untilDelivered, waitForTopics } from './health.ts';
 import { LogEnds } from './ends.ts';
 
@@ -71,6 +71,17 @@ export interface KafkaSourceOptions {
   health?: KafkaHealth;
   /** Internal topics read in the same group (the partials topic of stage two, docs/streaming.md). */
   internalTopics?: string[];
+  /**
+   * Two stages: a partition kept across a rejoin that another member worked meanwhile (its
+   * committed offset moved past this process's own) is lost and gained again: new epoch,
+   * warm start from the group's offset, so stage two rebuilds its stack and adopts what the
+   * other member recorded. Off in one process, whose windows and stack are shared by every
+   * partition and cannot be rebuilt for one (there the remediator's claims keep actions
+   * single, remediator/index.ts).
+   */
+  regainStale?: boolean;
+  /** An admin connection shared with stage two (closed by its owner); the source makes its own when absent. */
+  logEnds?: LogEnds;
 }
 
 interface Handoff {
@@ -115,6 +126,12 @@ export class KafkaSource implements LogSource {
   /** Highest offset handed to the pipeline per partition (in-process redelivery guard). */
   private readonly handed = new Map<string, bigint>();
   private readonly committed = new Map<string, bigint>();
+  /**
+   * Per partition, the highest offset this process committed or sent in a commit (whatever
+   * became of it), from the group's offset it started the partition at: a group offset past
+   * it was committed by another member (`workedElsewhere`).
+   */
+  private readonly own = new Map<string, bigint>();
   /** Replay only: exclusive end offset per partition, and which partitions are done. */
   private readonly ends = new Map<string, bigint>();
   private readonly pendingEnds = new Set<string>();
@@ -128,11 +145,12 @@ export class KafkaSource implements LogSource {
   /** Assigned partitions and their idleness; an empty chunk is queued when that alone changed. */
   private readonly tracker: PartitionTracker;
   private idleTimer: NodeJS.Timeout | undefined;
-  /** Log ends, looked up before a partition is called idle. */
+  /** Log ends (before a partition is called idle), committed offsets, warm-start seeks: one admin connection. */
   private readonly logEnds: LogEnds;
+  private readonly ownsLogEnds: boolean;
   private checkingIdle = false;
   /** Counters for status and tests. */
-  readonly stats = { messages: 0, outOfRange: 0, warmupMessages: 0, redelivered: 0, commits: 0, firstOffsets: new Map<string, string>(), warmupFrom: new Map<string, string>() };
+  readonly stats = { messages: 0, outOfRange: 0, warmupMessages: 0, redelivered: 0, commits: 0, regained: 0, firstOffsets: new Map<string, string>(), warmupFrom: new Map<string, string>() };
 
   constructor(cfg: KafkaSourceConfig, opts: KafkaSourceOptions) {
     this.cfg = cfg;
@@ -142,7 +160,8 @@ export class KafkaSource implements LogSource {
     this.name = `kafka:${cfg.topics.join(',')}`;
     this.topics = [...cfg.topics, ...(opts.internalTopics ?? [])];
     this.tracker = new PartitionTracker(cfg.idleMs);
-    this.logEnds = new LogEnds(this.kafka);
+    this.ownsLogEnds = opts.logEnds === undefined;
+    this.logEnds = opts.logEnds ?? new LogEnds(this.kafka);
     this.health = opts.health ?? new KafkaHealth({ maxOutageMs: cfg.maxOutageMs, log: opts.log });
     this.health.onGiveUp((err) => this.fail(err));
   }
@@ -218,6 +237,7 @@ export class KafkaSource implements LogSource {
         // Acknowledgements below these are no-ops: offsets never move backwards.
         this.resumeAt.set(tp(topic, partition), BigInt(offset));
         this.committed.set(tp(topic, partition), BigInt(offset));
+        this.own.set(tp(topic, partition), BigInt(offset));
       }
       const byTime = startAt === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, startAt);
       const toTime = replay?.to === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, replay.to + (replay.slackMs ?? 0));
@@ -280,13 +300,23 @@ export class KafkaSource implements LogSource {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const { gained, lost } = this.tracker.assign(e.payload.memberAssignment, Date.now());
-      this.log?.info({ gained, lost, assignment: e.payload.memberAssignment }, 'partitions assigned');
+      this.log?.info({ gained, lost, memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'partitions assigned');
       for (const k of lost) this.forget(k);
+      this.withdraw(lost);
       // Every partition gained warm-starts from the group's committed offset as of now (other
       // members of the group may have moved it since this one started).
       const resume = !this.opts.replay;
       const looked = this.lookUpEnds(gained, resume);
       if (resume) for (const k of gained) this.lookups.set(k, looked);
+      // Partitions kept: still this process's unless another member worked them meanwhile
+      // (this one was out of the group: its event loop busy past the session timeout, or
+      // frozen). Their batches wait for the answer, as a gained partition's wait for its offset.
+      const fresh = new Set(gained);
+      const kept = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) => ps.map((p) => partitionKeyOf(topic, p))).filter((k) => !fresh.has(k));
+      if (resume && this.opts.regainStale && kept.length > 0) {
+        const checked = this.regainStale(kept);
+        for (const k of kept) this.lookups.set(k, checked);
+      }
       this.tick();
     });
     // Idleness is wall time: checked a few times per idleMs, never slower than once a second.
@@ -331,32 +361,31 @@ export class KafkaSource implements LogSource {
    */
   private async lookUpEnds(gained: string[], resume = false): Promise<void> {
     if (gained.length === 0) return;
-    const admin = this.kafka.admin();
     const wanted = gained.map(splitPartitionKey);
     try {
-      await admin.connect();
-      for (const topic of new Set(wanted.map((w) => w.topic))) {
-        const water = await admin.fetchTopicOffsets(topic);
-        const done = this.opts.replay ? [] : (await admin.fetchOffsets({ groupId: this.groupId, topics: [topic] }))[0]?.partitions ?? [];
-        for (const w of wanted.filter((x) => x.topic === topic)) {
-          const wm = water.find((o) => o.partition === w.partition);
-          if (!wm) continue;
-          const committed = BigInt(done.find((d) => d.partition === w.partition)?.offset ?? '-1');
-          if (resume && committed >= 0n) {
-            this.resumeAt.set(tp(topic, w.partition), committed);
-            this.committed.set(tp(topic, w.partition), committed);
-          } else if (resume) {
-            this.resumeAt.delete(tp(topic, w.partition));
+      await this.logEnds.run(async (admin) => {
+        for (const topic of new Set(wanted.map((w) => w.topic))) {
+          const water = await admin.fetchTopicOffsets(topic);
+          const done = this.opts.replay ? [] : (await admin.fetchOffsets({ groupId: this.groupId, topics: [topic] }))[0]?.partitions ?? [];
+          for (const w of wanted.filter((x) => x.topic === topic)) {
+            const wm = water.find((o) => o.partition === w.partition);
+            if (!wm) continue;
+            const committed = BigInt(done.find((d) => d.partition === w.partition)?.offset ?? '-1');
+            if (resume && committed >= 0n) {
+              this.resumeAt.set(tp(topic, w.partition), committed);
+              this.committed.set(tp(topic, w.partition), committed);
+              this.own.set(tp(topic, w.partition), committed);
+            } else if (resume) {
+              this.resumeAt.delete(tp(topic, w.partition));
+            }
+            const from = this.opts.replay ? (this.pendingEnds.has(tp(topic, w.partition)) ? -1n : BigInt(wm.high)) : committed >= 0n ? committed : this.cfg.start === 'latest' ? BigInt(wm.high) : BigInt(wm.low);
+            this.tracker.atEnd(topic, w.partition, from >= BigInt(wm.high), this.opts.replay ? undefined : from);
           }
-          const from = this.opts.replay ? (this.pendingEnds.has(tp(topic, w.partition)) ? -1n : BigInt(wm.high)) : committed >= 0n ? committed : this.cfg.start === 'latest' ? BigInt(wm.high) : BigInt(wm.low);
-          this.tracker.atEnd(topic, w.partition, from >= BigInt(wm.high), this.opts.replay ? undefined : from);
         }
-      }
+      });
     } catch (err) {
       this.log?.warn({ partitions: gained, err: (err as Error).message }, 'could not look up partition ends; they may go idle before delivering');
       for (const w of wanted) this.tracker.atEnd(w.topic, w.partition, true);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
     }
   }
 
@@ -368,7 +397,59 @@ export class KafkaSource implements LogSource {
     this.rewound.delete(k);
     this.resumeAt.delete(k);
     this.committed.delete(k);
+    this.own.delete(k);
     this.seeking.delete(k);
+  }
+
+  /**
+   * Kept partitions that another member of the group worked while this process was out of
+   * it (`workedElsewhere`: the group's committed offset is past this process's own) are lost
+   * and gained again: a new epoch (the pipeline drops what it built for them: stage one's open
+   * windows, stage two's merger and models, detectors and remediator), nothing of them kept
+   * here, and a warm start from the group's offset (re-reading `warmupMs` before it; stage
+   * two's new remediator adopts what the other member recorded). With nobody else committing
+   * (one daemon through a broker outage) they stay as they are and nothing is re-read. When
+   * Kafka cannot answer they stay as they are too (the remediator's claims still keep an
+   * action from being carried out twice).
+   */
+  private async regainStale(kept: string[]): Promise<void> {
+    let group: Map<string, bigint>;
+    try {
+      group = await this.logEnds.committed(this.groupId, kept);
+    } catch (err) {
+      this.log?.warn({ partitions: kept, err: (err as Error).message }, 'could not look up the committed offsets of the partitions kept; keeping their state');
+      return;
+    }
+    const own = new Map(kept.map((k) => { const { topic, partition } = splitPartitionKey(k); return [k, this.own.get(tp(topic, partition))] as const; }).filter((e): e is readonly [string, bigint] => e[1] !== undefined));
+    const stale = workedElsewhere(kept, group, own);
+    if (stale.length === 0) return;
+    const now = Date.now();
+    const regained = stale.filter((k) => this.tracker.regain(k, now));
+    if (regained.length === 0) return;
+    this.log?.warn({ partitions: regained, committed: Object.fromEntries(regained.map((k) => [k, String(group.get(k))])), own: Object.fromEntries(regained.map((k) => [k, own.has(k) ? String(own.get(k)) : null])) },
+      'partitions kept across a rejoin were worked by another member meanwhile (committed past this process): regained, their state rebuilt from the committed offset');
+    this.stats.regained += regained.length;
+    for (const k of regained) {
+      this.forget(k);
+      // Never commit below what the other member committed, even for a batch in flight now.
+      const { topic, partition } = splitPartitionKey(k);
+      this.committed.set(tp(topic, partition), group.get(k)!);
+    }
+    this.withdraw(regained);
+    await this.lookUpEnds(regained, true);
+    this.tick();
+  }
+
+  /** Chunks of these partitions queued and not yet taken by the pipeline: the old owner's view, withdrawn (not processed, not committed). */
+  private withdraw(keys: readonly string[]): void {
+    if (keys.length === 0) return;
+    const gone = new Set(keys);
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const pos = this.queue[i]!.inputs[0]?.position;
+      if (pos?.kind !== 'kafka' || !gone.has(partitionKeyOf(pos.topic, pos.partition))) continue;
+      const [h] = this.queue.splice(i, 1);
+      h!.done(false);
+    }
   }
 
   /** A replay by event time keeps only records whose timestamp (the log's event time, see produce.ts) is in [from, to). */
@@ -395,18 +476,14 @@ export class KafkaSource implements LogSource {
     if (this.rewound.has(key) || this.opts.replay || resume === undefined || this.cfg.warmupMs === 0 || !first || !this.consumer) return false;
     this.rewound.add(key);
     const at = Number(first.timestamp) - this.cfg.warmupMs;
-    const admin = this.kafka.admin();
     let from: bigint | undefined;
     try {
-      await admin.connect();
-      const found = (await admin.fetchTopicOffsetsByTimestamp(topic, at)).find((o) => o.partition === partition);
+      const found = (await this.logEnds.run((admin) => admin.fetchTopicOffsetsByTimestamp(topic, at))).find((o) => o.partition === partition);
       if (found && BigInt(found.offset) >= 0n) from = BigInt(found.offset);
     } catch (err) {
       // A cold start is what the daemon did before warm starts existed; worth a warning, not a failure.
       this.log?.warn({ topic, partition, err: (err as Error).message }, 'warm-up offset lookup failed; starting cold');
       return false;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
     }
     if (from === undefined || from >= resume) return false;
     this.log?.info({ topic, partition, from: String(from), resume: String(resume), warmupMs: this.cfg.warmupMs }, 'warm start: re-reading history before the committed offset');
@@ -561,6 +638,13 @@ export class KafkaSource implements LogSource {
       .filter(([k, v]) => v.offset > (this.committed.get(k) ?? -1n))
       .map(([, v]) => ({ topic: v.topic, partition: v.partition, offset: String(v.offset) }));
     if (commits.length === 0) return;
+    // Sent counts as this process's own until the broker is known to have refused it (a
+    // commit lost with the connection may have been applied).
+    const ownBefore = new Map(commits.map((c) => [tp(c.topic, c.partition), this.own.get(tp(c.topic, c.partition))]));
+    for (const c of commits) {
+      const k = tp(c.topic, c.partition);
+      if (BigInt(c.offset) > (this.own.get(k) ?? -1n)) this.own.set(k, BigInt(c.offset));
+    }
     const consumer = this.consumer;
     // A broker away is waited out here (health.ts): the pipeline stops pulling meanwhile.
     const done = await untilDelivered(this.health, 'commit', async () => {
@@ -577,7 +661,10 @@ export class KafkaSource implements LogSource {
         throw new ForesightError('SOURCE_FAILED', `cannot commit Kafka offsets: ${(err as Error).message}`, { retriable: true, cause: err });
       }
     });
-    if (!done) return;
+    if (!done) {
+      for (const [k, v] of ownBefore) if (v === undefined) this.own.delete(k); else this.own.set(k, v);
+      return;
+    }
     this.stats.commits++;
     for (const c of commits) this.committed.set(tp(c.topic, c.partition), BigInt(c.offset));
   }
@@ -586,7 +673,7 @@ export class KafkaSource implements LogSource {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.idleTimer);
-    await this.logEnds.close();
+    if (this.ownsLogEnds) await this.logEnds.close();
     this.health.stop();
     for (const h of this.queue.splice(0)) h.done(false);
     const consumer = this.consumer;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PartitionWatermarks, partitionKey } from '../../../ingest/window/watermark.ts';
 import { WindowAggregator, type WindowOptions } from '../../../ingest/window/aggregator.ts';
-import { PartitionTracker } from '../../../ingest/sources/kafka/partitions.ts';
+import { PartitionTracker, workedElsewhere } from '../../../ingest/sources/kafka/partitions.ts';
 import type { MetricPoint } from '../../../ingest/types.ts';
 import { event } from './helpers.ts';
 
@@ -111,4 +111,28 @@ test('partitions: caught up as of the last batch is not idle while Kafka holds m
   t.delivered('logs', 0, '151', '152', 8001);
   assert.equal(t.confirmIdle(c!.key, c!.next, 151n), false);
   assert.equal(t.states()[0]!.idle, false);
+});
+
+test('partitions kept across a rejoin are stale only when another member committed past this process\'s own offsets', () => {
+  const own = new Map([['logs:0', 100n], ['logs:1', 50n], ['p:0', 7n]]);
+  // One daemon through a broker outage: the group's offsets are its own (or behind a commit it sent that failed).
+  assert.deepEqual(workedElsewhere(['logs:0', 'logs:1', 'p:0'], new Map([['logs:0', 100n], ['logs:1', 40n], ['p:0', 7n]]), own), []);
+  // Dropped from the group: another member read logs:1 and p:0 on from where this one had committed, and committed.
+  assert.deepEqual(workedElsewhere(['logs:0', 'logs:1', 'p:0'], new Map([['logs:0', 100n], ['logs:1', 51n], ['p:0', 30n]]), own), ['logs:1', 'p:0']);
+  // No offset in the group: nobody committed. This process had none (nothing committed yet) but the group has one: someone else.
+  assert.deepEqual(workedElsewhere(['logs:2', 'logs:3'], new Map([['logs:3', 0n]]), own), ['logs:3']);
+});
+
+test('partitions: a kept partition regained is a new assignment (new epoch, its idle state and offset unknown again)', () => {
+  const t = new PartitionTracker(1000);
+  t.assign({ logs: [0, 1] }, 0);
+  t.delivered('logs', 0, '9', '10', 100);
+  assert.equal(tick(t, 2000, { 'logs:0': 10n }), true);
+  assert.deepEqual(t.states()[0], { key: 'logs:0', idle: true, epoch: 1, next: '10' });
+  assert.equal(t.regain('logs:0', 3000), true);
+  assert.equal(t.regain('logs:7', 3000), false, 'not held');
+  assert.deepEqual(t.states(), [{ key: 'logs:0', idle: false, epoch: 3 }, { key: 'logs:1', idle: false, epoch: 2 }]);
+  assert.deepEqual(t.candidates(9000).map((c) => c.key), [], 'a backlog until its start offset is looked up again');
+  assert.deepEqual(t.assign({ logs: [0, 1] }, 9000), { gained: [], lost: [] }, 'the next assignment keeps it at its new epoch');
+  assert.equal(t.states()[0]!.epoch, 3);
 });
