@@ -25,6 +25,14 @@
  * verification lands after the restart). Recorded actions the re-derivation misses are
  * folded in once their time has passed. Windows marked `warmup` were fully handled by an
  * earlier run: decisions there that the store does not hold are dropped, nothing is written.
+ *
+ * Claims: before carrying out an action it does not find recorded, the remediator claims it
+ * in the store (`claimAction`, a create-only write keyed by the deterministic action id).
+ * Another process holding the claim had the same services and decided the same action (a
+ * daemon dropped from its consumer group and back still held them while another daemon took
+ * them over, or an earlier run of this daemon stopped before recording it): the action is
+ * adopted as that process's, not carried out. A store that cannot answer leaves it unclaimed
+ * and carried out, as before claims.
  */
 import type { Clock } from '../core/clock.ts';
 import { isRetriable } from '../core/errors.ts';
@@ -40,10 +48,11 @@ import { checkGuardrails, inLastHour, type GuardrailVerdict } from './guardrails
 import { Ledger, tookEffect, type TargetState } from './ledger.ts';
 import { planAction, PRIMARY_ONLY, resolvePolicy, type PlannedAction, type ResolvedPolicy } from './policy.ts';
 import { actionId, buildRecord, decisionWindow, rollbackId, suppressedId, type DaemonInfo } from './records.ts';
-import type { ActionRecord, ActionStatus, Actuator, ActuationState, RecordStore } from './types.ts';
+import type { ActionClaimant, ActionRecord, ActionStatus, Actuator, ActuationState, RecordStore } from './types.ts';
 import { ForesightError } from '../core/errors.ts';
 import { hasHeadroom, judge, median } from './verify.ts';
 import { stableId } from '../core/ids.ts';
+import { randomUUID } from 'node:crypto';
 
 export interface RemediatorDeps {
   /** Event-time clock: cooldowns, caps and verification deadlines follow the data. */
@@ -58,7 +67,12 @@ export interface RemediatorDeps {
   replay?: boolean;
   /** Wall clock for approvals (people decide in real time, not event time). */
   wallClock?: () => number;
+  /** This process in action claims (default: one random id per process); tests give two remediators two. */
+  processId?: string;
 }
+
+/** One id per process: claims made by this process, whichever stack made them, are its own. */
+const PROCESS_ID = randomUUID();
 
 export type ApprovalDecision = 'approve' | 'reject';
 
@@ -117,6 +131,10 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
   /** Warm-up decisions the store does not hold (the re-derived state differs from the recorded one). */
   let warmupDropped = 0;
   let adopted = 0;
+  /** Claims lost to another process (adopted, not carried out), and claims the store could not answer (carried out unclaimed). */
+  let claimsLost = 0;
+  let claimsUnanswered = 0;
+  const claimant: ActionClaimant = { instance: deps.daemon.instance, process: deps.processId ?? PROCESS_ID };
   const wallNow = deps.wallClock ?? Date.now;
   /** `pending` actions by actionId, waiting for a person. */
   const awaiting = new Map<string, ActionRecord>();
@@ -170,9 +188,14 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
   async function carryOut(
     out: ActionRecord[], id: string, plan: PlannedAction, hold: 'dry_run' | 'approval' | null, t: TargetState, warmup: boolean, extra: Partial<ActionRecord> = {},
   ): Promise<void> {
-    const prior = stored.get(id);
+    let prior = stored.get(id);
     if (!prior && warmup) { warmupDropped++; return; }
-    const final = prior ? asFirstRecorded(prior) : await execute(id, plan, hold, extra);
+    const claim = prior ? undefined : await claimFor(id);
+    if (claim?.record) { prior = claim.record; stored.set(id, prior); }
+    // Claimed elsewhere and not recorded yet: recorded as what it is, carried out by the claimant.
+    const final = prior ? asFirstRecorded(prior)
+      : claim ? { ...buildRecord(id, plan, hold === 'approval' ? 'pending' : hold ? 'planned' : 'executed', recordCtx), ...extra, result: `not carried out here: claimed first by ${claim.by.instance} (process ${claim.by.process})` }
+        : await execute(id, plan, hold, extra);
     if (prior) { adopted++; backlog = backlog.filter((r) => r.actionId !== id); }
     if (final.status === 'pending' && !warmup) awaiting.set(id, final);
     if (plan.kind !== 'alert') {
@@ -186,6 +209,26 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
       }
     }
     emit(out, final, warmup);
+  }
+
+  /**
+   * Claims the action before it is carried out: undefined when this process has it (won, or
+   * the store has no claims or cannot answer); else who has it, with its record when written.
+   */
+  async function claimFor(id: string): Promise<{ by: ActionClaimant; record?: ActionRecord } | undefined> {
+    if (deps.replay || !store.claimAction) return undefined;
+    let claim;
+    try {
+      claim = await store.claimAction(id, claimant);
+    } catch (err) {
+      claimsUnanswered++;
+      log.warn({ actionId: id, err: (err as Error).message }, 'action claim unanswered (store unreachable): carrying it out unclaimed');
+      return undefined;
+    }
+    if (claim.won) return undefined;
+    claimsLost++;
+    log.warn({ actionId: id, by: claim.by, recorded: claim.record !== undefined }, 'action already claimed by another process: adopted, not carried out');
+    return claim.record ? { by: claim.by, record: claim.record } : { by: claim.by };
   }
 
   async function execute(id: string, plan: PlannedAction, hold: 'dry_run' | 'approval' | null, extra: Partial<ActionRecord>): Promise<ActionRecord> {
@@ -616,6 +659,8 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
           recorded,
           adopted,
           warmupDropped,
+          claimsLost,
+          claimsUnanswered,
           recordsPending,
           unsaved: unsavedActions.length + unsavedDetections.length,
           ...(lastError ? { lastError } : {}),

@@ -118,8 +118,28 @@ export interface Actuator {
   close?(): Promise<void>;
 }
 
+/** Who claimed an action: the daemon's instance name and its process (instance names may repeat). */
+export interface ActionClaimant {
+  instance: string;
+  process: string;
+}
+
+/** Outcome of claiming an action before carrying it out (`RecordStore.claimAction`). */
+export type ActionClaim =
+  | { won: true }
+  /** Claimed first by another process; `record` is its action record when already written. */
+  | { won: false; by: ActionClaimant; record?: ActionRecord };
+
 /** Durable record of actions and detections; writes are idempotent by id. */
 export interface RecordStore {
+  /**
+   * Claims an action before it is carried out, with a create-only write keyed by its id, so
+   * that of two daemons that both decide it (one dropped from its consumer group and back,
+   * still holding state for services the other took over meanwhile) one carries it out.
+   * Rejects when the store cannot answer; the caller then carries the action out unclaimed.
+   * Stores shared by no other process leave it out.
+   */
+  claimAction?(actionId: string, claimant: ActionClaimant): Promise<ActionClaim>;
   putActions(records: ActionRecord[]): Promise<void>;
   putDetections(records: Detection[]): Promise<void>;
   flush(): Promise<void>;

@@ -31,11 +31,11 @@ import { safeUrl, scrubUrls } from '../../../core/secrets.ts';
 import { retry } from '../../../core/retry.ts';
 import type { Detection } from '../../../detector/types.ts';
 import type { DeadLetter, MetricPoint, SourcePosition } from '../../../ingest/types.ts';
-import type { ActionRecord, ActionStatus, MetricRecord, RecordedTemplate, RecordStore } from '../../types.ts';
+import type { ActionClaim, ActionClaimant, ActionRecord, ActionStatus, MetricRecord, RecordedTemplate, RecordStore } from '../../types.ts';
 import { bulkWrite, BulkUnavailable, isUnavailable, type BulkOp } from './bulk.ts';
 import type { ElasticsearchStoreConfig } from './config.ts';
 import { Spool, writeRejected } from './spool.ts';
-import { indexName, indexTemplates, legacyIndexName, type RecordKind } from './templates.ts';
+import { claimsIndexName, indexName, indexTemplates, legacyIndexName, type RecordKind } from './templates.ts';
 
 /** Later states outrank earlier ones; the first state an action can be recorded in is 1. */
 export const STATUS_RANK: Record<ActionStatus, number> = {
@@ -408,6 +408,35 @@ export class ElasticsearchRecordStore implements RecordStore {
       if (indices.includes(op.index)) adopt(docToAction(op.doc));
     }
     return [...latest.values()];
+  }
+
+  /**
+   * A create-only document keyed by the action id in `<prefix>-action-claims-v2`: Elasticsearch
+   * creates one document per id, so of two processes claiming the same action one gets 409.
+   * The loser learns who has it and, when already written, its record (a real-time GET, no
+   * refresh needed). The same process claiming again wins (a stack rebuilt after a rebalance).
+   * Sent directly, not behind the spool: a claim is a question that needs an answer now, and
+   * no answer (Elasticsearch away) rejects, so the caller carries the action out as before.
+   */
+  async claimAction(actionId: string, claimant: ActionClaimant): Promise<ActionClaim> {
+    const index = claimsIndexName(this.cfg.indexPrefix);
+    const unavailable = (err: unknown): ForesightError =>
+      new ForesightError('SINK_UNAVAILABLE', `cannot claim action ${actionId} in ${index}: ${scrubUrls((err as Error).message)}`, { retriable: isUnavailable(err), cause: err });
+    try {
+      await this.client.create({ index, id: actionId, document: { actionId, claimant, '@timestamp': new Date().toISOString() } });
+      return { won: true };
+    } catch (err) {
+      if ((err as { meta?: { statusCode?: number } }).meta?.statusCode !== 409) throw unavailable(err);
+    }
+    try {
+      const held = await this.client.get<{ claimant?: ActionClaimant }>({ index, id: actionId });
+      const by = held._source?.claimant ?? { instance: 'unknown', process: 'unknown' };
+      if (by.process === claimant.process) return { won: true };
+      const rec = await this.client.get<Record<string, unknown>>({ index: indexName(this.cfg.indexPrefix, 'actions', this.replay), id: actionId }, { ignore: [404] });
+      return rec.found && rec._source ? { won: false, by, record: docToAction(rec._source) } : { won: false, by };
+    } catch (err) {
+      throw unavailable(err);
+    }
   }
 
   /** One attempt to empty the spool; never throws for an unreachable Elasticsearch. */

@@ -6,6 +6,8 @@
  *   <prefix>-metrics-v2      one document per service and window, and one per dead letter
  *   <prefix>-templates-v2    one document per service, log template and window: its counts
  *                            in that window and when the service first logged it
+ *   <prefix>-action-claims-v2  one document per action carried out: which process claimed it
+ *                            (create-only, before carrying it out; see store.ts)
  *   <prefix>-*-v2-replay     the same for `foresight replay`, kept apart so a replay never
  *                            overwrites what the daemon actually did (ids are equal by design)
  *
@@ -33,6 +35,15 @@ export const SCHEMA_VERSION = 2;
 
 export function indexName(prefix: string, kind: RecordKind, replay: boolean): string {
   return `${prefix}-${kind}-v${SCHEMA_VERSION}${replay ? '-replay' : ''}`;
+}
+
+/**
+ * Claims of actions about to be carried out (`RecordStore.claimAction`): one document per
+ * actionId, written create-only by the process that carries it out; bookkeeping between the
+ * daemons of a group, not a record kind (no template, dashboards do not read it).
+ */
+export function claimsIndexName(prefix: string): string {
+  return `${prefix}-action-claims-v${SCHEMA_VERSION}`;
 }
 
 /** Where schema version 1 kept the same records (read at start-up, never written). */

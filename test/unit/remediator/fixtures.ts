@@ -71,7 +71,7 @@ export interface Harness {
   config: RemediatorConfig;
 }
 
-export function harness(over: Record<string, unknown> = {}, opts: { store?: RecordStore; policy?: ServicePolicy; sim?: FakeSimulator; replay?: boolean; wallClock?: () => number; actuators?: Actuator[] } = {}): Harness {
+export function harness(over: Record<string, unknown> = {}, opts: { store?: RecordStore; policy?: ServicePolicy; sim?: FakeSimulator; replay?: boolean; wallClock?: () => number; actuators?: Actuator[]; processId?: string } = {}): Harness {
   const config = parseRemediatorConfig({ actuators: ['simulator'], ...over });
   const clock = new ManualClock(T0);
   const store = opts.store ?? new MemoryRecordStore();
@@ -85,6 +85,7 @@ export function harness(over: Record<string, unknown> = {}, opts: { store?: Reco
     daemon: { instance: 'test-1', version: '0.1.0', configHash: 'abc' },
     replay: opts.replay ?? false,
     ...(opts.wallClock ? { wallClock: opts.wallClock } : {}),
+    ...(opts.processId ? { processId: opts.processId } : {}),
   });
   return { clock, store, sim, spy, rem, config };
 }
