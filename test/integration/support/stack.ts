@@ -91,6 +91,8 @@ export interface Reference {
   detectionTimes: number[];
   /** actionId → final status. */
   actions: Map<string, string>;
+  /** Event time of each action (its first record's `@timestamp`), ascending. */
+  actionTimes: number[];
   seconds: number;
 }
 
@@ -102,8 +104,13 @@ export async function replayReference(ds: Pick<Dataset, 'file'>, ingest?: Record
   const report = join(dir, 'report.json');
   const r = await runCli(['replay', ds.file, '--config', cfg, '--report', report], { cwd: dir, env: { KAFKA_BROKERS: '', ELASTICSEARCH_URL: '' } });
   if (r.code !== 0) throw new Error(`replay failed: ${r.stderr}`);
-  const rep = JSON.parse(readFileSync(report, 'utf8')) as { detections: Array<{ id: string; at: number }>; actions: Array<{ actionId: string; status: string }>; seconds: number };
-  return { detections: rep.detections.map((d) => d.id).sort(), detectionTimes: rep.detections.map((d) => d.at), actions: new Map(rep.actions.map((a) => [a.actionId, a.status])), seconds: rep.seconds };
+  const rep = JSON.parse(readFileSync(report, 'utf8')) as { detections: Array<{ id: string; at: number }>; actions: Array<{ actionId: string; status: string; '@timestamp': string }>; seconds: number };
+  const firstAt = new Map<string, number>();
+  for (const a of rep.actions) if (!firstAt.has(a.actionId)) firstAt.set(a.actionId, Date.parse(a['@timestamp']));
+  return {
+    detections: rep.detections.map((d) => d.id).sort(), detectionTimes: rep.detections.map((d) => d.at), actions: new Map(rep.actions.map((a) => [a.actionId, a.status])),
+    actionTimes: [...firstAt.values()].sort((x, y) => x - y), seconds: rep.seconds,
+  };
 }
 
 export interface DaemonSetup {
