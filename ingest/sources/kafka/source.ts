@@ -422,12 +422,13 @@ export class KafkaSource implements LogSource {
     }
     const own = new Map(kept.map((k) => { const { topic, partition } = splitPartitionKey(k); return [k, this.own.get(tp(topic, partition))] as const; }).filter((e): e is readonly [string, bigint] => e[1] !== undefined));
     const stale = workedElsewhere(kept, group, own);
+    const show = (m: ReadonlyMap<string, bigint>): Record<string, string | null> => Object.fromEntries(kept.map((k) => [k, m.has(k) ? String(m.get(k)) : null]));
+    this.log?.info({ kept, stale, committed: show(group), own: show(own) }, 'partitions kept in a rebalance checked against the group\'s committed offsets');
     if (stale.length === 0) return;
     const now = Date.now();
     const regained = stale.filter((k) => this.tracker.regain(k, now));
     if (regained.length === 0) return;
-    this.log?.warn({ partitions: regained, committed: Object.fromEntries(regained.map((k) => [k, String(group.get(k))])), own: Object.fromEntries(regained.map((k) => [k, own.has(k) ? String(own.get(k)) : null])) },
-      'partitions kept across a rejoin were worked by another member meanwhile (committed past this process): regained, their state rebuilt from the committed offset');
+    this.log?.warn({ partitions: regained }, 'partitions kept across a rejoin were worked by another member meanwhile (committed past this process): regained, their state rebuilt from the committed offset');
     this.stats.regained += regained.length;
     for (const k of regained) {
       this.forget(k);

@@ -423,7 +423,7 @@ export class ElasticsearchRecordStore implements RecordStore {
     const unavailable = (err: unknown): ForesightError =>
       new ForesightError('SINK_UNAVAILABLE', `cannot claim action ${actionId} in ${index}: ${scrubUrls((err as Error).message)}`, { retriable: isUnavailable(err), cause: err });
     try {
-      await this.client.create({ index, id: actionId, document: { actionId, claimant, '@timestamp': new Date().toISOString() } });
+      await this.client.create({ index, id: actionId, document: { actionId, claimant, claimedAt: new Date().toISOString() } });
       return { won: true };
     } catch (err) {
       if ((err as { meta?: { statusCode?: number } }).meta?.statusCode !== 409) throw unavailable(err);
