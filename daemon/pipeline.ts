@@ -49,7 +49,7 @@ import type { TemplateStore } from '../ingest/templates/store.ts';
 import type { Detection } from '../detector/types.ts';
 import { ForesightError } from '../core/errors.ts';
 import { createRemediator, type ApprovalDecision } from '../remediator/index.ts';
-import type { ActionRecord, Actuator, MetricRecord, RecordStore } from '../remediator/types.ts';
+import type { ActionClaimant, ActionRecord, Actuator, MetricRecord, RecordStore } from '../remediator/types.ts';
 import type { Forecast, ForecastUpdate } from '../models/types.ts';
 import { Ring, SeriesStore, type SeriesOptions } from '../dashboards/series.ts';
 import type { DeadLetter } from '../ingest/types.ts';
@@ -296,6 +296,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       ...(shared.putMetrics ? { putMetrics: (p: MetricRecord[]) => shared.putMetrics!(p) } : {}),
       // Its remediator adopts only what was recorded for its own services.
       ...(shared.readActions ? { readActions: async () => (await shared.readActions!()).filter((r) => shardOf(r.service, n) === shard) } : {}),
+      // Claims are what keeps a stack kept through a rejoin, or still finishing a chunk of the
+      // assignment before, from carrying out what the partition's new owner already did.
+      ...(shared.claimAction ? { claimAction: (id: string, by: ActionClaimant) => shared.claimAction!(id, by) } : {}),
     };
     s = makeStack(store);
     stacks.set(key, s);
