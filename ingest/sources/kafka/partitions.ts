@@ -132,6 +132,11 @@ export class PartitionTracker {
     return [...this.held.entries()].map(([key, h]) => ({ key, idle: h.idle, epoch: h.epoch, ...(h.next !== undefined ? { next: String(h.next) } : {}) }));
   }
 
+  /** The current assignment's epoch of a partition held; undefined when not held. */
+  epochOf(topic: string, partition: number): number | undefined {
+    return this.held.get(partitionKeyOf(topic, partition))?.epoch;
+  }
+
   has(topic: string, partition: number): boolean {
     return this.held.has(partitionKeyOf(topic, partition));
   }

@@ -499,6 +499,9 @@ export class KafkaSource implements LogSource {
     const key = tp(topic, partition);
     const lookup = this.lookups.get(`${topic}:${partition}`);
     if (lookup) { await lookup; this.lookups.delete(`${topic}:${partition}`); }
+    // A batch of an assignment that ended meanwhile (the partition lost, or regained after a
+    // rejoin) hands nothing more over: kafkajs finishes a fetched batch before it rejoins.
+    const epoch = this.tracker.epochOf(topic, partition);
     const sought = this.seeking.get(key);
     if (sought !== undefined) {
       // Batches fetched before the seek took effect start past it: not ours to hand over.
@@ -516,6 +519,7 @@ export class KafkaSource implements LogSource {
     let lastOffset: string | undefined;
     const handOver = async (): Promise<boolean> => {
       if (chunk.length === 0) return true;
+      if (this.tracker.epochOf(topic, partition) !== epoch) return false;
       const inputs = chunk;
       chunk = [];
       if (chunkWarm) this.warmChunks.add(inputs);

@@ -135,4 +135,5 @@ test('partitions: a kept partition regained is a new assignment (new epoch, its 
   assert.deepEqual(t.candidates(9000).map((c) => c.key), [], 'a backlog until its start offset is looked up again');
   assert.deepEqual(t.assign({ logs: [0, 1] }, 9000), { gained: [], lost: [] }, 'the next assignment keeps it at its new epoch');
   assert.equal(t.states()[0]!.epoch, 3);
+  assert.deepEqual([t.epochOf('logs', 0), t.epochOf('logs', 1), t.epochOf('logs', 9)], [3, 2, undefined]);
 });
