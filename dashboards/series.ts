@@ -8,6 +8,7 @@
  * Everything is in event time, like the rest of the pipeline: "the last hour" is the hour
  * before the watermark, whether the source is live or a replay.
  */
+import { ColumnRing } from '../core/columns.ts';
 import type { Detection } from '../detector/types.ts';
 import type { MetricRecord } from '../remediator/types.ts';
 import type { ActionRecord } from '../remediator/types.ts';
@@ -98,46 +99,32 @@ export class Ring<T> {
  */
 export class WindowRing {
   /** t, p95, count, errorRate, slo, horizonMs, p10, p50, p90 (NaN: null / no forecast). */
-  private cols: Float64Array[];
-  private head = 0;
-  private n = 0;
-  readonly capacity: number;
+  private readonly ring: ColumnRing;
+  /** The row being pushed (reused: no allocation per window). */
+  private readonly row = new Float64Array(9);
 
   constructor(capacity: number) {
-    this.capacity = Math.max(1, capacity);
-    this.cols = WindowRing.alloc(Math.min(this.capacity, 64));
+    this.ring = new ColumnRing(9, capacity, 64);
   }
 
-  private static alloc(len: number): Float64Array[] {
-    return Array.from({ length: 9 }, () => new Float64Array(len));
-  }
+  get capacity(): number { return this.ring.capacity; }
 
-  get size(): number { return this.n; }
+  get size(): number { return this.ring.size; }
 
   /** Bytes held by the columns (for tests and the memory notes). */
-  get bytes(): number { return (this.cols[0] as Float64Array).length * 8 * 9; }
+  get bytes(): number { return this.ring.bytes; }
 
   push(w: WindowSample): void {
-    let len = (this.cols[0] as Float64Array).length;
-    if (this.n === len && len < this.capacity) {
-      // Not full yet, so the data is in order from 0: grow by copying.
-      const next = WindowRing.alloc(Math.min(this.capacity, len * 2));
-      next.forEach((c, k) => c.set(this.cols[k] as Float64Array));
-      this.cols = next;
-      len = (next[0] as Float64Array).length;
-    }
-    const i = this.n < len ? this.n : this.head;
     const f = w.forecast;
-    const v = [w.t, w.p95 ?? NaN, w.count, w.errorRate, w.slo ?? NaN, f ? f.horizonMs : NaN, f?.p10 ?? NaN, f ? f.p50 : NaN, f?.p90 ?? NaN];
-    for (let k = 0; k < 9; k++) (this.cols[k] as Float64Array)[i] = v[k] as number;
-    if (this.n < len) this.n++;
-    else this.head = (this.head + 1) % len;
+    const r = this.row;
+    r[0] = w.t; r[1] = w.p95 ?? NaN; r[2] = w.count; r[3] = w.errorRate; r[4] = w.slo ?? NaN;
+    r[5] = f ? f.horizonMs : NaN; r[6] = f?.p10 ?? NaN; r[7] = f ? f.p50 : NaN; r[8] = f?.p90 ?? NaN;
+    this.ring.push(r);
   }
 
   /** The i-th oldest window. */
   at(i: number): WindowSample {
-    const j = (this.head + i) % (this.cols[0] as Float64Array).length;
-    const c = (k: number): number => (this.cols[k] as Float64Array)[j] as number;
+    const c = (k: number): number => this.ring.get(k, i);
     const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
     return {
       t: c(0), p95: orNull(c(1)), count: c(2), errorRate: c(3), slo: orNull(c(4)),
@@ -146,21 +133,21 @@ export class WindowRing {
   }
 
   /** Window end and p95 of the i-th oldest window, without building a sample. */
-  tAt(i: number): number { return (this.cols[0] as Float64Array)[(this.head + i) % (this.cols[0] as Float64Array).length] as number; }
+  tAt(i: number): number { return this.ring.get(0, i); }
   p95At(i: number): number | null {
-    const x = (this.cols[1] as Float64Array)[(this.head + i) % (this.cols[0] as Float64Array).length] as number;
+    const x = this.ring.get(1, i);
     return Number.isNaN(x) ? null : x;
   }
 
   /** Oldest first, windows ending within [from, to]. */
   range(from: number, to: number): WindowSample[] {
     const out: WindowSample[] = [];
-    for (let i = 0; i < this.n; i++) { const t = this.tAt(i); if (t >= from && t <= to) out.push(this.at(i)); }
+    for (let i = 0; i < this.size; i++) { const t = this.tAt(i); if (t >= from && t <= to) out.push(this.at(i)); }
     return out;
   }
 
   last(): WindowSample | undefined {
-    return this.n === 0 ? undefined : this.at(this.n - 1);
+    return this.size === 0 ? undefined : this.at(this.size - 1);
   }
 }
 
