@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { RigEndpoints } from '../../scripts/rig/index.ts';
 import { createRng } from '../../ingest/sources/simulator/rng.ts';
 import {
-  Daemon, dropIndices, dropTopics, ensureRig, kafkaClient, makeDataset, readEs, replayReference, uniqueName, writeDaemonConfig,
+  Daemon, dropIndices, dropTopics, ensureRig, kafkaClient, makeDataset, readEs, replayReference, sendByHost, uniqueName, writeDaemonConfig,
   type Reference,
 } from './support/stack.ts';
 
@@ -69,23 +69,6 @@ after(async () => {
   for (const p of prefixes) await dropIndices(rig.elasticsearchUrl, p);
 });
 
-/** Sends lines keyed by host (Kafka's default partitioner). */
-async function sendByHost(topic: string, part: readonly string[]): Promise<void> {
-  const producer = kafkaClient(rig).producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  try {
-    for (let i = 0; i < part.length; i += 1000) {
-      const messages = part.slice(i, i + 1000).map((text) => {
-        const o = JSON.parse(text) as { host?: string };
-        return { key: o.host ?? null, value: text };
-      });
-      await producer.send({ topic, acks: -1, messages });
-    }
-  } finally {
-    await producer.disconnect();
-  }
-}
-
 async function createTopic(topic: string): Promise<void> {
   const admin = kafkaClient(rig).admin();
   await admin.connect();
@@ -98,7 +81,7 @@ async function produceByHost(topic: string): Promise<Map<number, { lines: number
   const kafka = kafkaClient(rig);
   const admin = kafka.admin();
   await createTopic(topic);
-  await sendByHost(topic, lines);
+  await sendByHost(rig, topic, lines);
   await admin.connect();
   const spread = new Map<number, { lines: number; services: Set<string> }>();
   // Where the lines landed, read back from the topic's offsets per partition.
@@ -182,7 +165,7 @@ test('three daemons in one group, scaled 1 → 3 → 2 with a SIGKILL mid-stream
   let tooLate: number | undefined;
   let lostPartials: number | undefined;
   try {
-    await sendByHost(topic, lines.slice(0, cut1));
+    await sendByHost(rig, topic, lines.slice(0, cut1));
     const a = new Daemon(setup('a'));
     daemons.push(a);
     await a.until('the first daemon reads', (st) => st.lines >= cut1 / 2, 180_000, 200);
@@ -190,7 +173,7 @@ test('three daemons in one group, scaled 1 → 3 → 2 with a SIGKILL mid-stream
     const b = new Daemon(setup('b'));
     const c = new Daemon(setup('c'));
     daemons.push(b, c);
-    await sendByHost(topic, lines.slice(cut1, cut2));
+    await sendByHost(rig, topic, lines.slice(cut1, cut2));
     await c.until('the third daemon holds partitions and reads', (st) => (st.streams?.partialsPartitions.length ?? 0) > 0 && st.lines > 0, 180_000, 200);
     await b.until('the second daemon holds partitions', (st) => (st.streams?.partialsPartitions.length ?? 0) > 0, 180_000, 200);
     for (;;) {
@@ -200,7 +183,7 @@ test('three daemons in one group, scaled 1 → 3 → 2 with a SIGKILL mid-stream
     }
     console.error(`[it] ${at()}: three daemons, ${await total([a, b, c])} lines read; SIGKILL one`);
     await c.kill();
-    await sendByHost(topic, lines.slice(cut2));
+    await sendByHost(rig, topic, lines.slice(cut2));
     const done = async (): Promise<boolean> => {
       const ss = await Promise.all([a, b].map((d) => d.status().catch(() => undefined)));
       const held = new Set(ss.flatMap((s) => s?.streams?.partialsPartitions ?? []));

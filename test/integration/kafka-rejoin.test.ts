@@ -15,7 +15,7 @@ import { ElasticsearchRecordStore } from '../../remediator/store/elasticsearch/s
 import { elasticsearchStoreConfigSchema } from '../../remediator/store/elasticsearch/config.ts';
 import type { ActionRecord } from '../../remediator/types.ts';
 import {
-  Daemon, dropIndices, dropTopics, ensureRig, kafkaClient, makeDataset, readEs, replayReference, tempDir, uniqueName, writeDaemonConfig,
+  Daemon, dropIndices, dropTopics, ensureRig, kafkaClient, makeDataset, readEs, replayReference, sendByHost, tempDir, uniqueName, writeDaemonConfig,
   type Reference,
 } from './support/stack.ts';
 
@@ -56,19 +56,6 @@ after(async () => {
   await dropTopics(rig, topics.flatMap((t) => [t, `${t}.dlq`, `${t}-g-partials`]));
   for (const p of prefixes) await dropIndices(rig.elasticsearchUrl, p);
 });
-
-async function send(topic: string, part: readonly string[]): Promise<void> {
-  const producer = kafkaClient(rig).producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  try {
-    for (let i = 0; i < part.length; i += 1000) {
-      const messages = part.slice(i, i + 1000).map((text) => ({ key: (JSON.parse(text) as { host?: string }).host ?? null, value: text }));
-      await producer.send({ topic, acks: -1, messages });
-    }
-  } finally {
-    await producer.disconnect();
-  }
-}
 
 /** Index of the first line at or after `t` (event time). */
 function lineAt(t: number): number {
@@ -172,13 +159,13 @@ for (const c of CASES) {
     const a = new Daemon(setup('a'));
     daemons.push(a);
     if (midStream) {
-      await send(topic, lines.slice(0, cut2));
+      await sendByHost(rig, topic, lines.slice(0, cut2));
       // Stage two two minutes short of the first action's window: what decides it is fetched or on its way.
       const s = await a.until('a works towards the first action', (st) => st.watermark >= times[0]! - 2 * 60_000, 240_000, 50);
       a.child.kill('SIGSTOP');
       console.error(`[it] ${at()}: a alone, ${s.lines} of ${cut2} lines read, stage two closed through ${new Date(s.watermark).toISOString().slice(11, 16)}; SIGSTOP a, b starts`);
     } else {
-      await send(topic, lines.slice(0, cut1));
+      await sendByHost(rig, topic, lines.slice(0, cut1));
       await a.until('a reads part one', (s) => s.lines >= cut1 && (s.streams?.partialsPartitions.length ?? 0) === PARTITIONS, 240_000, 200);
       a.child.kill('SIGSTOP');
       console.error(`[it] ${at()}: a read part one (${cut1} lines) alone; SIGSTOP a, b starts, part two (${cut2 - cut1} lines) sent`);
@@ -186,7 +173,7 @@ for (const c of CASES) {
     const aBefore = count(a, 'partitions assigned');
     const b = new Daemon(setup('b'));
     daemons.push(b);
-    if (!midStream) await send(topic, lines.slice(cut1, cut2));
+    if (!midStream) await sendByHost(rig, topic, lines.slice(cut1, cut2));
     // a's session expires (8 s without heartbeats): b is handed every partition, warm-starts
     // them and reads part two; it carries out the actions part two leads to.
     await until('b decides part two\'s actions', async () => {
@@ -203,7 +190,7 @@ for (const c of CASES) {
     a.child.kill('SIGCONT');
     // a finds it was dropped, joins again and is handed partitions it still has state for.
     await until('a rejoins', () => count(a, 'partitions assigned') > aBefore, 120_000, [a]);
-    await send(topic, lines.slice(cut2));
+    await sendByHost(rig, topic, lines.slice(cut2));
     const live = otherStays ? [a, b] : [a];
     await until('every window closed', async () => {
       const ss = await Promise.all(live.map((d) => d.status().catch(() => undefined)));

@@ -221,6 +221,20 @@ export function kafkaClient(rig: RigEndpoints): Kafka {
   return new Kafka({ clientId: 'it', brokers: rig.kafkaBrokers, logLevel: logLevel.NOTHING });
 }
 
+/** Sends lines keyed by their `host` field (Kafka's default partitioner; a line without one has no key). */
+export async function sendByHost(rig: RigEndpoints, topic: string, lines: readonly string[]): Promise<void> {
+  const producer = kafkaClient(rig).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let i = 0; i < lines.length; i += 1000) {
+      const messages = lines.slice(i, i + 1000).map((text) => ({ key: (JSON.parse(text) as { host?: string }).host ?? null, value: text }));
+      await producer.send({ topic, acks: -1, messages });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
 export async function produce(rig: RigEndpoints, topic: string, file: string): Promise<{ lines: number; seconds: number; linesPerSecond: number }> {
   const r = await runCli(['produce', '--topic', topic, '--json', file], { env: { KAFKA_BROKERS: rig.kafkaBrokers.join(',') } });
   if (r.code !== 0) throw new Error(`produce failed: ${r.stderr}`);
