@@ -41,7 +41,6 @@ export class LogEnds {
   readonly of: LogEndLookup = async (keys) => {
     const out = new Map<string, bigint>();
     if (keys.length === 0) return out;
-    if (this.closed) throw new Error('log-end look-ups closed');
     const byTopic = new Map<string, Set<number>>();
     for (const k of keys) {
       const { topic, partition } = splitPartitionKey(k);
@@ -83,7 +82,6 @@ export class LogEnds {
   async committed(groupId: string, keys: readonly string[]): Promise<Map<string, bigint>> {
     const out = new Map<string, bigint>();
     if (keys.length === 0) return out;
-    if (this.closed) throw new Error('log-end look-ups closed');
     const wanted = new Set(keys);
     const topics = [...new Set(keys.map((k) => splitPartitionKey(k).topic))];
     await this.run(async (admin) => {

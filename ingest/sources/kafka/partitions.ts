@@ -45,6 +45,11 @@ export class PartitionTracker {
     this.idleMs = idleMs;
   }
 
+  /** A new assignment of a partition: a new epoch, its idle clock from `now`, a backlog until `atEnd` says otherwise. */
+  private fresh(topic: string, partition: number, now: number): Held {
+    return { topic, partition, lastDataAt: now, caughtUp: false, delivered: false, idle: false, epoch: ++this.epochs, next: undefined };
+  }
+
   /**
    * A (re)assignment: partitions kept keep their state, new ones start their idle clock now
    * and count as having a backlog until `atEnd` says otherwise.
@@ -58,7 +63,7 @@ export class PartitionTracker {
         next.add(key);
         if (!this.held.has(key)) {
           gained.push(key);
-          this.held.set(key, { topic, partition, lastDataAt: now, caughtUp: false, delivered: false, idle: false, epoch: ++this.epochs, next: undefined });
+          this.held.set(key, this.fresh(topic, partition, now));
         }
       }
     }
@@ -76,7 +81,7 @@ export class PartitionTracker {
   regain(key: string, now: number): boolean {
     const h = this.held.get(key);
     if (!h) return false;
-    this.held.set(key, { topic: h.topic, partition: h.partition, lastDataAt: now, caughtUp: false, delivered: false, idle: false, epoch: ++this.epochs, next: undefined });
+    this.held.set(key, this.fresh(h.topic, h.partition, now));
     return true;
   }
 
