@@ -416,23 +416,27 @@ export class ElasticsearchRecordStore implements RecordStore {
    * The loser learns who has it and, when already written, its record (a real-time GET, no
    * refresh needed). The same process claiming again wins (a stack rebuilt after a rebalance).
    * Sent directly, not behind the spool: a claim is a question that needs an answer now, and
-   * no answer (Elasticsearch away) rejects, so the caller carries the action out as before.
+   * no answer (Elasticsearch away, or silent for requestTimeoutMs) rejects, so the caller
+   * carries the action out as before.
    */
   async claimAction(actionId: string, claimant: ActionClaimant): Promise<ActionClaim> {
     const index = claimsIndexName(this.cfg.indexPrefix);
     const unavailable = (err: unknown): ForesightError =>
       new ForesightError('SINK_UNAVAILABLE', `cannot claim action ${actionId} in ${index}: ${scrubUrls((err as Error).message)}`, { retriable: isUnavailable(err), cause: err });
+    // One deadline for the claim's up to three requests: an Elasticsearch that accepts
+    // connections and never answers delays the action by requestTimeoutMs, not three times it.
+    const signal = AbortSignal.timeout(this.cfg.requestTimeoutMs);
     try {
-      await this.client.create({ index, id: actionId, document: { actionId, claimant, claimedAt: new Date().toISOString() } });
+      await this.client.create({ index, id: actionId, document: { actionId, claimant, claimedAt: new Date().toISOString() } }, { signal });
       return { won: true };
     } catch (err) {
       if ((err as { meta?: { statusCode?: number } }).meta?.statusCode !== 409) throw unavailable(err);
     }
     try {
-      const held = await this.client.get<{ claimant?: ActionClaimant }>({ index, id: actionId });
+      const held = await this.client.get<{ claimant?: ActionClaimant }>({ index, id: actionId }, { signal });
       const by = held._source?.claimant ?? { instance: 'unknown', process: 'unknown' };
       if (by.process === claimant.process) return { won: true };
-      const rec = await this.client.get<Record<string, unknown>>({ index: indexName(this.cfg.indexPrefix, 'actions', this.replay), id: actionId }, { ignore: [404] });
+      const rec = await this.client.get<Record<string, unknown>>({ index: indexName(this.cfg.indexPrefix, 'actions', this.replay), id: actionId }, { ignore: [404], signal });
       return rec.found && rec._source ? { won: false, by, record: docToAction(rec._source) } : { won: false, by };
     } catch (err) {
       throw unavailable(err);

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { actionOp, detectionOp, docToAction, metricOp, STATUS_RANK } from '../../../remediator/store/elasticsearch/store.ts';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ElasticsearchRecordStore, actionOp, detectionOp, docToAction, metricOp, STATUS_RANK } from '../../../remediator/store/elasticsearch/store.ts';
 import { elasticsearchStoreConfigSchema } from '../../../remediator/store/elasticsearch/config.ts';
 import { indexName, indexTemplates } from '../../../remediator/store/elasticsearch/templates.ts';
 import type { ActionRecord } from '../../../remediator/types.ts';
@@ -51,4 +55,32 @@ test('store config: defaults, credentials that go together, unknown keys rejecte
   assert.equal(elasticsearchStoreConfigSchema.safeParse({ apiKey: 'k', username: 'u', password: 'p' }).success, false);
   assert.equal(elasticsearchStoreConfigSchema.safeParse({ indexPrefix: 'Upper' }).success, false);
   assert.equal(elasticsearchStoreConfigSchema.safeParse({ urll: 'x' }).success, false);
+});
+
+test('an action claim against an Elasticsearch that accepts connections and never answers rejects (the remediator then carries the action out unclaimed) instead of waiting forever', async () => {
+  const sockets = new Set<Socket>();
+  // Answers the claim's create with 409 (held elsewhere), then is silent: the look-up of the holder hangs.
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.on('data', (chunk) => {
+      if (!chunk.toString('latin1').startsWith('PUT /fs-action-claims-v2/_create/')) return;
+      const body = '{"error":{"type":"version_conflict_engine_exception"},"status":409}';
+      s.write(`HTTP/1.1 409 Conflict\r\ncontent-type: application/json\r\nx-elastic-product: Elasticsearch\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const cfg = elasticsearchStoreConfigSchema.parse({ url: `http://127.0.0.1:${port}`, indexPrefix: 'fs', requestTimeoutMs: 300 });
+  const store = await ElasticsearchRecordStore.open(cfg, { dir: mkdtempSync(join(tmpdir(), 'claims-silent-')) });
+  try {
+    await assert.rejects(store.claimAction('act-1', { instance: 'i', process: 'p' }), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'SINK_UNAVAILABLE');
+      assert.match(err.message, /cannot claim action act-1 in fs-action-claims-v2/);
+      return true;
+    });
+  } finally {
+    for (const s of sockets) s.destroy();
+    await store.close().catch(() => undefined);
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 });
