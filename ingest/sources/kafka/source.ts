@@ -90,7 +90,6 @@ interface Handoff {
   done: (processed: boolean) => void;
 }
 
-const tp = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 const HEARTBEAT_MS = 3000;
 /** Errors after which a commit is pointless but harmless to skip: the partition moved, its records will be redelivered. */
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR']);
@@ -235,14 +234,14 @@ export class KafkaSource implements LogSource {
       for (const [partition, offset] of done) {
         if (BigInt(offset) < 0n) continue;
         // Acknowledgements below these are no-ops: offsets never move backwards.
-        this.resumeAt.set(tp(topic, partition), BigInt(offset));
-        this.committed.set(tp(topic, partition), BigInt(offset));
-        this.own.set(tp(topic, partition), BigInt(offset));
+        this.resumeAt.set(partitionKeyOf(topic, partition), BigInt(offset));
+        this.committed.set(partitionKeyOf(topic, partition), BigInt(offset));
+        this.own.set(partitionKeyOf(topic, partition), BigInt(offset));
       }
       const byTime = startAt === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, startAt);
       const toTime = replay?.to === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, replay.to + (replay.slackMs ?? 0));
       for (const w of water) {
-        const key = tp(topic, w.partition);
+        const key = partitionKeyOf(topic, w.partition);
         if (replay) {
           let end = BigInt(w.high);
           const cut = toTime?.find((t) => t.partition === w.partition);
@@ -372,13 +371,13 @@ export class KafkaSource implements LogSource {
             if (!wm) continue;
             const committed = BigInt(done.find((d) => d.partition === w.partition)?.offset ?? '-1');
             if (resume && committed >= 0n) {
-              this.resumeAt.set(tp(topic, w.partition), committed);
-              this.committed.set(tp(topic, w.partition), committed);
-              this.own.set(tp(topic, w.partition), committed);
+              this.resumeAt.set(partitionKeyOf(topic, w.partition), committed);
+              this.committed.set(partitionKeyOf(topic, w.partition), committed);
+              this.own.set(partitionKeyOf(topic, w.partition), committed);
             } else if (resume) {
-              this.resumeAt.delete(tp(topic, w.partition));
+              this.resumeAt.delete(partitionKeyOf(topic, w.partition));
             }
-            const from = this.opts.replay ? (this.pendingEnds.has(tp(topic, w.partition)) ? -1n : BigInt(wm.high)) : committed >= 0n ? committed : this.cfg.start === 'latest' ? BigInt(wm.high) : BigInt(wm.low);
+            const from = this.opts.replay ? (this.pendingEnds.has(partitionKeyOf(topic, w.partition)) ? -1n : BigInt(wm.high)) : committed >= 0n ? committed : this.cfg.start === 'latest' ? BigInt(wm.high) : BigInt(wm.low);
             this.tracker.atEnd(topic, w.partition, from >= BigInt(wm.high), this.opts.replay ? undefined : from);
           }
         }
@@ -390,9 +389,7 @@ export class KafkaSource implements LogSource {
   }
 
   /** A partition lost to another member: what this process knew of it is stale if it comes back. */
-  private forget(key: string): void {
-    const { topic, partition } = splitPartitionKey(key);
-    const k = tp(topic, partition);
+  private forget(k: string): void {
     this.handed.delete(k);
     this.rewound.delete(k);
     this.resumeAt.delete(k);
@@ -420,7 +417,7 @@ export class KafkaSource implements LogSource {
       this.log?.warn({ partitions: kept, err: (err as Error).message }, 'could not look up the committed offsets of the partitions kept; keeping their state');
       return;
     }
-    const own = new Map(kept.map((k) => { const { topic, partition } = splitPartitionKey(k); return [k, this.own.get(tp(topic, partition))] as const; }).filter((e): e is readonly [string, bigint] => e[1] !== undefined));
+    const own = new Map(kept.map((k) => [k, this.own.get(k)] as const).filter((e): e is readonly [string, bigint] => e[1] !== undefined));
     const stale = workedElsewhere(kept, group, own);
     const show = (m: ReadonlyMap<string, bigint>): Record<string, string | null> => Object.fromEntries(kept.map((k) => [k, m.has(k) ? String(m.get(k)) : null]));
     this.log?.info({ kept, stale, committed: show(group), own: show(own) }, 'partitions kept in a rebalance checked against the group\'s committed offsets');
@@ -433,8 +430,7 @@ export class KafkaSource implements LogSource {
     for (const k of regained) {
       this.forget(k);
       // Never commit below what the other member committed, even for a batch in flight now.
-      const { topic, partition } = splitPartitionKey(k);
-      this.committed.set(tp(topic, partition), group.get(k)!);
+      this.committed.set(k, group.get(k)!);
     }
     this.withdraw(regained);
     await this.lookUpEnds(regained, true);
@@ -472,7 +468,7 @@ export class KafkaSource implements LogSource {
    * then dropped, unresolved; the fetch restarts at the sought offset).
    */
   private async rewind(topic: string, partition: number, first: KafkaMessage | undefined): Promise<boolean> {
-    const key = tp(topic, partition);
+    const key = partitionKeyOf(topic, partition);
     const resume = this.resumeAt.get(key);
     if (this.rewound.has(key) || this.opts.replay || resume === undefined || this.cfg.warmupMs === 0 || !first || !this.consumer) return false;
     this.rewound.add(key);
@@ -496,9 +492,9 @@ export class KafkaSource implements LogSource {
 
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
-    const key = tp(topic, partition);
-    const lookup = this.lookups.get(`${topic}:${partition}`);
-    if (lookup) { await lookup; this.lookups.delete(`${topic}:${partition}`); }
+    const key = partitionKeyOf(topic, partition);
+    const lookup = this.lookups.get(key);
+    if (lookup) { await lookup; this.lookups.delete(key); }
     // A batch of an assignment that ended meanwhile (the partition lost, or regained after a
     // rejoin) hands nothing more over: kafkajs finishes a fetched batch before it rejoins.
     const epoch = this.tracker.epochOf(topic, partition);
@@ -622,7 +618,7 @@ export class KafkaSource implements LogSource {
   private noteHanded(inputs: RawInput[]): void {
     for (const r of inputs) {
       if (r.position.kind !== 'kafka') continue;
-      const key = tp(r.position.topic, r.position.partition);
+      const key = partitionKeyOf(r.position.topic, r.position.partition);
       const off = BigInt(r.position.offset);
       if (off > (this.handed.get(key) ?? -1n)) this.handed.set(key, off);
     }
@@ -635,7 +631,7 @@ export class KafkaSource implements LogSource {
       if (r.position.kind !== 'kafka') continue;
       const { topic, partition } = r.position;
       const off = BigInt(r.position.offset) + 1n;
-      const k = tp(topic, partition);
+      const k = partitionKeyOf(topic, partition);
       const cur = next.get(k);
       if (!cur || off > cur.offset) next.set(k, { topic, partition, offset: off });
     }
@@ -645,9 +641,9 @@ export class KafkaSource implements LogSource {
     if (commits.length === 0) return;
     // Sent counts as this process's own until the broker is known to have refused it (a
     // commit lost with the connection may have been applied).
-    const ownBefore = new Map(commits.map((c) => [tp(c.topic, c.partition), this.own.get(tp(c.topic, c.partition))]));
+    const ownBefore = new Map(commits.map((c) => [partitionKeyOf(c.topic, c.partition), this.own.get(partitionKeyOf(c.topic, c.partition))]));
     for (const c of commits) {
-      const k = tp(c.topic, c.partition);
+      const k = partitionKeyOf(c.topic, c.partition);
       if (BigInt(c.offset) > (this.own.get(k) ?? -1n)) this.own.set(k, BigInt(c.offset));
     }
     const consumer = this.consumer;
@@ -671,7 +667,7 @@ export class KafkaSource implements LogSource {
       return;
     }
     this.stats.commits++;
-    for (const c of commits) this.committed.set(tp(c.topic, c.partition), BigInt(c.offset));
+    for (const c of commits) this.committed.set(partitionKeyOf(c.topic, c.partition), BigInt(c.offset));
   }
 
   async close(): Promise<void> {
