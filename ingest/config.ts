@@ -70,9 +70,9 @@ export const templatesSchema = z
     // 5 / 0.5 rather than Drain3's 4 / 0.4: mean grouping accuracy 0.867 vs 0.788 on the
     // LogHub development split (bench/templates-loghub.ts), with neighbours of 5 / 0.5 no
     // worse than 0.80.
-    depth: z.number().int().min(3).max(10).default(5),
+    depth: z.number().int().min(3).max(10).default(8),
     /** Share of equal tokens for a line to join a cluster. */
-    similarity: z.number().gt(0).max(1).default(0.5),
+    similarity: z.number().gt(0).max(1).default(0.6),
     /** Children per tree node before new tokens fold into the wildcard branch. */
     maxChildren: z.number().int().min(2).default(100),
     /** Clusters kept; past it the least recently matched is forgotten. */

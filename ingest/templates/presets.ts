@@ -4,7 +4,8 @@
  * otherwise, so a masked token is equal to other masked tokens of its kind).
  *
  * - `foresight`: no regular expressions; the miner's own single-pass token classifier masks
- *   numbers, hex, IPs and UUIDs (tokenize.ts), which is what makes it fast.
+ *   numbers, hex, IPs and UUIDs, and paths holding one of them (mask.ts), which is what makes
+ *   it fast; upper-case words are constants (drain.ts).
  * - `drain3`: the masking of Drain3's example configuration (drain3.ini in
  *   logpai/Drain3), with its `<:NAME:>` mask spelling.
  * - `loghub-<Set>`: the preprocessing regular expressions of the LogHub Drain benchmark
@@ -30,6 +31,13 @@ export interface MaskPreset {
   extraDelimiters: string[];
   /** Also run the miner's built-in token classifier (numbers, hex, IPs, UUIDs become `<*>`). */
   builtin: boolean;
+  /**
+   * Upper-case words of 3 or more letters (`FAILED`, `CBS_E_INVALID_PACKAGE`, `SPP.`) are
+   * constants: a line never joins a template that has another word there, and such a word is
+   * never generalised to `<*>` (drain.ts). Off for the Drain3 and LogHub presets, which
+   * reproduce Drain3.
+   */
+  constants: boolean;
 }
 
 const star = (...patterns: string[]): MaskPreset => ({
@@ -38,6 +46,7 @@ const star = (...patterns: string[]): MaskPreset => ({
   suffix: '>',
   extraDelimiters: [],
   builtin: false,
+  constants: false,
 });
 
 const DRAIN3: MaskPreset = {
@@ -54,6 +63,7 @@ const DRAIN3: MaskPreset = {
   suffix: ':>',
   extraDelimiters: ['_'],
   builtin: false,
+  constants: false,
 };
 
 const IP = '(\\d+\\.){3}\\d+';
@@ -103,7 +113,7 @@ export const LOGHUB_PARAMS: Readonly<Record<string, { similarity: number; depth:
 export const DRAIN3_PARAMS = { similarity: 0.4, depth: 4, maxChildren: 100 } as const;
 
 export const MASK_PRESETS: Readonly<Record<string, MaskPreset>> = Object.freeze({
-  foresight: { ...star(), builtin: true },
+  foresight: { ...star(), builtin: true, constants: true },
   none: star(),
   drain3: DRAIN3,
   ...Object.fromEntries(Object.entries(LOGHUB).map(([set, p]) => [`loghub-${set}`, p])),
