@@ -15,6 +15,26 @@ import { createNotifier } from '../remediator/alerts/index.ts';
 
 export interface RunOptions {
   configFile?: string;
+  /**
+   * After a stop, how long anything still holding the event loop may keep the process alive
+   * before it exits with the stop's code (default 5000; 0: never force).
+   */
+  lingerMs?: number;
+}
+
+/**
+ * kafkajs can rejoin the group it is leaving when a rebalance meets the shutdown (its runner
+ * restarts after the join: tulios/kafkajs PR #1571, unmerged), and its reconnect retries then
+ * kept a stopped daemon alive for minutes after every record was flushed (seen in a
+ * fresh-clone CI run: 'stopped' logged, exit 6 minutes later). Everything is flushed and
+ * closed when this is armed, so what still runs after the grace is ended.
+ */
+export function exitIfLingering(log: Logger, code: number, lingerMs: number): void {
+  if (lingerMs <= 0) return;
+  setTimeout(() => {
+    log.warn({ lingerMs }, 'connections still open after the stop (a Kafka client rejoining the group it left): exiting');
+    process.exit(code);
+  }, lingerMs).unref();
 }
 
 /**
@@ -139,5 +159,6 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   }
   const s = pipeline.status();
   log.info({ lines: s.lines, windows: s.windows, detections: s.detections, actions: s.actions, deadLetters: s.deadLetters }, 'stopped');
+  exitIfLingering(log, code, opts.lingerMs ?? 5000);
   return code;
 }
