@@ -75,6 +75,11 @@ export const templatesSchema = z
     similarity: z.number().gt(0).max(1).default(0.6),
     /** Children per tree node before new tokens fold into the wildcard branch. */
     maxChildren: z.number().int().min(2).default(100),
+    /**
+     * Merge sibling clusters whose templates differ only where one has `<*>` (drain.ts); the
+     * merged id resolves to the survivor. Off reproduces Drain3 (the eval's preset runs).
+     */
+    merge: z.boolean().default(true),
     /** Clusters kept; past it the least recently matched is forgotten. */
     maxClusters: z.number().int().min(1).default(5000),
     /**

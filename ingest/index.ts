@@ -5,7 +5,7 @@ import type { IngestConfig } from './config.ts';
 import { createCleaner, deadLetter, rawKeeping } from './clean/clean.ts';
 import { createRedactor } from './clean/redact.ts';
 import { createTimestampGuard } from './clean/timerange.ts';
-import { DrainMiner, type DrainSnapshot } from './templates/drain.ts';
+import { DrainMiner, type DrainSnapshot, type DrainSnapshotV2 } from './templates/drain.ts';
 import type { DeadLetter, DeadLetterReason, DeadLetterSink, LogEvent, MetricPoint, RawInput } from './types.ts';
 import { WindowAggregator, type WindowOptions } from './window/aggregator.ts';
 import type { WindowPartial } from './window/accumulator.ts';
@@ -78,7 +78,9 @@ export interface Ingest {
   /** Writes a batch's dead letters to the sink; resolves once they are durable. */
   writeDeadLetters(out: IngestOutput): Promise<void>;
   snapshotTemplates(): DrainSnapshot;
-  restoreTemplates(s: DrainSnapshot): void;
+  restoreTemplates(s: DrainSnapshot | DrainSnapshotV2): void;
+  /** The live template id an id handed out earlier stands for after merges; undefined once evicted. */
+  resolveTemplate(id: string): string | undefined;
   health(): StageHealth;
 }
 
@@ -215,6 +217,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
 
     snapshotTemplates: () => miner.snapshot(),
     restoreTemplates: (s) => miner.restore(s),
+    resolveTemplate: (id) => miner.resolve(id),
 
     health() {
       return {
@@ -253,7 +256,7 @@ export { FileSource } from './sources/file.ts';
 export { StdinSource } from './sources/stdin.ts';
 export { FileDeadLetterSink } from './deadletter/file.ts';
 export { MemoryDeadLetterSink } from './deadletter/memory.ts';
-export { DrainMiner, type DrainSnapshot } from './templates/drain.ts';
+export { DrainMiner, type DrainSnapshot, type DrainSnapshotV2 } from './templates/drain.ts';
 export type * from './types.ts';
 export { PartitionWatermarks, partitionKey, type PartitionState, type WatermarkView } from './window/watermark.ts';
 export { DEAD_LETTER_REASONS } from './types.ts';

@@ -76,7 +76,7 @@ const round = (x: number): number => Number(x.toFixed(4));
 
 function runMinerIds(set: LoghubSet, cfg: TemplatesConfig): string[] {
   const m = new DrainMiner(cfg);
-  return set.contents.map((c) => m.add(c).id);
+  return set.contents.map((c) => m.add(c).id).map((id) => m.resolve(id) ?? id);
 }
 
 export async function evaluateLoghub(opts: LoghubEvalOptions): Promise<LoghubEvalResult> {
@@ -107,9 +107,9 @@ async function evaluateLoghubIn(opts: LoghubEvalOptions, phases: Phases): Promis
     seconds += set.contents.length / own.linesPerSec;
     byConfig.foresight = scores(own);
     if (opts.presets !== false) {
-      byConfig.drain3 = scores(runMiner(set, new DrainMiner(templatesSchema.parse({ ...DRAIN3_PARAMS, masking: 'drain3' }))));
+      byConfig.drain3 = scores(runMiner(set, new DrainMiner(templatesSchema.parse({ ...DRAIN3_PARAMS, masking: 'drain3', merge: false }))));
       const lh = LOGHUB_PARAMS[set.name];
-      if (lh) byConfig.loghub = scores(runMiner(set, new DrainMiner(templatesSchema.parse({ ...lh, masking: `loghub-${set.name}` }))));
+      if (lh) byConfig.loghub = scores(runMiner(set, new DrainMiner(templatesSchema.parse({ ...lh, masking: `loghub-${set.name}`, merge: false }))));
     }
     let best: OursScores['config'] = 'foresight';
     for (const k of ['drain3', 'loghub'] as const) if ((byConfig[k]?.groupingAccuracy ?? -1) > byConfig[best]!.groupingAccuracy) best = k;

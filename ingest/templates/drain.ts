@@ -18,9 +18,12 @@ import { MASK_PRESETS } from './presets.ts';
  * - the tree and leaves hold cluster objects, never joined strings; a template's text is
  *   joined only when it changes;
  * - least-recently-used eviction is a linked list (O(1) per line, no scan);
- * - no merging of clusters: under Drain's choice (most similar first, more wildcards on a
- *   tie) a line never generalises one template to cover a sibling (none in 200,000 random
- *   5-line inputs), so an id, once given, names the same cluster until it is evicted.
+ * - clusters merge as evidence arrives (`merge`, on by default): when a cluster's template
+ *   changes or a cluster is created, a sibling in its leaf whose template differs only where
+ *   the other has a `<*>` that replaced a literal word is folded in (`load hive SYSTEM` kept
+ *   apart by its constant, then `load hive <*>` from `Users` and `Default`). The larger cluster survives; the other's id
+ *   becomes an alias of it, so an id handed out once still resolves (resolve()) for counts,
+ *   detections and documents that carry it, and snapshots keep the aliases.
  *
  * Cluster ids are given once, at creation, from a hash of the first template: the text
  * generalises as lines arrive (`a 1` -> `a <*>`), the id does not. The same input order
@@ -43,6 +46,13 @@ interface Cluster {
   /** Least-recently-used list: newer, older. */
   newer: Cluster | undefined;
   older: Cluster | undefined;
+  /** Ids of clusters merged into this one (each an entry of DrainMiner.aliases). */
+  merged: string[];
+  /**
+   * Positions whose `<*>` replaced a literal word (generalised, not masked by the tokenizer):
+   * only these take another cluster's literal in a merge.
+   */
+  slots: Set<number>;
 }
 
 export interface TemplateInfo extends LogTemplate {
@@ -50,8 +60,16 @@ export interface TemplateInfo extends LogTemplate {
 }
 
 export interface DrainSnapshot {
-  version: 2;
+  version: 3;
   /** Least recently used first. */
+  clusters: Array<{ id: string; tokens: string[]; size: number; path: string[]; slots?: number[] }>;
+  /** Ids of merged clusters and the live cluster each now resolves to, oldest merge first. */
+  aliases: Array<{ from: string; to: string }>;
+}
+
+/** Snapshots written before clusters merged: no aliases. */
+export interface DrainSnapshotV2 {
+  version: 2;
   clusters: Array<{ id: string; tokens: string[]; size: number; path: string[] }>;
 }
 
@@ -72,6 +90,8 @@ export class DrainMiner {
   private clusters = new Map<string, Cluster>();
   private newest: Cluster | undefined;
   private oldest: Cluster | undefined;
+  /** Merged cluster id -> the live cluster id it resolves to (never a chain). */
+  private aliases = new Map<string, string>();
 
   constructor(cfg: TemplatesConfig) {
     this.cfg = cfg;
@@ -92,12 +112,24 @@ export class DrainMiner {
     if (found) {
       found.size++;
       this.touch(found);
-      if (generalise(found.tokens, tokens)) found.template = Object.freeze({ id: found.id, text: found.tokens.join(' ') });
+      if (generalise(found.tokens, tokens, found.slots)) {
+        found.template = Object.freeze({ id: found.id, text: found.tokens.join(' ') });
+        if (this.cfg.merge) return this.mergeSiblings(found).template;
+      }
       return found.template;
     }
     if (this.clusters.size >= this.cfg.maxClusters && this.oldest) this.remove(this.oldest);
     // The tokenizer's array is reused for the next line: a new cluster keeps a copy.
-    return this.create(tokens.slice(), this.newId(tokens), 1).template;
+    const created = this.create(tokens.slice(), this.newId(tokens), 1);
+    return this.cfg.merge ? this.mergeSiblings(created).template : created.template;
+  }
+
+  /**
+   * The live id an id handed out earlier now stands for: itself while its cluster lives, the
+   * surviving cluster's after a merge, undefined once evicted.
+   */
+  resolve(id: string): string | undefined {
+    return this.clusters.has(id) ? id : this.aliases.get(id);
   }
 
   /** Current template of a message without learning from it. */
@@ -112,15 +144,16 @@ export class DrainMiner {
   snapshot(): DrainSnapshot {
     const clusters: DrainSnapshot['clusters'] = [];
     for (let c = this.oldest; c; c = c.newer) {
-      clusters.push({ id: c.id, tokens: [...c.tokens], size: c.size, path: [...c.path] });
+      clusters.push({ id: c.id, tokens: [...c.tokens], size: c.size, path: [...c.path], ...(c.slots.size ? { slots: [...c.slots] } : {}) });
     }
-    return { version: 2, clusters };
+    return { version: 3, clusters, aliases: [...this.aliases].map(([from, to]) => ({ from, to })) };
   }
 
-  restore(s: DrainSnapshot): void {
-    if (s.version !== 2) throw new Error(`unsupported template snapshot version ${String(s.version)}`);
+  restore(s: DrainSnapshot | DrainSnapshotV2): void {
+    if (s.version !== 2 && s.version !== 3) throw new Error(`unsupported template snapshot version ${String((s as { version: unknown }).version)}`);
     this.root = new Map();
     this.clusters = new Map();
+    this.aliases = new Map();
     this.newest = this.oldest = undefined;
     for (const c of s.clusters) {
       let node = this.layer(c.tokens.length);
@@ -129,7 +162,11 @@ export class DrainMiner {
         if (!next) { next = newNode(); node.children.set(key, next); }
         node = next;
       }
-      this.link({ id: c.id, tokens: [...c.tokens], size: c.size, path: [...c.path], leaf: node });
+      this.link({ id: c.id, tokens: [...c.tokens], size: c.size, path: [...c.path], leaf: node, merged: [], slots: new Set('slots' in c ? c.slots : []) });
+    }
+    for (const a of s.version === 3 ? s.aliases : []) {
+      const to = this.clusters.get(a.to);
+      if (to && !this.clusters.has(a.from)) { this.aliases.set(a.from, a.to); to.merged.push(a.from); }
     }
   }
 
@@ -149,7 +186,7 @@ export class DrainMiner {
       path.push(key);
       node = next;
     }
-    return this.link({ id, tokens, size, path, leaf: node });
+    return this.link({ id, tokens, size, path, leaf: node, merged: [], slots: new Set() });
   }
 
   private link(c: Omit<Cluster, 'template' | 'newer' | 'older'>): Cluster {
@@ -179,6 +216,40 @@ export class DrainMiner {
     this.clusters.delete(c.id);
     const i = c.leaf.clusters.indexOf(c);
     if (i >= 0) c.leaf.clusters.splice(i, 1);
+    // Ids merged into an evicted cluster go with it: aliases stay bounded by what lives.
+    for (const id of c.merged) this.aliases.delete(id);
+  }
+
+  /**
+   * Folds into c every sibling in its leaf that c covers (their templates differ only where c
+   * has a generalised `<*>`, a slot), or c into a sibling that covers it; the larger survives,
+   * with the covering template. Repeats while the survivor's template
+   * keeps changing. A masked value's `<*>` takes no literal: `Fan speeds ( <*> … )` and `Fan
+   * speeds ( <*> **** … )` are two events (HPC 0.933 -> 0.888 when it did).
+   */
+  private mergeSiblings(c: Cluster): Cluster {
+    let survivor = c;
+    for (let again = true; again;) {
+      again = false;
+      for (const o of survivor.leaf.clusters) {
+        if (o === survivor || !compatible(survivor, o)) continue;
+        const [keep, gone] = o.size > survivor.size ? [o, survivor] : [survivor, o];
+        this.remove(gone);
+        keep.size += gone.size;
+        for (let i = 0; i < keep.tokens.length; i++) {
+          if (keep.tokens[i] !== gone.tokens[i]) keep.slots.add(i);
+          else if (gone.slots.has(i)) keep.slots.add(i);
+          if (gone.tokens[i] === WILDCARD) keep.tokens[i] = WILDCARD;
+        }
+        keep.template = Object.freeze({ id: keep.id, text: keep.tokens.join(' ') });
+        for (const id of [...gone.merged, gone.id]) { this.aliases.set(id, keep.id); keep.merged.push(id); }
+        this.touch(keep);
+        survivor = keep;
+        again = true;
+        break;
+      }
+    }
+    return survivor;
   }
 
   private newId(tokens: string[]): string {
@@ -186,7 +257,7 @@ export class DrainMiner {
     // The same first text can start a second cluster once the first one has generalised
     // past the similarity threshold; a suffix keeps the two apart.
     let id = base;
-    for (let i = 2; this.clusters.has(id); i++) id = `${base}-${i}`;
+    for (let i = 2; this.clusters.has(id) || this.aliases.has(id); i++) id = `${base}-${i}`;
     return id;
   }
 
@@ -278,12 +349,30 @@ function newNode(): TreeNode {
   return { children: new Map(), clusters: [] };
 }
 
+/**
+ * Whether one of two clusters of a leaf covers the other: they differ only at positions where
+ * that one has a slot. Both-ways differences are no merge: `<*> <*> hashes` and `BTLE scanning
+ * <*>` (Mac) would make `<*> <*> <*>`.
+ */
+function compatible(a: Cluster, b: Cluster): boolean {
+  return covers(a, b) || covers(b, a);
+}
+
+function covers(a: Cluster, b: Cluster): boolean {
+  const x = a.tokens;
+  const y = b.tokens;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i] && !(x[i] === WILDCARD && a.slots.has(i))) return false;
+  return true;
+}
+
 /** Widens the template in place where the line differs; whether anything changed. */
-function generalise(template: string[], tokens: string[]): boolean {
+function generalise(template: string[], tokens: string[], slots: Set<number>): boolean {
   let changed = false;
   for (let i = 0; i < template.length; i++) {
     if (template[i] !== WILDCARD && template[i] !== tokens[i]) {
       template[i] = WILDCARD;
+      slots.add(i);
       changed = true;
     }
   }

@@ -154,6 +154,8 @@ export function scoreParse(set: LabelledLines, groupIds: readonly string[], fina
 export interface Miner {
   add(message: string): LogTemplate;
   templates(): Array<{ id: string; text: string }>;
+  /** The live id an earlier id stands for after merges (ours; Drain3 never merges). */
+  resolve?(id: string): string | undefined;
 }
 
 /** Runs a fresh miner over the set's lines, timing only the `add` loop. */
@@ -162,5 +164,7 @@ export function runMiner(set: LabelledLines, miner: Miner): ParseScores {
   const t0 = performance.now();
   for (let i = 0; i < set.contents.length; i++) ids[i] = miner.add(set.contents[i] as string).id;
   const seconds = (performance.now() - t0) / 1000;
+  // A line keeps the id it was given; a merge since only makes two ids name one group.
+  if (miner.resolve) for (let i = 0; i < ids.length; i++) ids[i] = miner.resolve(ids[i] as string) ?? (ids[i] as string);
   return scoreParse(set, ids, new Map(miner.templates().map((t) => [t.id, t.text])), seconds);
 }

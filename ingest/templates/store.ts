@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { DrainSnapshot } from './drain.ts';
+import type { DrainSnapshot, DrainSnapshotV2 } from './drain.ts';
 
 /**
  * Where the miner's state goes between runs: two methods, as Drain3's persistence
@@ -8,15 +8,15 @@ import type { DrainSnapshot } from './drain.ts';
  * so template ids survive a restart.
  */
 export interface TemplateStore {
-  /** The last saved snapshot, or undefined when there is none. */
-  load(): Promise<DrainSnapshot | undefined>;
+  /** The last saved snapshot (version 2 if saved before clusters merged), or undefined when there is none. */
+  load(): Promise<DrainSnapshot | DrainSnapshotV2 | undefined>;
   save(snapshot: DrainSnapshot): Promise<void>;
 }
 
 export class MemoryTemplateStore implements TemplateStore {
-  snapshot: DrainSnapshot | undefined;
+  snapshot: DrainSnapshot | DrainSnapshotV2 | undefined;
   saves = 0;
-  async load(): Promise<DrainSnapshot | undefined> { return this.snapshot && structuredClone(this.snapshot); }
+  async load(): Promise<DrainSnapshot | DrainSnapshotV2 | undefined> { return this.snapshot && structuredClone(this.snapshot); }
   async save(s: DrainSnapshot): Promise<void> { this.snapshot = structuredClone(s); this.saves++; }
 }
 
@@ -24,7 +24,7 @@ export class MemoryTemplateStore implements TemplateStore {
 export class FileTemplateStore implements TemplateStore {
   constructor(private readonly path: string) {}
 
-  async load(): Promise<DrainSnapshot | undefined> {
+  async load(): Promise<DrainSnapshot | DrainSnapshotV2 | undefined> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -32,7 +32,7 @@ export class FileTemplateStore implements TemplateStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    return JSON.parse(text) as DrainSnapshot;
+    return JSON.parse(text) as DrainSnapshot | DrainSnapshotV2;
   }
 
   async save(s: DrainSnapshot): Promise<void> {

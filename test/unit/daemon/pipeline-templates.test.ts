@@ -51,7 +51,7 @@ test('the file template store round-trips and a missing file is no snapshot', as
   const dir = mkdtempSync(join(tmpdir(), 'foresight-tplfile-'));
   const store = new FileTemplateStore(join(dir, 'sub', 'templates.json'));
   assert.equal(await store.load(), undefined);
-  const snap = { version: 2 as const, clusters: [{ id: 't1', tokens: ['a', '<*>'], size: 3, path: ['2', 'a'] }] };
+  const snap = { version: 3 as const, clusters: [{ id: 't1', tokens: ['a', '<*>'], size: 3, path: ['2', 'a'] }], aliases: [{ from: 't0', to: 't1' }] };
   await store.save(snap);
   assert.deepEqual(await store.load(), snap);
 });

@@ -142,3 +142,61 @@ test('the hand-written token masker matches exactly what BUILTIN_PATTERN matches
   }
   for (const t of tokens) assert.equal(maskToken(t), t.replace(BUILTIN_PATTERN, '<*>'), t);
 });
+
+test('merge: a cluster kept apart by its constant folds into a sibling that generalised over that word; its id resolves to the survivor', () => {
+  const m = new DrainMiner(templatesSchema.parse({ depth: 4, similarity: 0.6 }));
+  const s = m.add('load hive SYSTEM into key 1');
+  const u = m.add('load hive Users into key 2');
+  assert.notEqual(u.id, s.id); // SYSTEM is a constant: no join
+  assert.equal(m.size, 2);
+  // `Default` generalises Users' cluster to `load hive <*> into key <*>`, which now covers SYSTEM's.
+  const d = m.add('load hive Default into key 3');
+  assert.deepEqual(d, { id: u.id, text: 'load hive <*> into key <*>' });
+  assert.equal(m.size, 1);
+  assert.equal(m.resolve(s.id), u.id);
+  assert.equal(m.resolve(u.id), u.id);
+  assert.deepEqual(m.templates(), [{ id: u.id, text: 'load hive <*> into key <*>', size: 3 }]);
+  assert.equal(m.add('load hive SYSTEM into key 4').id, u.id);
+  assert.equal(m.resolve('t0000000000'), undefined);
+});
+
+test('merge: a masked value takes no literal, and merge off keeps Drain3 behaviour', () => {
+  const m = new DrainMiner(cfg);
+  const a = m.add('Fan speeds ( 3552 3534 **** 4354 )');
+  const b = m.add('Fan speeds ( 3552 3534 3375 4354 )');
+  assert.notEqual(b.id, a.id);
+  assert.equal(m.size, 2);
+  assert.equal(m.resolve(a.id), a.id);
+  const off = new DrainMiner(templatesSchema.parse({ depth: 4, similarity: 0.6, merge: false }));
+  for (const l of ['load hive SYSTEM into key 1', 'load hive Users into key 2', 'load hive Default into key 3']) off.add(l);
+  assert.equal(off.size, 2);
+});
+
+test('merge: aliases survive snapshot and restore (and a version-2 snapshot still restores); eviction drops them', () => {
+  const m = new DrainMiner(templatesSchema.parse({ depth: 4, similarity: 0.6 }));
+  const s = m.add('load hive SYSTEM into key 1');
+  const u = m.add('load hive Users into key 2');
+  m.add('load hive Default into key 3');
+  const snap = JSON.parse(JSON.stringify(m.snapshot()));
+  assert.deepEqual(snap.aliases, [{ from: s.id, to: u.id }]);
+  const r = new DrainMiner(templatesSchema.parse({ depth: 4, similarity: 0.6 }));
+  r.restore(snap);
+  assert.equal(r.resolve(s.id), u.id);
+  assert.deepEqual(r.add('load hive SYSTEM into key 9'), m.add('load hive SYSTEM into key 9'));
+  assert.deepEqual(r.snapshot(), m.snapshot());
+  // A version-2 snapshot (written before merging: no aliases, no slots) restores.
+  const v2 = new DrainMiner(cfg);
+  v2.restore({ version: 2, clusters: [{ id: 'tv2', tokens: ['a', '<*>'], size: 3, path: ['2', 'a'] }] });
+  assert.equal(v2.add('a 7').id, 'tv2');
+  assert.deepEqual(v2.snapshot().aliases, []);
+  // Eviction of the survivor takes the ids merged into it along.
+  const small = new DrainMiner(templatesSchema.parse({ depth: 4, similarity: 0.6, maxClusters: 2 }));
+  const s2 = small.add('load hive SYSTEM into key 1');
+  const u2 = small.add('load hive Users into key 2');
+  small.add('load hive Default into key 3');
+  small.add('unrelated line');
+  small.add('another unrelated line here');
+  assert.equal(small.resolve(u2.id), undefined);
+  assert.equal(small.resolve(s2.id), undefined);
+  assert.equal(small.snapshot().aliases.length, 0);
+});
