@@ -3,7 +3,7 @@
  *
  *   value ─┬─ innovation: |x - fast EWMA| vs its typical size ──┐
  *          ├─ time of day: |x - mean for this bin| vs its spread ─┤
- *          ├─ level: |x - long-run mean| vs long-run spread ─────┼─► raw z ─► likelihoods ─► max ─► suppression ─► score
+ *          ├─ level: |x - long-run mean| vs long-run spread ─────┼─► raw z ─► likelihoods ─► max ─► fire (1) / suppress ─► score
  *          └─ range: x beyond everything seen so far ── score 1 ─┘
  *
  * Uses only values and timestamps, one point at a time; nothing from the future.
@@ -34,7 +34,7 @@ export interface AnomalyParams {
   levelAlpha: number;
   /** Margin of the running range, relative to its width, beyond which a value is new. */
   rangeMargin: number;
-  /** Score at which the detector counts as having fired. */
+  /** Evidence at which the detector fires: that point's output is 1, the next `suppress` are damped. */
   fireLevel: number;
   /** Points after firing during which output is damped. */
   suppress: number;
@@ -59,7 +59,7 @@ export const DEFAULT_ANOMALY_PARAMS: Readonly<AnomalyParams> = Object.freeze({
   decades: 10,
   levelAlpha: 0.00006,
   rangeMargin: 0.025,
-  fireLevel: 0.5,
+  fireLevel: 0.45,
   suppress: 100,
   suppressFactor: 0.2,
 });
@@ -136,10 +136,13 @@ export function createAnomalyDetector(overrides: Partial<AnomalyParams> = {}): A
       if (x > hi) hi = x;
       if (x < lo) lo = x;
 
-      // One early alarm per event is what pays; echoes of the same event are damped.
+      // One early alarm per event is what pays; echoes of the same event are damped. The
+      // firing point itself outputs 1: the evidence at the crossing overshoots fireLevel by
+      // chance (0.50-0.55 at fireLevel 0.5), and a threshold picked among those overshoots
+      // on some categories missed events of the others (docs/nab.md, cross-validated).
       sinceFire++;
       if (sinceFire <= p.suppress) score *= p.suppressFactor;
-      else if (score >= p.fireLevel) sinceFire = 0;
+      else if (score >= p.fireLevel) { sinceFire = 0; score = 1; }
       return score;
     },
   };

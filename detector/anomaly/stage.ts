@@ -11,7 +11,7 @@ import type { AnomalyConfig, AnomalyMetric } from './config.ts';
 import { createAnomalyDetector } from './detector.ts';
 import type { AnomalyDetector } from './detector.ts';
 
-export const ANOMALY_MODEL_VERSION = 'anomaly-v1';
+export const ANOMALY_MODEL_VERSION = 'anomaly-v2';
 
 export interface AnomalyStageDeps {
   clock: Clock;

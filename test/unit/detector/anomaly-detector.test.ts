@@ -29,12 +29,25 @@ test('likelihood stays at 0 during warm-up and saturates at 1 for a far outlier'
 });
 
 test('a spike fires once, the score is pinned, and its echo is suppressed', () => {
-  const out = scores();
+  // At fireLevel 0.5 the sine's own evidence (0.48 at row 315) stays below it; see the next test for the default.
+  const out = scores({ fireLevel: 0.5 });
   assert.equal(out[349], 0.17533212847686103);
   assert.equal(out[350], 1);
   assert.equal(out[351], 0.04029562875387058);
   assert.equal(out[360], 0.04477604402927934);
   assert.equal(Math.max(...out.slice(0, 350)), 0.48166550005549835);
+  assert.equal(out.filter((s) => s >= 0.5).length, 1);
+});
+
+test('the firing point outputs 1, whatever its evidence; the next `suppress` points are damped', () => {
+  const out = scores();
+  assert.equal(DEFAULT_ANOMALY_PARAMS.fireLevel, 0.45);
+  // The second day of the sine starts against one day of time-of-day history: evidence 0.454 at row 314 fires.
+  assert.equal(out[313], 0.4195553756649958);
+  assert.equal(out[314], 1);
+  assert.equal(out[315], 0.2 * 0.48166550005549835);
+  // The spike 36 rows later falls in that firing's suppression.
+  assert.equal(out[350], 0.2);
   assert.equal(out.filter((s) => s >= DEFAULT_ANOMALY_PARAMS.fireLevel).length, 1);
 });
 
