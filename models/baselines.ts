@@ -3,6 +3,7 @@ import type { ForecasterFactory } from './evaluate.ts';
 import { DampedTrendForecaster } from './statistical/damped-trend.ts';
 import { SeasonalNaiveForecaster } from './statistical/seasonal-naive.ts';
 import { LOAD_CURVE_MIN_HISTORY, LoadCurveForecaster } from './statistical/load-curve.ts';
+import { QueueCurveForecaster } from './statistical/queue-curve.ts';
 import { SaturationForecaster } from './statistical/saturation.ts';
 import { TheilSenForecaster } from './statistical/theil-sen.ts';
 
@@ -35,6 +36,14 @@ export function detectionFactories(config: ModelsConfig): ForecasterFactory[] {
         trendWindow: lc.trendWindow,
         minTrendT: lc.minTrendT,
         minCurveT: lc.minCurveT,
+      }),
+    },
+    {
+      name: 'queue_curve',
+      create: () => new QueueCurveForecaster({
+        stepMs: config.stepMs,
+        minHistory: Math.max(config.minHistory, LOAD_CURVE_MIN_HISTORY),
+        ...config.queueCurve,
       }),
     },
   ];

@@ -8,7 +8,7 @@ import { z } from 'zod';
 const quantileSchema = z.number().gt(0).lt(1);
 
 /** Every forecaster a service can run; `detectionForecasters` must name some of these. */
-export const FORECASTER_NAMES = ['damped_trend', 'seasonal_naive', 'theil_sen', 'saturation', 'load_curve', 'tfjs_mlp'] as const;
+export const FORECASTER_NAMES = ['damped_trend', 'seasonal_naive', 'theil_sen', 'saturation', 'load_curve', 'queue_curve', 'tfjs_mlp'] as const;
 
 export const dampedTrendConfigSchema = z.object({
   /** Level smoothing. */
@@ -120,6 +120,30 @@ export const modelsConfigSchema = z.object({
     minCurveT: z.number().min(0).default(3),
   }).strict().prefault({}),
   /**
+   * The queueing-curve forecaster (statistical/queue-curve.ts): p95 from the throughput's
+   * trend mapped through an M/M/c-shaped load→latency curve whose capacity (the knee) and
+   * shape are fitted to the service's own (throughput, p95) pairs. Detection only, like
+   * load_curve.
+   */
+  queueCurve: z.object({
+    /** Points the curve is fitted on (two hours: quiet and busy load both in it). */
+    curveWindow: z.number().int().min(30).max(500).default(120),
+    /** Points the throughput trend is fitted on: the current ramp. */
+    trendWindow: z.number().int().min(5).max(200).default(20),
+    /** Standard errors the throughput slope must be above 0. */
+    minTrendT: z.number().min(0).default(5),
+    /** Standard errors the queueing term's weight must be above 0. */
+    minCurveT: z.number().min(0).default(3),
+    /** Steps the load's trend is extrapolated before it is held (a daily rise flattens at its peak). */
+    loadHorizon: z.number().int().min(1).default(30),
+    /**
+     * Curves within this many residual variances of the best fit's error are plausible, and
+     * the forecast follows the most optimistic of them (6: the 95 % χ² quantile for the two
+     * fitted shape parameters, capacity and servers). 0: the best fit alone.
+     */
+    plausibleChi2: z.number().min(0).default(6),
+  }).strict().prefault({}),
+  /**
    * Forecasters whose forecasts go to the breach detector beside the chosen one, whatever
    * their recent error. The choice minimises median error, which flat stretches dominate;
    * a breach needs the forecaster that sees a blow-up coming (see docs/forecasting.md).
@@ -153,6 +177,7 @@ export const modelsConfigSchema = z.object({
     if (h > steps) ctx.addIssue({ code: 'custom', path: ['selection', 'horizons'], message: `horizon ${h} is beyond the forecast horizon of ${steps} steps` });
   }
   if (c.minWindowsForSlot > c.minHistory) ctx.addIssue({ code: 'custom', path: ['minWindowsForSlot'], message: `must not exceed minHistory (${c.minHistory}): a candidate's early updates carry no forecast` });
+  if (c.queueCurve.trendWindow > c.queueCurve.curveWindow) ctx.addIssue({ code: 'custom', path: ['queueCurve', 'trendWindow'], message: `trendWindow (${c.queueCurve.trendWindow}) must not exceed curveWindow (${c.queueCurve.curveWindow})` });
   if (c.loadCurve.trendWindow > c.loadCurve.curveWindow) ctx.addIssue({ code: 'custom', path: ['loadCurve', 'trendWindow'], message: `trendWindow (${c.loadCurve.trendWindow}) must not exceed curveWindow (${c.loadCurve.curveWindow})` });
   if (!c.quantiles.includes(0.5)) ctx.addIssue({ code: 'custom', path: ['quantiles'], message: 'quantiles must include 0.5 (the median path)' });
   for (let i = 1; i < c.quantiles.length; i++) {

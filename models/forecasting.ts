@@ -71,7 +71,7 @@ type TfStatus = 'disabled' | 'loading' | 'unavailable' | 'loaded';
  * closed window, each scored online against what arrived, the best one published.
  *
  *   MetricPoint ─► p95 ─► [damped_trend, seasonal_naive, theil_sen, saturation, tfjs_mlp?, tfjs_trial?] ─► skill ─► chosen forecast
- *              └─ + load ─► [load_curve] ─► detection forecasts only (never chosen)
+ *              └─ + load ─► [load_curve, queue_curve] ─► detection forecasts only (never chosen)
  *                                                        ▲                    ▲
  *                         model store ── poll ── load ───┴── trial, promote / roll back
  *                              ▲

@@ -8,3 +8,4 @@ export { SaturationForecaster, type SaturationOptions } from './saturation.ts';
 export { LoadCurveForecaster, type LoadCurveOptions, LOAD_CURVE_MIN_HISTORY } from './load-curve.ts';
 export { RECIPROCAL_MAX_FACTOR } from './transform.ts';
 export { levelShifts, segmentedTheilSen, DEFAULT_LEVEL_SHIFT, type LevelShiftOptions, type SegmentedFit } from './level-shift.ts';
+export { QueueCurveForecaster, type QueueCurveOptions, fitQueueCurve, queueFactor } from './queue-curve.ts';
