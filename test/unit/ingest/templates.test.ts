@@ -143,6 +143,26 @@ test('the hand-written token masker matches exactly what BUILTIN_PATTERN matches
   for (const t of tokens) assert.equal(maskToken(t), t.replace(BUILTIN_PATTERN, '<*>'), t);
 });
 
+test('the tokenizer masks each token of a line as BUILTIN_PATTERN does (its digits-only shortcut included)', () => {
+  // No `/`: a path holding a value is one variable as a whole (maskPath), tested above.
+  const alphabet = '0123456789abcdefxABCDEFX.:-+_,()gz';
+  const spaces = [' ', '  ', '\t', ' \n '];
+  let seed = 11;
+  const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  for (let i = 0; i < 5_000; i++) {
+    const tokens: string[] = [];
+    for (let j = 1 + rand(6); j > 0; j--) {
+      let t = '';
+      const digitsOnly = rand(3) === 0;
+      for (let l = 1 + rand(14); l > 0; l--) t += digitsOnly ? String(rand(10)) : alphabet[rand(alphabet.length)];
+      tokens.push(t);
+    }
+    let line = rand(2) === 0 ? '' : ' ';
+    tokens.forEach((t, j) => { line += (j > 0 ? spaces[rand(spaces.length)] : '') + t; });
+    assert.equal(maskMessage(line), tokens.map((t) => t.replace(BUILTIN_PATTERN, '<*>')).join(' '), line);
+  }
+});
+
 test('merge: a cluster kept apart by its constant folds into a sibling that generalised over that word; its id resolves to the survivor', () => {
   const m = new DrainMiner(templatesSchema.parse({ depth: 4, similarity: 0.6 }));
   const s = m.add('load hive SYSTEM into key 1');
