@@ -73,66 +73,96 @@ export interface EvalOptions {
   onSeries?: (done: number, total: number) => void;
 }
 
-interface Acc { abs: number; covered: number; n: number }
+/** Error sums of one forecaster at one horizon over the scored points of one series (or more). */
+export interface ErrorSums {
+  /** Σ |y − median|, ms. */
+  abs: number;
+  /** Targets inside [p10, p90]. */
+  covered: number;
+  /** Scored points. */
+  n: number;
+}
+
+/** One series scored: the raw sums behind every figure, so scores can be pooled across runs (folds). */
+export interface SeriesScore {
+  id: string;
+  /** sums[f][k]: forecaster f (in factory order) at horizon k (in `horizons` order). */
+  sums: ErrorSums[][];
+}
 
 export function evaluateForecasters(series: readonly EvalSeries[], factories: readonly ForecasterFactory[], opts: EvalOptions): EvalResult {
   const names = factories.map((f) => f.name);
-  const bIdx = names.indexOf(opts.baseline);
-  if (bIdx < 0) throw new RangeError(`baseline ${opts.baseline} is not among the forecasters [${names.join(', ')}]`);
+  if (!names.includes(opts.baseline)) throw new RangeError(`baseline ${opts.baseline} is not among the forecasters [${names.join(', ')}]`);
+  const scores: SeriesScore[] = [];
+  for (const s of series) {
+    scores.push(scoreSeries(s, factories, opts));
+    opts.onSeries?.(scores.length, series.length);
+  }
+  return summariseScores(scores, names, opts);
+}
+
+/**
+ * Streams every forecaster through one series and sums its errors on the scored points (see
+ * the definitions above). A point counts only when every forecaster forecast there.
+ */
+export function scoreSeries(s: EvalSeries, factories: readonly ForecasterFactory[], opts: EvalOptions): SeriesScore {
   const H = opts.horizons;
   const steps = Math.max(...H);
   const qs = [opts.lower ?? 0.1, 0.5, opts.upper ?? 0.9];
   const [lo, mid, hi] = qs.map(quantileKey) as [string, string, string];
-  // perSeries[s][f][hi]
-  const perSeries: Acc[][][] = [];
-  const logRatios = names.map(() => H.map(() => [] as number[]));
-  const bySeries: EvalResult['bySeries'] = [];
-
-  for (const s of series) {
-    const fcs = factories.map((f) => (opts.calibration ? new CalibratedForecaster(f.create(), opts.calibration) : f.create()));
-    const acc: Acc[][] = names.map(() => H.map(() => ({ abs: 0, covered: 0, n: 0 })));
-    const index = new Map<number, number>();
-    s.points.forEach((p, i) => index.set(p.t, i));
-    for (let i = 0; i < s.points.length; i++) {
-      const p = s.points[i] as SeriesPoint;
-      for (const f of fcs) f.observe(p);
-      // The first target that can be scored is testFrom; skip origins that cannot reach it.
-      if (i + steps < s.testFrom) continue;
-      const targets = H.map((h) => index.get(p.t + h * opts.stepMs));
-      if (targets.every((j) => j === undefined || j < s.testFrom)) continue;
-      const out = fcs.map((f) => f.forecast(steps, qs));
-      if (out.some((o) => o === null)) continue;
-      H.forEach((h, k) => {
-        const j = targets[k];
-        if (j === undefined || j < s.testFrom) return;
-        const y = (s.points[j] as SeriesPoint).value;
-        out.forEach((fc, f) => {
-          const paths = fc?.paths;
-          const m = paths?.[mid]?.[h - 1] as number;
-          const a = (acc[f] as Acc[])[k] as Acc;
-          a.abs += Math.abs(y - m);
-          a.n++;
-          if ((paths?.[lo]?.[h - 1] as number) <= y && y <= (paths?.[hi]?.[h - 1] as number)) a.covered++;
-        });
+  const fcs = factories.map((f) => (opts.calibration ? new CalibratedForecaster(f.create(), opts.calibration) : f.create()));
+  const sums: ErrorSums[][] = factories.map(() => H.map(() => ({ abs: 0, covered: 0, n: 0 })));
+  const index = new Map<number, number>();
+  s.points.forEach((p, i) => index.set(p.t, i));
+  for (let i = 0; i < s.points.length; i++) {
+    const p = s.points[i] as SeriesPoint;
+    for (const f of fcs) f.observe(p);
+    // The first target that can be scored is testFrom; skip origins that cannot reach it.
+    if (i + steps < s.testFrom) continue;
+    const targets = H.map((h) => index.get(p.t + h * opts.stepMs));
+    if (targets.every((j) => j === undefined || j < s.testFrom)) continue;
+    const out = fcs.map((f) => f.forecast(steps, qs));
+    if (out.some((o) => o === null)) continue;
+    H.forEach((h, k) => {
+      const j = targets[k];
+      if (j === undefined || j < s.testFrom) return;
+      const y = (s.points[j] as SeriesPoint).value;
+      out.forEach((fc, f) => {
+        const paths = fc?.paths;
+        const m = paths?.[mid]?.[h - 1] as number;
+        const a = (sums[f] as ErrorSums[])[k] as ErrorSums;
+        a.abs += Math.abs(y - m);
+        a.n++;
+        if ((paths?.[lo]?.[h - 1] as number) <= y && y <= (paths?.[hi]?.[h - 1] as number)) a.covered++;
       });
-    }
-    perSeries.push(acc);
-    const base = acc[bIdx] as Acc[];
+    });
+  }
+  return { id: s.id, sums };
+}
+
+/**
+ * The figures over a set of scored series: MASE (geometric mean of each series' MAE over the
+ * baseline's), pooled MASE, MAE and coverage per forecaster and horizon. `names` are the
+ * forecasters in the order their sums are kept.
+ */
+export function summariseScores(scores: readonly SeriesScore[], names: readonly string[], opts: Pick<EvalOptions, 'horizons' | 'baseline'>): EvalResult {
+  const bIdx = names.indexOf(opts.baseline);
+  if (bIdx < 0) throw new RangeError(`baseline ${opts.baseline} is not among the forecasters [${names.join(', ')}]`);
+  const H = opts.horizons;
+  const sumAt = (sc: SeriesScore, f: number, k: number): ErrorSums => (sc.sums[f] as ErrorSums[])[k] as ErrorSums;
+  const logRatios = names.map(() => H.map(() => [] as number[]));
+  const bySeries: EvalResult['bySeries'] = scores.map((sc) => {
     const relMae: Record<string, Record<string, number | null>> = {};
     names.forEach((name, f) => {
       relMae[name] = Object.fromEntries(H.map((h, k) => {
-        const a = (acc[f] as Acc[])[k] as Acc;
-        const b = base[k] as Acc;
+        const a = sumAt(sc, f, k);
+        const b = sumAt(sc, bIdx, k);
+        if (a.n > 0 && b.abs > 0 && a.abs > 0) (logRatios[f]?.[k] as number[]).push(Math.log(a.abs / b.abs));
         return [String(h), a.n > 0 && b.abs > 0 ? round(a.abs / b.abs) : null];
       }));
     });
-    bySeries.push({ id: s.id, relMae });
-    acc.forEach((fa, f) => fa.forEach((a, k) => {
-      const b = base[k] as Acc;
-      if (a.n > 0 && b.abs > 0 && a.abs > 0) (logRatios[f]?.[k] as number[]).push(Math.log(a.abs / b.abs));
-    }));
-    opts.onSeries?.(bySeries.length, series.length);
-  }
+    return { id: sc.id, relMae };
+  });
 
   const forecasters: Record<string, HorizonScore[]> = {};
   const points: Record<string, number> = {};
@@ -142,12 +172,12 @@ export function evaluateForecasters(series: readonly EvalSeries[], factories: re
       let bAbs = 0;
       let covered = 0;
       let n = 0;
-      for (const acc of perSeries) {
-        const a = (acc[f] as Acc[])[k] as Acc;
+      for (const sc of scores) {
+        const a = sumAt(sc, f, k);
         abs += a.abs;
         covered += a.covered;
         n += a.n;
-        bAbs += ((acc[bIdx] as Acc[])[k] as Acc).abs;
+        bAbs += sumAt(sc, bIdx, k).abs;
       }
       points[String(h)] = n;
       const lr = logRatios[f]?.[k] as number[];
@@ -162,7 +192,7 @@ export function evaluateForecasters(series: readonly EvalSeries[], factories: re
       };
     });
   });
-  return { horizons: [...H], baseline: opts.baseline, series: series.length, points, forecasters, bySeries };
+  return { horizons: [...H], baseline: opts.baseline, series: scores.length, points, forecasters, bySeries };
 }
 
 function round(v: number | null): number | null {

@@ -30,6 +30,23 @@ export interface FitResult {
   bestBaselineMase: number | null;
 }
 
+/** Index of a series' first held-out point when the last `holdout` share of its `length` points is held out. */
+export function heldOutFrom(length: number, holdout: number): number {
+  return Math.floor(length * (1 - holdout));
+}
+
+/**
+ * Trains on the first `1 − holdout` of every series given (each split into its contiguous
+ * runs), nothing else: `eval forecast` passes only some series (those of other scenario
+ * families, or of other scenarios) to keep the scored ones out of training entirely.
+ */
+export async function trainOnFirstParts(tf: Tf, series: readonly (readonly SeriesPoint[])[], config: ModelsConfig, opts: FitOptions = {}): Promise<TrainedModel> {
+  const holdout = opts.holdout ?? 0.2;
+  const runs: SeriesPoint[][] = [];
+  for (const s of series) runs.push(...contiguousRuns(s.slice(0, heldOutFrom(s.length, holdout)), config.stepMs));
+  return trainModel(runs, { ...opts, tf, horizon: horizonSteps(config), quantiles: config.quantiles, stepMs: config.stepMs, services: series.length });
+}
+
 /**
  * Trains on the first part of every service's history and validates on the rest against
  * the statistical forecasters, the way `eval forecast` measures them. The model that is
@@ -39,14 +56,8 @@ export async function fitAndValidate(tf: Tf, series: ReadonlyMap<string, readonl
   const holdout = opts.holdout ?? 0.2;
   const decision = opts.decisionHorizon ?? 15;
   const steps = horizonSteps(config);
-  const evalSeries: EvalSeries[] = [];
-  const trainRuns: SeriesPoint[][] = [];
-  for (const [id, s] of series) {
-    const testFrom = Math.floor(s.length * (1 - holdout));
-    evalSeries.push({ id, points: s, testFrom });
-    for (const run of contiguousRuns(s.slice(0, testFrom), config.stepMs)) trainRuns.push(run);
-  }
-  const trained = await trainModel(trainRuns, { ...opts, tf, horizon: steps, quantiles: config.quantiles, stepMs: config.stepMs, services: series.size });
+  const evalSeries: EvalSeries[] = [...series].map(([id, s]) => ({ id, points: s, testFrom: heldOutFrom(s.length, holdout) }));
+  const trained = await trainOnFirstParts(tf, [...series.values()], config, { ...opts, holdout });
   opts.onValidate?.();
   const factories = [...baselineFactories(config), { name: 'tfjs_mlp', create: () => new TfForecaster(tf, trained, { stepMs: config.stepMs }) }];
   const horizons = [...new Set([5, decision, 15, 30].filter((h) => h <= steps))].sort((a, b) => a - b);
