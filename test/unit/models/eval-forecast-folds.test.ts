@@ -20,9 +20,10 @@ function run(args: string[]): Promise<{ code: number; report: ForecastEvalReport
   const e: string[] = [];
   stdout.on('data', (c) => o.push(String(c)));
   stderr.on('data', (c) => e.push(String(c)));
-  return main(args, { stdout, stderr }).then((code) => ({
-    code, err: e.join(''), report: JSON.parse(o.join('').trim().split('\n').at(-1) ?? 'null') as ForecastEvalReport,
-  }));
+  return main(args, { stdout, stderr }).then((code) => {
+    const last = o.join('').trim().split('\n').at(-1);
+    return { code, err: e.join(''), report: (last ? JSON.parse(last) : null) as ForecastEvalReport };
+  });
 }
 
 function scenario(name: string, into: string, as: string): void {
@@ -77,7 +78,7 @@ test('eval forecast --train-scenarios: the model trains on one set and is scored
 
 test('eval forecast --folds is refused with --logs, --model, --train-scenarios or out of 2..5', async () => {
   for (const extra of [['--logs', 'x.ndjson'], ['--model', 'm'], ['--train-scenarios', 'suite'], ['--folds', '6']]) {
-    const { code, err } = await run(['eval', 'forecast', '--folds', '2', ...extra]).catch(() => ({ code: -1, err: '', report: null }));
+    const { code, err } = await run(['eval', 'forecast', '--folds', '2', ...extra]);
     assert.notEqual(code, 0, `${extra.join(' ')}: ${err}`);
     assert.match(err, /--folds (must|splits|trains)/, extra.join(' '));
   }
