@@ -67,6 +67,12 @@ export const DEFAULT_ANOMALY_PARAMS: Readonly<AnomalyParams> = Object.freeze({
 export interface AnomalyDetector {
   /** Feeds one point (epoch ms, value); returns the anomaly score in [0, 1]. */
   update(t: number, value: number): number;
+  /**
+   * The last point's evidence before firing and damping (the max of the feature likelihoods,
+   * 1 for a value beyond the range seen): how strong an anomaly was, since a firing point's
+   * score is 1 whatever its evidence.
+   */
+  readonly evidence: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -89,14 +95,17 @@ export function createAnomalyDetector(overrides: Partial<AnomalyParams> = {}): A
   let pred = 0;
   let err = 0;
   let sinceFire = Number.POSITIVE_INFINITY;
+  let evidence = 0;
 
   const squash = (z: number): number => z / (z + p.zHalf);
 
   return {
+    get evidence(): number { return evidence; },
     update(t: number, x: number): number {
       n++;
       if (n === 1) {
         lo = hi = pred = levelMean = x;
+        evidence = 0;
         return 0;
       }
       const width = Math.max(hi - lo, TINY);
@@ -140,6 +149,7 @@ export function createAnomalyDetector(overrides: Partial<AnomalyParams> = {}): A
       // firing point itself outputs 1: the evidence at the crossing overshoots fireLevel by
       // chance (0.50-0.55 at fireLevel 0.5), and a threshold picked among those overshoots
       // on some categories missed events of the others (docs/nab.md, cross-validated).
+      evidence = score;
       sinceFire++;
       if (sinceFire <= p.suppress) score *= p.suppressFactor;
       else if (score >= p.fireLevel) { sinceFire = 0; score = 1; }

@@ -86,7 +86,7 @@ export function createAnomalyStage(initial: AnomalyConfig, _deps: AnomalyStageDe
             at: p.windowStart,
             score,
             threshold: config.threshold,
-            evidence: { value, windowMs: p.windowMs, count: p.count },
+            evidence: { value, windowMs: p.windowMs, count: p.count, strength: Math.round(s.det.evidence * 1000) / 1000 },
             modelVersion: ANOMALY_MODEL_VERSION,
           });
         }

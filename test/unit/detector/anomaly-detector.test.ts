@@ -51,6 +51,18 @@ test('the firing point outputs 1, whatever its evidence; the next `suppress` poi
   assert.equal(out.filter((s) => s >= DEFAULT_ANOMALY_PARAMS.fireLevel).length, 1);
 });
 
+test('evidence keeps how strong each point was, before firing and damping', () => {
+  const d = createAnomalyDetector();
+  const ev: number[] = [];
+  for (let i = 0; i < 400; i++) {
+    d.update(i * 300_000, 10 + Math.round(3 * Math.sin(i / 6) * 100) / 100 + (i === 350 ? 40 : 0));
+    ev.push(d.evidence);
+  }
+  assert.ok(ev[314]! >= 0.45 && ev[314]! < 0.46, `the firing point's own evidence (${ev[314]}), not its score 1`);
+  assert.equal(ev[315], 0.48166550005549835, 'undamped');
+  assert.equal(ev[350], 1, 'the spike: beyond the range seen, though its score is damped');
+});
+
 test('deterministic, and without suppression the echo shows', () => {
   assert.deepEqual(scores(), scores());
   const loud = scores({ suppress: 0 });
