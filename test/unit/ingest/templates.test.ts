@@ -11,6 +11,9 @@ test('masking of numbers, hex, uuids, ips and long ids', () => {
   // A path or URL holding a value is one variable (OpenStack 0.481 -> 0.979).
   assert.equal(maskMessage('GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1 from http://h:8080/x to /10.0.0.1:50010,'), 'GET <*> <*> from <*> to /<*>,');
   assert.equal(maskMessage('GET /v2/servers/detail'), 'GET /v2/servers/detail');
+  // A host name holding a value is one variable (Hadoop 0.956 -> 0.976); a function's line number is no host.
+  assert.equal(maskMessage('Resolved MSRA-SA-41.fareast.corp.microsoft.com to /default-rack'), 'Resolved <*> to /default-rack');
+  assert.equal(maskMessage('block_invoke.434 error 22 at v1.2 instruction......0'), 'block_invoke.<*> error <*> at v1.<*> instruction......<*>');
   assert.equal(
     maskMessage('req 42 from 10.0.0.7:8080 id 3f2a9c1e-1b2c-4d5e-8f90-a1b2c3d4e5f6 ptr 0xDEADbeef sha 9fa3b2c1d4 took -1.5 s v2 blk_-123'),
     'req <*> from <*> id <*> ptr <*> sha <*> took <*> s v2 blk_<*>',
