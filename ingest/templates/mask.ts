@@ -173,7 +173,7 @@ function maskRange(t: string, from: number, n: number): string {
  * 0.965 -> 0.973; host names (3 or more dot-separated labels) Hadoop 0.956 -> 0.976; no set
  * lower.
  */
-function maskPath(s: string, from: number, n: number, masked: string): string {
+export function maskPath(s: string, from: number, n: number, masked: string): string {
   if (masked === WILDCARD || !masked.includes(WILDCARD)) return masked;
   // What is left besides the values: `/<*>` and `/<*>,` are one value already (and LogHub's
   // templates spell them so); `invoke.<*>` (a function and a line number) is no host.
