@@ -177,18 +177,21 @@ export function maskPath(s: string, from: number, n: number, masked: string): st
   if (masked === WILDCARD || !masked.includes(WILDCARD)) return masked;
   // What is left besides the values: `/<*>` and `/<*>,` are one value already (and LogHub's
   // templates spell them so); `invoke.<*>` (a function and a line number) is no host.
-  // Host labels are never empty: BGL's `instruction......<*>` (dot leaders) is no host.
+  // A host is letters, digits, `-` and `_` in non-empty labels (one trailing `,:;)` allowed):
+  // BGL's `instruction......<*>` (dot leaders) or `f(<*>._<*>.(` is no host.
   let alnum = false;
   let letter = false;
   let dots = 0;
-  let emptyLabel = false;
-  for (let i = 0; i < masked.length; i++) {
+  let host = true;
+  const end = masked.length - 1;
+  for (let i = 0; i <= end; i++) {
     if (masked.startsWith(WILDCARD, i)) { i += WILDCARD.length - 1; continue; }
     const c = masked.charCodeAt(i);
-    if (c === 46) { dots++; if (masked.charCodeAt(i + 1) === 46) emptyLabel = true; }
+    if (c === 46) { dots++; if (i === 0 || masked.charCodeAt(i + 1) === 46) host = false; }
     else if (isAlnum(c)) { alnum = true; if (!isDigit(c)) letter = true; }
+    else if (c !== 45 && c !== 95 && !(i === end && (c === 44 || c === 58 || c === 59 || c === 41))) host = false;
   }
-  if (dots >= 2 && letter && !emptyLabel) return WILDCARD;
+  if (dots >= 2 && letter && host) return WILDCARD;
   if (!alnum) return masked;
   const slash = s.indexOf('/', from);
   return slash >= 0 && slash < n ? WILDCARD : masked;

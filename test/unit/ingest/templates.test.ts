@@ -14,6 +14,7 @@ test('masking of numbers, hex, uuids, ips and long ids', () => {
   // A host name holding a value is one variable (Hadoop 0.956 -> 0.976); a function's line number is no host.
   assert.equal(maskMessage('Resolved MSRA-SA-41.fareast.corp.microsoft.com to /default-rack'), 'Resolved <*> to /default-rack');
   assert.equal(maskMessage('block_invoke.434 error 22 at v1.2 instruction......0'), 'block_invoke.<*> error <*> at v1.<*> instruction......<*>');
+  assert.equal(maskMessage('68agD(-0._6.( node-7.rack.dc1, at'), '68agD(<*>._<*>.( <*> at');
   assert.equal(
     maskMessage('req 42 from 10.0.0.7:8080 id 3f2a9c1e-1b2c-4d5e-8f90-a1b2c3d4e5f6 ptr 0xDEADbeef sha 9fa3b2c1d4 took -1.5 s v2 blk_-123'),
     'req <*> from <*> id <*> ptr <*> sha <*> took <*> s v2 blk_<*>',
