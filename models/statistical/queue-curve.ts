@@ -98,17 +98,19 @@ export function fitQueueCurve(lam: ArrayLike<number>, p95: ArrayLike<number>, pl
   for (let i = 0; i < n; i++) { const x = lam[i] as number; if (x < lo) lo = x; if (x > hi) hi = x; }
   if (!(hi > 0) || hi - lo <= 1e-9 * hi) return null;
   const keep = new Uint8Array(n).fill(1);
-  let best = gridFit(lam, p95, keep, hi);
+  // Each pass records every grid curve; the last pass's list is the one kept (one or two
+  // passes: a third only to collect the list doubled the cost, 9 ms CPU per forecast).
+  let all: Array<QueueCurve & { sse: number }> = [];
+  let best = gridFit(lam, p95, keep, hi, all);
   if (!best) return null;
   const sigma = relativeSigma(best.residuals, keep);
   if (sigma > 0) {
     let dropped = 0;
     for (let i = 0; i < n; i++) if (Math.abs(best.residuals[i] as number) > TRIM_SIGMAS * sigma) { keep[i] = 0; dropped++; }
-    if (dropped > 0 && n - dropped >= 3) best = gridFit(lam, p95, keep, hi) ?? best;
-    else keep.fill(1);
+    const trimmedAll: Array<QueueCurve & { sse: number }> = [];
+    const trimmed = dropped > 0 && n - dropped >= 3 ? gridFit(lam, p95, keep, hi, trimmedAll) : null;
+    if (trimmed) { best = trimmed; all = trimmedAll; } else keep.fill(1);
   }
-  const all: Array<QueueCurve & { sse: number }> = [];
-  best = gridFit(lam, p95, keep, hi, all) ?? best;
   const residuals = Float64Array.from(best.residuals, (r, i) => (keep[i] ? r : Number.NaN));
   const s = relativeSigma(best.residuals, keep);
   let kept = 0;
@@ -297,6 +299,7 @@ export class QueueCurveForecaster implements Forecaster {
       for (let i = recentFrom; i < segLam.length; i++) ratios[i - recentFrom] = (segY[i] as number) / (c.base + c.weight * queueFactor((segLam[i] as number) / c.capacity, c.servers));
       return { ...c, level: selectMedian(ratios) };
     });
+    if (curves.length === 0) return null;
     const at = (c: (typeof curves)[number], x: number): number => (x / c.capacity >= RHO_CAP ? Infinity : (c.base + c.weight * queueFactor(x / c.capacity, c.servers)) * c.level);
     const cap = this.lastRaw * RECIPROCAL_MAX_FACTOR;
     const log = getTransform('log');

@@ -194,6 +194,7 @@ test('load_curve runs only when listed in detectionForecasters, and unknown fore
   };
   assert.deepEqual(run(['saturation']), ['saturation']);
   assert.deepEqual(run(['saturation', 'load_curve']), ['load_curve', 'saturation']);
+  assert.deepEqual(run(['saturation', 'queue_curve']), ['queue_curve', 'saturation']);
   assert.equal(modelsConfigSchema.safeParse({ detectionForecasters: ['load-curve'] }).success, false);
   assert.deepEqual(modelsConfigSchema.parse({}).detectionForecasters, ['saturation']);
 });
