@@ -196,5 +196,5 @@ test('load_curve runs only when listed in detectionForecasters, and unknown fore
   assert.deepEqual(run(['saturation', 'load_curve']), ['load_curve', 'saturation']);
   assert.deepEqual(run(['saturation', 'queue_curve']), ['queue_curve', 'saturation']);
   assert.equal(modelsConfigSchema.safeParse({ detectionForecasters: ['load-curve'] }).success, false);
-  assert.deepEqual(modelsConfigSchema.parse({}).detectionForecasters, ['saturation']);
+  assert.deepEqual(modelsConfigSchema.parse({}).detectionForecasters, ['saturation', 'queue_curve']);
 });

@@ -201,7 +201,7 @@ test('interval coverage at the coverage horizon is in health() and the Prometheu
   // Every band covered: calibration never narrows below the forecasters' own bands (minScale 1).
   const calib = (f.health().detail?.coverage as { calibration: Record<string, { mean: number; max: number }> }).calibration;
   assert.deepEqual(calib.seasonal_naive, { mean: 1, max: 1 });
-  assert.deepEqual(Object.keys(calib).sort(), ['damped_trend', 'saturation', 'seasonal_naive', 'theil_sen']);
+  assert.deepEqual(Object.keys(calib).sort(), ['damped_trend', 'queue_curve', 'saturation', 'seasonal_naive', 'theil_sen']);
   const g = await telemetry.registry.getSingleMetricAsString('foresight_forecast_interval_coverage');
   assert.match(g, /forecaster="published"} 1/);
   await f.stop();
