@@ -96,11 +96,8 @@ export class LoadCurveForecaster implements Forecaster {
     const lam = this.load.toArray();
     const zs = this.w.values.toArray();
 
-    const trend = trendFit(lam.slice(n - this.opts.trendWindow));
-    if (!trend) return null;
-    const m = this.opts.trendWindow;
-    const trendT = tRatio(trend.slope, trend.sigma, (m * (m * m - 1)) / 12);
-    if (!(trend.slope > 0) || trendT < this.opts.minTrendT) return null;
+    const trend = loadTrend(lam.slice(n - this.opts.trendWindow));
+    if (!trend || !(trend.slope > 0) || trend.t < this.opts.minTrendT) return null;
     const lam0 = trend.level;
 
     // A step in 1/p95 (a scale-out, a deploy) moves the service onto another curve: the
@@ -169,10 +166,15 @@ function lineFit(xs: ArrayLike<number>, ys: ArrayLike<number>): LineFit | null {
   return { intercept, slope, residuals, sigma: MAD_TO_SIGMA * madInPlace(Float64Array.from(residuals)) };
 }
 
-/** The load's trend on the observation index, with its fitted value at the newest point. */
-function trendFit(ys: readonly number[]): (LineFit & { level: number }) | null {
+/**
+ * The load's Theil–Sen trend on the observation index: slope, fitted value at the newest
+ * point and t-ratio (MAD-based sigma). Shared with queue_curve, whose gate is the same.
+ */
+export function loadTrend(ys: readonly number[]): { slope: number; level: number; t: number } | null {
   const fit = lineFit(Float64Array.from(ys, (_, i) => i), ys);
-  return fit && { ...fit, level: fit.intercept + fit.slope * (ys.length - 1) };
+  if (!fit) return null;
+  const n = ys.length;
+  return { slope: fit.slope, level: fit.intercept + fit.slope * (n - 1), t: tRatio(fit.slope, fit.sigma, (n * (n * n - 1)) / 12) };
 }
 
 /** The load→latency line (1/p95 on load), with the load's mean and spread for its intervals. */
@@ -188,7 +190,7 @@ function curveFit(lam: readonly number[], zs: readonly number[]): (LineFit & { m
 }
 
 /** Median absolute deviation from the median; reorders `a`. */
-function madInPlace(a: Float64Array): number {
+export function madInPlace(a: Float64Array): number {
   if (a.length === 0) return 0;
   const med = selectMedian(a);
   for (let i = 0; i < a.length; i++) a[i] = Math.abs((a[i] as number) - med);

@@ -3,7 +3,7 @@ import { RingBuffer } from './ring.ts';
 import { MAD_TO_SIGMA, buildForecast, normalQuantile } from './quantiles.ts';
 import { getTransform, RECIPROCAL_MAX_FACTOR } from './transform.ts';
 import { DEFAULT_LEVEL_SHIFT, levelShifts } from './level-shift.ts';
-import { selectMedian } from './load-curve.ts';
+import { loadTrend, madInPlace, selectMedian } from './load-curve.ts';
 
 export interface QueueCurveOptions {
   stepMs: number;
@@ -213,14 +213,9 @@ function gridFit(lam: ArrayLike<number>, p95: ArrayLike<number>, keep: Uint8Arra
   return { ...best, residuals };
 }
 
+/** MAD-based sigma of the kept residuals. */
 function relativeSigma(residuals: Float64Array, keep: Uint8Array): number {
-  const kept: number[] = [];
-  for (let i = 0; i < residuals.length; i++) if (keep[i]) kept.push(residuals[i] as number);
-  const a = Float64Array.from(kept);
-  if (a.length === 0) return 0;
-  const med = selectMedian(Float64Array.from(a));
-  for (let i = 0; i < a.length; i++) a[i] = Math.abs((a[i] as number) - med);
-  return MAD_TO_SIGMA * selectMedian(a);
+  return MAD_TO_SIGMA * madInPlace(residuals.filter((_, i) => keep[i] === 1));
 }
 
 /**
@@ -325,23 +320,4 @@ export class QueueCurveForecaster implements Forecaster {
       offset: (_h, k) => (z[k] ?? 0) * sd,
     });
   }
-}
-
-/** Theil–Sen trend of the load on its index, its t-ratio (MAD-based sigma) and its value at the newest point. */
-function loadTrend(ys: readonly number[]): { slope: number; level: number; t: number } | null {
-  const n = ys.length;
-  if (n < 3) return null;
-  const slopes = new Float64Array((n * (n - 1)) / 2);
-  let k = 0;
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) slopes[k++] = ((ys[j] as number) - (ys[i] as number)) / (j - i);
-  const slope = selectMedian(slopes);
-  const shifted = Float64Array.from(ys, (y, i) => y - slope * i);
-  const intercept = selectMedian(Float64Array.from(shifted));
-  const res = Float64Array.from(ys, (y, i) => y - intercept - slope * i);
-  const med = selectMedian(Float64Array.from(res));
-  for (let i = 0; i < n; i++) res[i] = Math.abs((res[i] as number) - med);
-  const sigma = MAD_TO_SIGMA * selectMedian(res);
-  const sxx = (n * (n * n - 1)) / 12;
-  const t = sigma > 0 ? (slope * Math.sqrt(sxx)) / sigma : slope > 0 ? Infinity : 0;
-  return { slope, level: intercept + slope * (n - 1), t };
 }
