@@ -6,6 +6,11 @@
  *   reactive   sampled lines ─► ingest windows ─► HPA-like controller ─► simulator control
  *   foresight  the daemon's own pipeline (createPipeline: ingest ─► forecasting ─► breach
  *              detector ─► remediator ─► simulator actuator), as `npm start` runs it
+ *
+ * and a fourth run that is not an arm anyone would deploy, only a yardstick for the scorer:
+ *
+ *   capacity   the world alone with every service at its maxReplicas from the start (all
+ *              ready): what still breaches there, no scaling within the bounds could prevent
  */
 import { Telemetry } from '../../core/telemetry.ts';
 import { ManualClock } from '../../core/clock.ts';
@@ -30,8 +35,11 @@ export interface TimedDetection {
   emittedAt: number;
 }
 
+/** The capacity oracle (`runCapacity`): scored beside the arms, not one of them. */
+export type OracleName = 'capacity';
+
 export interface ArmResult {
-  arm: ArmName;
+  arm: ArmName | OracleName;
   truth: GroundTruth;
   /** Foresight arm only: every detection, in order. */
   detections: TimedDetection[];
@@ -62,6 +70,20 @@ export function runNone(scenario: Scenario, seed: number): ArmResult {
   const sim = createSimulator(scenario, { seed, maxLinesPerServicePerStep: 0 });
   for (const _ of sim.run(scenario.durationMinutes)) { /* advance */ }
   return { arm: 'none', truth: sim.groundTruth(), detections: [], actions: 0, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * The capacity oracle: the scenario with each service starting at its `maxReplicas`, nothing
+ * acting. Demand is the same as in the arms (load is absolute and each service draws its noise
+ * from its own stream), so a step that breaches here breaches with the most capacity the
+ * policy allows, ready before anything began: capacity cannot fix it.
+ */
+export function runCapacity(scenario: Scenario, seed: number): ArmResult {
+  const t0 = performance.now();
+  const ample: Scenario = { ...scenario, services: scenario.services.map((s) => ({ ...s, replicas: s.maxReplicas })) };
+  const sim = createSimulator(ample, { seed, maxLinesPerServicePerStep: 0 });
+  for (const _ of sim.run(scenario.durationMinutes)) { /* advance */ }
+  return { arm: 'capacity', truth: sim.groundTruth(), detections: [], actions: 0, seconds: (performance.now() - t0) / 1000 };
 }
 
 function changes(truth: GroundTruth): number {

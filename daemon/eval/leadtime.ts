@@ -9,9 +9,9 @@ import { ForesightError } from '../../core/errors.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { simulatorOptionsSchema, type Scenario } from '../../ingest/sources/simulator/index.ts';
 import { reactiveConfigSchema, type ReactiveConfig } from '../../remediator/reactive.ts';
-import { evalConfig, runForesight, runNone, runReactive } from './arms.ts';
+import { evalConfig, runCapacity, runForesight, runNone, runReactive } from './arms.ts';
 import { FOLD_GRID, crossValidate, familyOf, foldsOf, gridName, withGridPoint, type CrossValidation } from './folds.ts';
-import { quantile, scoreScenario, summarise, type LeadtimeSummary, type ScenarioScore } from './score.ts';
+import { quantile, scoreScenario, summarise, type FixableMinutes, type LeadtimeSummary, type ScenarioScore } from './score.ts';
 import { loadSuite, type SuiteEntry } from './suite.ts';
 import { withProgress } from '../progress.ts';
 import { countAlerts } from './alerts.ts';
@@ -30,6 +30,8 @@ export interface LeadtimeOptions {
   /** Foresight configs to run besides `config` (the fold grid); each scored on every run. */
   variants?: Config[];
   reactive?: ReactiveConfig;
+  /** Run the capacity oracle per scenario and seed and report `fixable` (default true). */
+  capacityOracle?: boolean;
   progress?: (line: string) => void;
   /** After each scenario run: runs done and in all (scenarios × seeds). */
   onRun?: (done: number, total: number) => void;
@@ -93,6 +95,7 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
       const seed = label === 'own' ? (scenario.seed ?? 1) : label;
       const none = runNone(scenario, seed);
       const re = await runReactive(scenario, seed, evalConfig(opts.config, scenario, warmupMs), reactive);
+      const oracle = opts.capacityOracle === false ? undefined : runCapacity(scenario, seed);
       const armSeconds = (performance.now() - t0) / 1000;
       const scoreWith = async (base: Config): Promise<{ score: ScenarioScore; actions: number; alerts: ReturnType<typeof countAlerts> }> => {
         const t1 = performance.now();
@@ -100,7 +103,7 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
         const score = scoreScenario({
           name: scenario.name, durationMinutes: scenario.durationMinutes, services: scenario.services.map((s) => s.name),
           horizonMs: base.models.horizonMinutes * 60_000,
-          truth: { none: none.truth, reactive: re.truth, foresight: fs.truth }, detections: fs.detections, seconds: armSeconds + (performance.now() - t1) / 1000,
+          truth: { none: none.truth, reactive: re.truth, foresight: fs.truth }, capacity: oracle?.truth, detections: fs.detections, seconds: armSeconds + (performance.now() - t1) / 1000,
         });
         return { score, actions: fs.actions, alerts: countAlerts(fs.detections.map((t) => t.detection), fs.records, policy) };
       };
@@ -126,7 +129,7 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
       }
       const extra = variants.length ? `, ${variants.length} grid configs` : '';
       opts.onRun?.(bySeed.length * suite.length + k + 1, seeds.length * suite.length);
-      opts.progress?.(`[${k + 1}/${suite.length}] ${scenario.name} (seed ${seed}): none ${none.seconds.toFixed(1)} s, reactive ${re.seconds.toFixed(1)} s (${re.actions} scalings), foresight (${main.actions} scalings, ${score.predictedBreaches} predicted breaches${extra}) ${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
+      opts.progress?.(`[${k + 1}/${suite.length}] ${scenario.name} (seed ${seed}): none ${none.seconds.toFixed(1)} s, reactive ${re.seconds.toFixed(1)} s (${re.actions} scalings)${oracle ? `, capacity oracle ${oracle.seconds.toFixed(1)} s` : ''}, foresight (${main.actions} scalings, ${score.predictedBreaches} predicted breaches${extra}) ${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
     }
     bySeed.push({
       seed: label,
@@ -145,7 +148,7 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
 }
 
 /** The figures compared across seeds; `lower` when a smaller value is better. */
-const SEED_METRICS: Array<{ key: string; lower: boolean; of: (s: SeedResult['summary']) => number | null }> = [
+const SEED_METRICS: Array<{ key: string; lower: boolean; of: (s: SeedResult['summary']) => number | null; optional?: boolean }> = [
   { key: 'recall', lower: false, of: (s) => s.recall },
   { key: 'leadMedian', lower: false, of: (s) => s.leadMinutes.median },
   { key: 'leadP10', lower: false, of: (s) => s.leadMinutes.p10 },
@@ -153,6 +156,9 @@ const SEED_METRICS: Array<{ key: string; lower: boolean; of: (s: SeedResult['sum
   { key: 'breachForesightOverNone', lower: true, of: (s) => ratio(s.sloBreachMinutes.foresight, s.sloBreachMinutes.none) },
   { key: 'breachForesightOverReactive', lower: true, of: (s) => ratio(s.sloBreachMinutes.foresight, s.sloBreachMinutes.reactive) },
   { key: 'replicasForesightOverReactive', lower: true, of: (s) => ratio(s.replicaMinutes.foresight, s.replicaMinutes.reactive) },
+  // The same two breach ratios on the minutes capacity can fix (absent with the oracle off).
+  { key: 'fixableBreachForesightOverNone', lower: true, of: (s) => s.fixable?.foresightOverNone ?? null, optional: true },
+  { key: 'fixableBreachForesightOverReactive', lower: true, of: (s) => s.fixable?.foresightOverReactive ?? null, optional: true },
   // Anomaly and breach alerts a person would get on the steady scenarios (null: the suite has none).
   { key: 'alertsPerServiceDay', lower: true, of: (s) => s.alertsPerServiceDay },
 ];
@@ -173,6 +179,7 @@ export function seedSpread(bySeed: readonly SeedResult[]): SeedSpread {
   const median: SeedSpread['median'] = {};
   const worst: SeedSpread['worst'] = {};
   for (const m of SEED_METRICS) {
+    if (m.optional && bySeed.every((r) => r.summary.fixable === undefined)) continue;
     const vals = bySeed.map((r) => ({ seed: r.seed, value: m.of(r.summary) }));
     const present = vals.flatMap((v) => (v.value === null ? [] : [v.value]));
     const q = quantile(present, 0.5);
@@ -189,6 +196,9 @@ const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n
 const num = (x: number | null, d = 1): string => (x === null ? '-' : x.toFixed(d));
 
 const recallLine = (s: LeadtimeSummary): string => `recall ${s.recall ?? '-'} (${s.detected}/${s.predictable}), lead median ${num(s.leadMinutes.median)} p10 ${num(s.leadMinutes.p10)}, false alarms ${s.falseAlarms} over ${s.serviceDays} service-days = ${s.falseAlarmsPerServiceDay} per service-day`;
+
+const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(1)} %`);
+const fixableLine = (f: NonNullable<LeadtimeSummary['fixable']>): string => `breach minutes capacity can fix (capacity oracle at maxReplicas within its SLO): none ${num(f.sloBreachMinutes.none)}, reactive ${num(f.sloBreachMinutes.reactive)}, foresight ${num(f.sloBreachMinutes.foresight)} = ${pct(f.foresightOverNone)} of none, ${pct(f.foresightOverReactive)} of reactive; the oracle itself breaches ${num(f.capacityBreachMinutes)} min`;
 
 /** The per-scenario table (stderr): lead time and closed-loop columns. */
 export function formatTable(rows: readonly ScenarioScore[], s: LeadtimeSummary & Partial<AlertSummary>): string {
@@ -212,6 +222,7 @@ export function formatTable(rows: readonly ScenarioScore[], s: LeadtimeSummary &
     num(s.replicaMinutes.none, 0), num(s.replicaMinutes.reactive, 0), num(s.replicaMinutes.foresight, 0), num(s.seconds),
   ]));
   out.push(recallLine(s));
+  if (s.fixable) out.push(fixableLine(s.fixable));
   if (s.alertsPerServiceDayAll !== undefined) out.push(`alerts per service-day: steady scenarios ${s.alertsPerServiceDay ?? '-'}, all ${s.alertsPerServiceDayAll}`);
   return out.join('\n') + '\n';
 }
@@ -323,10 +334,15 @@ export async function runEvalLeadtimeCli(opts: LeadtimeCliOptions, io: Io): Prom
   return 0;
 }
 
+function roundFixable(f: FixableMinutes): FixableMinutes {
+  const r = (x: number): number => Number(x.toFixed(2));
+  return { sloBreachMinutes: { none: r(f.sloBreachMinutes.none), reactive: r(f.sloBreachMinutes.reactive), foresight: r(f.sloBreachMinutes.foresight) }, capacityBreachMinutes: r(f.capacityBreachMinutes) };
+}
+
 function brief(s: ScenarioScore & { seed?: SeedLabel }): Record<string, unknown> {
   return {
     name: s.name, ...(s.seed === undefined ? {} : { seed: s.seed }), services: s.services, falseAlarms: s.falseAlarms, predictedBreaches: s.predictedBreaches,
-    sloBreachMinutes: s.sloBreachMinutes, replicaMinutes: s.replicaMinutes, seconds: Number(s.seconds.toFixed(2)),
+    sloBreachMinutes: s.sloBreachMinutes, replicaMinutes: s.replicaMinutes, ...(s.fixable ? { fixable: roundFixable(s.fixable) } : {}), seconds: Number(s.seconds.toFixed(2)),
     incidents: s.incidents.map((i) => ({ kind: i.kind, service: i.service, predictable: i.predictable, breachAt: i.breachAt, leadMinutes: i.leadMinutes === null ? null : Number(i.leadMinutes.toFixed(2)) })),
   };
 }

@@ -18,8 +18,22 @@ export interface ScenarioRun {
   services: string[];
   horizonMs: number;
   truth: Record<ArmName, GroundTruth>;
+  /** The capacity oracle's truth (`runCapacity`); without it no `fixable` figures. */
+  capacity?: GroundTruth;
   detections: readonly TimedDetection[];
   seconds: number;
+}
+
+/**
+ * SLO-breach minutes capacity can fix: each arm's breached steps at which the capacity oracle
+ * (every service at maxReplicas from the start, nothing else changed) is within its SLO.
+ * Decided per 10-second step by simulation, with no threshold and no scenario names; an arm
+ * cannot move the mask, and a step the oracle also breaches is left out of every arm alike.
+ */
+export interface FixableMinutes {
+  sloBreachMinutes: Record<ArmName, number>;
+  /** Breach minutes of the oracle itself: what no capacity within the bounds removes. */
+  capacityBreachMinutes: number;
 }
 
 export interface IncidentScore {
@@ -46,6 +60,8 @@ export interface ScenarioScore {
   predictedBreaches: number;
   sloBreachMinutes: Record<ArmName, number>;
   replicaMinutes: Record<ArmName, number>;
+  /** Present when the capacity oracle ran. */
+  fixable?: FixableMinutes;
   seconds: number;
 }
 
@@ -149,6 +165,31 @@ function breachEpisodes(breaches: readonly BreachInterval[], startTime: number, 
   return out;
 }
 
+/** Milliseconds of `arm`'s breach intervals that no interval of `oracle` covers (both sorted, disjoint). */
+export function breachMsOutside(arm: readonly BreachInterval[], oracle: readonly BreachInterval[], now: number): number {
+  let total = 0;
+  let j = 0;
+  for (const b of arm) {
+    const end = b.end ?? now;
+    let covered = 0;
+    while (j < oracle.length && (oracle[j]!.end ?? now) <= b.start) j++;
+    for (let k = j; k < oracle.length && oracle[k]!.start < end; k++) {
+      covered += Math.max(0, Math.min(end, oracle[k]!.end ?? now) - Math.max(b.start, oracle[k]!.start));
+    }
+    total += end - b.start - covered;
+  }
+  return total;
+}
+
+function fixableOf(truth: Record<ArmName, GroundTruth>, oracle: GroundTruth): FixableMinutes {
+  const minutes = (g: GroundTruth): number => Object.entries(g.services).reduce((a, [name, s]) => a + breachMsOutside(s.breaches, oracle.services[name]?.breaches ?? [], g.now) / MINUTE, 0);
+  const arms: ArmName[] = ['none', 'reactive', 'foresight'];
+  return {
+    sloBreachMinutes: Object.fromEntries(arms.map((a) => [a, minutes(truth[a])])) as Record<ArmName, number>,
+    capacityBreachMinutes: Object.values(oracle.services).reduce((a, s) => a + s.breachMinutes, 0),
+  };
+}
+
 export function scoreScenario(run: ScenarioRun): ScenarioScore {
   const none = run.truth.none;
   const breaches = run.detections.filter((d) => d.detection.kind === 'predicted_breach');
@@ -178,6 +219,7 @@ export function scoreScenario(run: ScenarioRun): ScenarioScore {
     predictedBreaches: breaches.length,
     sloBreachMinutes: Object.fromEntries(arms.map((a) => [a, sum(run.truth[a], 'breachMinutes')])) as Record<ArmName, number>,
     replicaMinutes: Object.fromEntries(arms.map((a) => [a, sum(run.truth[a], 'replicaMinutes')])) as Record<ArmName, number>,
+    ...(run.capacity ? { fixable: fixableOf(run.truth, run.capacity) } : {}),
     seconds: run.seconds,
   };
 }
@@ -205,6 +247,8 @@ export interface LeadtimeSummary {
   falseAlarmsPerServiceDay: number;
   sloBreachMinutes: Record<ArmName, number>;
   replicaMinutes: Record<ArmName, number>;
+  /** Breach minutes capacity can fix (see FixableMinutes) and foresight's ratios on them; only when every scenario ran the oracle. */
+  fixable?: FixableMinutes & { foresightOverNone: number | null; foresightOverReactive: number | null };
   seconds: number;
 }
 
@@ -229,6 +273,19 @@ export function summarise(scores: readonly ScenarioScore[], seconds: number): Le
     falseAlarmsPerServiceDay: serviceDays > 0 ? round(falseAlarms / serviceDays, 3) : 0,
     sloBreachMinutes: { none: total('sloBreachMinutes', 'none'), reactive: total('sloBreachMinutes', 'reactive'), foresight: total('sloBreachMinutes', 'foresight') },
     replicaMinutes: { none: total('replicaMinutes', 'none'), reactive: total('replicaMinutes', 'reactive'), foresight: total('replicaMinutes', 'foresight') },
+    ...(scores.length > 0 && scores.every((s) => s.fixable) ? { fixable: fixableSummary(scores.map((s) => s.fixable!)) } : {}),
     seconds: round(seconds, 1),
+  };
+}
+
+function fixableSummary(all: readonly FixableMinutes[]): NonNullable<LeadtimeSummary['fixable']> {
+  const arm = (a: ArmName): number => round(all.reduce((x, f) => x + f.sloBreachMinutes[a], 0), 1);
+  const m = { none: arm('none'), reactive: arm('reactive'), foresight: arm('foresight') };
+  const ratio = (a: number, b: number): number | null => (b > 0 ? round(a / b, 3) : null);
+  return {
+    sloBreachMinutes: m,
+    capacityBreachMinutes: round(all.reduce((x, f) => x + f.capacityBreachMinutes, 0), 1),
+    foresightOverNone: ratio(m.foresight, m.none),
+    foresightOverReactive: ratio(m.foresight, m.reactive),
   };
 }
