@@ -34,7 +34,8 @@ export interface MaskPreset {
   /**
    * Upper-case words of 3 or more letters (`FAILED`, `CBS_E_INVALID_PACKAGE`, `SPP.`) are
    * constants: a line never joins a template that has another word there, and such a word is
-   * never generalised to `<*>` (drain.ts). Off for the Drain3 and LogHub presets, which
+   * never generalised to `<*>`; and a token of values and punctuation only (`<*>,`) is no
+   * shared word in the similarity (drain.ts). Off for the Drain3 and LogHub presets, which
    * reproduce Drain3.
    */
   constants: boolean;

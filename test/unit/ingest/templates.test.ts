@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { templatesSchema } from '../../../ingest/config.ts';
-import { DrainMiner, isConstant } from '../../../ingest/templates/drain.ts';
+import { DrainMiner, isConstant, isValueShape } from '../../../ingest/templates/drain.ts';
 import { BUILTIN_PATTERN, maskMessage, maskPath, maskToken } from '../../../ingest/templates/mask.ts';
 import { groupingAccuracy, parseCsv, parsingAccuracy, readStructured } from '../../../ingest/templates/loghub.ts';
 
@@ -132,6 +132,21 @@ test('upper-case constants are never generalised: different states are different
   assert.equal(m.add('Block broadcast_2 stored as values in memory (estimated size 16.0 MB, free 1.0 GB)').id, d.id);
   assert.equal(isConstant('CBS_E_INVALID_PACKAGE]'), false);
   assert.deepEqual(['FAILED', 'SPP.', 'JOB_SETUP', 'KB', 'Ok', 'A_'].map(isConstant), [true, true, true, false, false, false]);
+});
+
+test('a token of values and punctuation only is no shared word: a timestamp does not make two events one', () => {
+  const m = new DrainMiner(cfg);
+  const begin = m.add('00000008@2016/9/28:16:00:46.635 PopulateComponentFamiliesKey - Begin');
+  // 2 shared words of 4 (0.5 < 0.6); counting the timestamp's shape it was 3 of 4 and one event.
+  const end = m.add('00000009@2016/9/28:16:01:03.072 PopulateComponentFamiliesKey - End');
+  assert.notEqual(end.id, begin.id);
+  assert.equal(end.text, '<*>@<*>/<*>/<*>:<*>:<*>:<*> PopulateComponentFamiliesKey - End');
+  assert.deepEqual(m.add('0000000a@2016/9/28:16:02:00.001 PopulateComponentFamiliesKey - Begin'), begin);
+  // A word with a value in it is still a word: 3 shared of 4.
+  const blk = m.add('Deleting blk_1 file a');
+  assert.deepEqual(m.add('Deleting blk_2 file b'), { id: blk.id, text: 'Deleting blk_<*> file <*>' });
+  assert.deepEqual(['<*>,', '(<*>', '<*>)', '<*>@<*>/<*>', '<*>', 'blk_<*>', 'core.<*>', '<*>ms', 'a,', '-'].map(isValueShape),
+    [true, true, true, true, true, false, false, false, false, false]);
 });
 
 test('the hand-written token masker matches exactly what BUILTIN_PATTERN matches', () => {
