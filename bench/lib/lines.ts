@@ -35,3 +35,28 @@ export function benchLines(n: number, services: number, stepMs = 10): string[] {
   for (let i = 0; i < n; i++) out[i] = benchLine(i, services, stepMs);
   return out;
 }
+
+/**
+ * The lines with every run of digits replaced by random digits of the same length (seeded; a
+ * run keeps a leading 0 as 0 and a leading non-zero digit non-zero, so `0x…` stays hex and a
+ * number keeps its width): the same events with fresh values, the stream a running service
+ * logs, where the repeated LogHub lines would let a cache keyed on the text look good.
+ * The result strings are flat (String.prototype.replace builds them in one piece).
+ */
+export function varyDigits(lines: readonly string[], seed: number): string[] {
+  let s = (seed * 0x9e3779b9) >>> 0;
+  // mulberry32
+  const rand = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const digit = (from: number): string => String(from + Math.floor(rand() * (10 - from)));
+  return lines.map((l) => l.replace(/\d+/g, (run) => {
+    let out = run.charCodeAt(0) === 48 ? '0' : digit(1);
+    for (let i = 1; i < run.length; i++) out += digit(0);
+    return out;
+  }));
+}
