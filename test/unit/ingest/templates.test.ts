@@ -183,6 +183,23 @@ test('the tokenizer masks each token of a line as BUILTIN_PATTERN does (its digi
   }
 });
 
+test('the tokenizer applies the path and host rule as maskPath does on the masked token (decided in its one pass)', () => {
+  // `/`, `.` and letters make paths and host names; `<`, `*`, `>` spell `<*>` inside a token.
+  const alphabet = '0123456789abcfxAF./.-_,:;)<*>gzq';
+  let seed = 7;
+  const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  for (let i = 0; i < 20_000; i++) {
+    let t = '';
+    for (let l = 1 + rand(16); l > 0; l--) t += rand(4) === 0 ? '.' : rand(16) === 0 ? '<*>' : alphabet[rand(alphabet.length)];
+    if (!/\d/.test(t)) t += String(rand(10));
+    assert.equal(maskMessage(t), maskPath(t, 0, t.length, t.replace(BUILTIN_PATTERN, '<*>')), t);
+  }
+  assert.equal(maskMessage('/a<*>9'), '<*>');
+  assert.equal(maskMessage('node-7.rack.dc1,'), '<*>');
+  assert.equal(maskMessage('..x.y.7'), '..x.y.<*>');
+  assert.equal(maskMessage('a.b<*>.7'), '<*>');
+});
+
 test('merge: a cluster kept apart by its constant folds into a sibling that generalised over that word; its id resolves to the survivor', () => {
   const m = new DrainMiner(templatesSchema.parse({ depth: 4, similarity: 0.6 }));
   const s = m.add('load hive SYSTEM into key 1');
