@@ -11,7 +11,7 @@ import { simulatorOptionsSchema, type Scenario } from '../../ingest/sources/simu
 import { reactiveConfigSchema, type ReactiveConfig } from '../../remediator/reactive.ts';
 import { evalConfig, runCapacity, runForesight, runNone, runReactive } from './arms.ts';
 import { FOLD_GRID, crossValidate, familyOf, foldsOf, gridName, withGridPoint, type CrossValidation } from './folds.ts';
-import { quantile, scoreScenario, summarise, type FixableMinutes, type LeadtimeSummary, type ScenarioScore } from './score.ts';
+import { quantile, scoreScenario, summarise, type CallGraph, type FixableMinutes, type LeadtimeSummary, type ScenarioScore } from './score.ts';
 import { loadSuite, type SuiteEntry } from './suite.ts';
 import { withProgress } from '../progress.ts';
 import { countAlerts } from './alerts.ts';
@@ -102,7 +102,7 @@ export async function evaluateLeadtime(opts: LeadtimeOptions): Promise<LeadtimeR
         const fs = await runForesight(scenario, seed, evalConfig(base, scenario, warmupMs));
         const score = scoreScenario({
           name: scenario.name, durationMinutes: scenario.durationMinutes, services: scenario.services.map((s) => s.name),
-          horizonMs: base.models.horizonMinutes * 60_000,
+          horizonMs: base.models.horizonMinutes * 60_000, calls: callGraph(scenario),
           truth: { none: none.truth, reactive: re.truth, foresight: fs.truth }, capacity: oracle?.truth, detections: fs.detections, seconds: armSeconds + (performance.now() - t1) / 1000,
         });
         return { score, actions: fs.actions, alerts: countAlerts(fs.detections.map((t) => t.detection), fs.records, policy) };
@@ -334,6 +334,11 @@ export async function runEvalLeadtimeCli(opts: LeadtimeCliOptions, io: Io): Prom
   return 0;
 }
 
+/** The scenario's call edges, for scoring a caller's breach under its callee's incident. */
+function callGraph(scenario: Scenario): CallGraph {
+  return Object.fromEntries(scenario.services.map((s) => [s.name, (s.calls ?? []).map((c) => c.service)]));
+}
+
 function roundFixable(f: FixableMinutes): FixableMinutes {
   const r = (x: number): number => Number(x.toFixed(2));
   return { sloBreachMinutes: { none: r(f.sloBreachMinutes.none), reactive: r(f.sloBreachMinutes.reactive), foresight: r(f.sloBreachMinutes.foresight) }, capacityBreachMinutes: r(f.capacityBreachMinutes) };
@@ -343,6 +348,6 @@ function brief(s: ScenarioScore & { seed?: SeedLabel }): Record<string, unknown>
   return {
     name: s.name, ...(s.seed === undefined ? {} : { seed: s.seed }), services: s.services, falseAlarms: s.falseAlarms, predictedBreaches: s.predictedBreaches,
     sloBreachMinutes: s.sloBreachMinutes, replicaMinutes: s.replicaMinutes, ...(s.fixable ? { fixable: roundFixable(s.fixable) } : {}), seconds: Number(s.seconds.toFixed(2)),
-    incidents: s.incidents.map((i) => ({ kind: i.kind, service: i.service, predictable: i.predictable, breachAt: i.breachAt, leadMinutes: i.leadMinutes === null ? null : Number(i.leadMinutes.toFixed(2)) })),
+    incidents: s.incidents.map((i) => ({ kind: i.kind, service: i.service, ...(i.via === undefined ? {} : { via: i.via }), predictable: i.predictable, breachAt: i.breachAt, leadMinutes: i.leadMinutes === null ? null : Number(i.leadMinutes.toFixed(2)) })),
   };
 }

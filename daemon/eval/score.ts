@@ -20,6 +20,8 @@ export interface ScenarioRun {
   truth: Record<ArmName, GroundTruth>;
   /** The capacity oracle's truth (`runCapacity`); without it no `fixable` figures. */
   capacity?: GroundTruth;
+  /** Each service's direct callees (the scenario's `calls`); absent when services are independent. */
+  calls?: CallGraph;
   detections: readonly TimedDetection[];
   seconds: number;
 }
@@ -46,6 +48,11 @@ export interface IncidentScore {
   declaredPredictable: boolean;
   /** Breach start in the none arm; null if it never breached. */
   breachAt: number | null;
+  /**
+   * The callee whose incident this caller's breach is scored under: set when no incident of
+   * the service itself explains the breach, but one on a service it calls (directly or not) does.
+   */
+  via?: string;
   /** Earliest predicted breach for the service emitted in [start, breachAt). */
   detectedAt: number | null;
   leadMinutes: number | null;
@@ -105,16 +112,37 @@ export function sustainedBreaches(breaches: readonly BreachInterval[], now: numb
   return out;
 }
 
+/** Service → the services it calls directly. */
+export type CallGraph = Readonly<Record<string, readonly string[]>>;
+
+/** Every service `service` calls, directly or through others (the graph is acyclic: the scenario schema checks). */
+function calleesOf(calls: CallGraph, service: string): Set<string> {
+  const out = new Set<string>();
+  const stack = [...(calls[service] ?? [])];
+  while (stack.length > 0) {
+    const s = stack.pop() as string;
+    if (out.has(s)) continue;
+    out.add(s);
+    stack.push(...(calls[s] ?? []));
+  }
+  return out;
+}
+
 /**
  * Incidents to score: the simulator's (first pass), with the first sustained breach they
- * overlap, plus one `load` incident for each episode of sustained none-arm breaches no
- * incident explains (a diurnal peak outgrowing capacity). Load follows the diurnal curve,
- * which climbs over hours, so such a breach is predictable when it is preceded by at least
- * `predictableLeadMs` without a sustained breach (the same 20 minutes of ramp the scenario
- * format asks of an incident).
+ * overlap, plus one incident for each episode of sustained none-arm breaches that no
+ * incident of the service explains. When an incident on a service it calls explains the
+ * episode (the callee's slowdown holds the caller's workers, or its latency adds to the
+ * caller's), the caller's breach is scored under that incident: its kind, its start, and
+ * predictable as the callee's incident is declared (a sudden rollout on the callee gives the
+ * caller no warning either), with `via` naming the callee. Otherwise it is a `load` incident
+ * (a diurnal peak outgrowing capacity). Load follows the diurnal curve, which climbs over
+ * hours, so such a breach is predictable when it is preceded by at least `predictableLeadMs`
+ * without a sustained breach (the same 20 minutes of ramp the scenario format asks of an
+ * incident). Either way a predictable breach needs `predictableLeadMs` of warning.
  */
 export function incidentsOf(
-  none: GroundTruth, horizonMs: number, predictableLeadMs = 20 * MINUTE, sustained = sustainedByService(none),
+  none: GroundTruth, horizonMs: number, predictableLeadMs = 20 * MINUTE, sustained = sustainedByService(none), calls: CallGraph = {},
 ): Array<Omit<IncidentScore, 'detectedAt' | 'leadMinutes'>> {
   const out: Array<Omit<IncidentScore, 'detectedAt' | 'leadMinutes'>> = [];
   for (const i of none.incidents) {
@@ -130,8 +158,16 @@ export function incidentsOf(
   for (const [service, list] of sustained) {
     for (const e of breachEpisodes(list, none.startTime, none.now, predictableLeadMs)) {
       const first = e.breaches[0] as BreachInterval;
-      const explained = none.incidents.some((i) => i.service === service && first.start >= i.start && (i.end === null || first.start <= i.end + horizonMs));
-      if (explained) continue;
+      const explains = (i: GroundTruth['incidents'][number]): boolean => first.start >= i.start && (i.end === null || first.start <= i.end + horizonMs);
+      if (none.incidents.some((i) => i.service === service && explains(i))) continue;
+      const callees = calleesOf(calls, service);
+      // The latest callee incident that began before this breach and could explain it.
+      const cause = none.incidents.filter((i) => callees.has(i.service) && explains(i)).sort((a, b) => b.start - a.start)[0];
+      if (cause) {
+        const predictable = cause.predictable && first.start - cause.start >= predictableLeadMs;
+        out.push({ kind: cause.kind, service, start: cause.start, predictable, declaredPredictable: cause.predictable, breachAt: first.start, via: cause.service });
+        continue;
+      }
       const start = Math.max(e.quietSince, first.start - 2 * horizonMs);
       const predictable = first.start - e.quietSince >= predictableLeadMs;
       out.push({ kind: 'load', service, start, predictable, declaredPredictable: predictable, breachAt: first.start });
@@ -194,7 +230,7 @@ export function scoreScenario(run: ScenarioRun): ScenarioScore {
   const none = run.truth.none;
   const breaches = run.detections.filter((d) => d.detection.kind === 'predicted_breach');
   const sustained = sustainedByService(none);
-  const incidents: IncidentScore[] = incidentsOf(none, run.horizonMs, undefined, sustained).map((i) => {
+  const incidents: IncidentScore[] = incidentsOf(none, run.horizonMs, undefined, sustained, run.calls).map((i) => {
     if (i.breachAt === null) return { ...i, detectedAt: null, leadMinutes: null };
     const hit = breaches.find((d) => d.detection.service === i.service && d.emittedAt >= i.start && d.emittedAt < i.breachAt!);
     return { ...i, detectedAt: hit?.emittedAt ?? null, leadMinutes: hit ? (i.breachAt - hit.emittedAt) / MINUTE : null };

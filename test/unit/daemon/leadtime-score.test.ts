@@ -124,3 +124,28 @@ test('a declared incident breaches at its first sustained breach, not at an earl
   assert.deepEqual(score.incidents.map((i) => i.leadMinutes), [16]);
   assert.equal(score.falseAlarms, 1, 'b only blipped');
 });
+
+test('a caller\'s breach that an incident on a service it calls explains is scored under that incident, as predictable as it', () => {
+  // front → mid → db. db slows gradually from minute 60 (declared predictable) and front
+  // breaches at 90: 30 minutes of warning, predictable, scored as db's kind via db.
+  const slow: IncidentTruth = { ...leak('db', 60, null), kind: 'slow-dependency' };
+  const calls = { front: ['mid'], mid: ['db'], db: [] };
+  const gradual = truth({ front: [{ start: at(90), end: at(120) }] }, [slow]);
+  assert.deepEqual(incidentsOf(gradual, H, undefined, undefined, calls).map((i) => [i.kind, i.service, i.via, i.start, i.predictable, i.breachAt]), [
+    ['slow-dependency', 'db', undefined, at(60), true, null],
+    ['slow-dependency', 'front', 'db', at(60), true, at(90)],
+  ]);
+  // A sudden rollout on db (declared not predictable) gives front no warning either.
+  const rollout: IncidentTruth = { ...leak('db', 60, null), kind: 'rollout', predictable: false, rampMinutes: 0 };
+  const sudden = truth({ front: [{ start: at(90), end: at(120) }] }, [rollout]);
+  assert.deepEqual(incidentsOf(sudden, H, undefined, undefined, calls).map((i) => [i.kind, i.service, i.via, i.predictable]), [
+    ['rollout', 'db', undefined, false],
+    ['rollout', 'front', 'db', false],
+  ]);
+  // Without call edges the same breach is an unexplained load episode, as before (it starts
+  // two horizons before its breach, so it sorts first).
+  assert.deepEqual(incidentsOf(sudden, H).map((i) => [i.kind, i.service, i.predictable]), [['load', 'front', true], ['rollout', 'db', false]]);
+  // A service db does not call back is not explained by front's incidents.
+  const upstream = truth({ db: [{ start: at(90), end: at(120) }] }, [{ ...leak('front', 60, null) }]);
+  assert.deepEqual(incidentsOf(upstream, H, undefined, undefined, calls).map((i) => [i.kind, i.service]), [['load', 'db'], ['memory-leak', 'front']]);
+});
