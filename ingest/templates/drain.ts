@@ -3,6 +3,7 @@ import type { TemplatesConfig } from '../config.ts';
 import type { LogTemplate } from '../types.ts';
 import { createTokenizer, WILDCARD, type Tokenizer } from './mask.ts';
 import { MASK_PRESETS } from './presets.ts';
+import { Recency } from './recency.ts';
 
 /**
  * Drain log template miner (He et al., ICWS 2017; after the Drain3 implementation): a
@@ -17,7 +18,8 @@ import { MASK_PRESETS } from './presets.ts';
  *   as mismatches: the "number-heavy cliff", and clusters that grow on every pass);
  * - the tree and leaves hold cluster objects, never joined strings; a template's text is
  *   joined only when it changes;
- * - least-recently-used eviction is a linked list (O(1) per line, no scan);
+ * - least-recently-used eviction keeps a queue of stamped uses (recency.ts: O(1) amortised per
+ *   line, no scan);
  * - clusters merge as evidence arrives (`merge`, on by default): when a cluster's template
  *   changes or a cluster is created, a sibling in its leaf whose template differs only where
  *   the other has a `<*>` that replaced a literal word is folded in (`load hive SYSTEM` kept
@@ -50,9 +52,8 @@ interface Cluster {
   /** Keys from the token-count layer down to its leaf. */
   path: string[];
   leaf: TreeNode;
-  /** Least-recently-used list: newer, older. */
-  newer: Cluster | undefined;
-  older: Cluster | undefined;
+  /** Stamp of its last use (Recency: least-recently-used order). */
+  used: number;
   /** Ids of clusters merged into this one (each an entry of DrainMiner.aliases). */
   merged: string[];
   /**
@@ -101,8 +102,7 @@ export class DrainMiner {
   private readonly constants: boolean;
   private root = new Map<number, TreeNode>();
   private clusters = new Map<string, Cluster>();
-  private newest: Cluster | undefined;
-  private oldest: Cluster | undefined;
+  private recency = new Recency<Cluster>();
   /** Whether the cluster search() last returned fits the line exactly (every literal equal). */
   private exact = false;
   /** Merged cluster id -> the live cluster id it resolves to (never a chain). */
@@ -126,7 +126,7 @@ export class DrainMiner {
     const found = this.search(tokens);
     if (found) {
       found.size++;
-      this.touch(found);
+      this.recency.use(found);
       // Most lines fit their template as it is: nothing to widen, no second pass over the tokens.
       if (!this.exact && generalise(found.tokens, tokens, found.slots)) {
         found.template = Object.freeze({ id: found.id, text: found.tokens.join(' ') });
@@ -134,7 +134,8 @@ export class DrainMiner {
       }
       return found.template;
     }
-    if (this.clusters.size >= this.cfg.maxClusters && this.oldest) this.remove(this.oldest);
+    const lru = this.clusters.size >= this.cfg.maxClusters ? this.recency.oldest() : undefined;
+    if (lru) this.remove(lru);
     // The tokenizer's array is reused for the next line: a new cluster keeps a copy.
     const created = this.create(tokens.slice(), this.newId(tokens), 1);
     return this.cfg.merge ? this.mergeSiblings(created).template : created.template;
@@ -159,7 +160,7 @@ export class DrainMiner {
 
   snapshot(): DrainSnapshot {
     const clusters: DrainSnapshot['clusters'] = [];
-    for (let c = this.oldest; c; c = c.newer) {
+    for (const c of this.recency.values()) {
       clusters.push({ id: c.id, tokens: [...c.tokens], size: c.size, path: [...c.path], ...(c.slots.size ? { slots: [...c.slots] } : {}) });
     }
     return { version: 3, clusters, aliases: [...this.aliases].map(([from, to]) => ({ from, to })) };
@@ -170,7 +171,7 @@ export class DrainMiner {
     this.root = new Map();
     this.clusters = new Map();
     this.aliases = new Map();
-    this.newest = this.oldest = undefined;
+    this.recency = new Recency();
     for (const c of s.clusters) {
       let node = this.layer(c.tokens.length);
       for (const key of c.path.slice(1)) {
@@ -205,32 +206,18 @@ export class DrainMiner {
     return this.link({ id, tokens, size, path, leaf: node, merged: [], slots: new Set() });
   }
 
-  private link(c: Omit<Cluster, 'template' | 'newer' | 'older' | 'kinds'>): Cluster {
+  private link(c: Omit<Cluster, 'template' | 'used' | 'kinds'>): Cluster {
     const kinds = new Uint8Array(c.tokens.length);
     if (this.constants) for (let i = 0; i < kinds.length; i++) kinds[i] = tokenKind(c.tokens[i] as string);
-    const cl: Cluster = { ...c, kinds, template: Object.freeze({ id: c.id, text: c.tokens.join(' ') }), newer: undefined, older: this.newest };
-    if (this.newest) this.newest.newer = cl; else this.oldest = cl;
-    this.newest = cl;
+    const cl: Cluster = { ...c, kinds, template: Object.freeze({ id: c.id, text: c.tokens.join(' ') }), used: 0 };
+    this.recency.add(cl);
     this.clusters.set(cl.id, cl);
     cl.leaf.clusters.push(cl);
     return cl;
   }
 
-  private touch(c: Cluster): void {
-    if (this.newest === c) return;
-    // Unlink.
-    if (c.older) c.older.newer = c.newer; else this.oldest = c.newer;
-    if (c.newer) c.newer.older = c.older;
-    // Push as newest.
-    c.older = this.newest;
-    c.newer = undefined;
-    if (this.newest) this.newest.newer = c;
-    this.newest = c;
-  }
-
   private remove(c: Cluster): void {
-    if (c.older) c.older.newer = c.newer; else this.oldest = c.newer;
-    if (c.newer) c.newer.older = c.older; else this.newest = c.older;
+    this.recency.remove(c);
     this.clusters.delete(c.id);
     const i = c.leaf.clusters.indexOf(c);
     if (i >= 0) c.leaf.clusters.splice(i, 1);
@@ -261,7 +248,7 @@ export class DrainMiner {
         }
         keep.template = Object.freeze({ id: keep.id, text: keep.tokens.join(' ') });
         for (const id of [...gone.merged, gone.id]) { this.aliases.set(id, keep.id); keep.merged.push(id); }
-        this.touch(keep);
+        this.recency.use(keep);
         survivor = keep;
         again = true;
         break;

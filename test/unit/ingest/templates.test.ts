@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { templatesSchema } from '../../../ingest/config.ts';
 import { DrainMiner, isConstant, isValueShape } from '../../../ingest/templates/drain.ts';
+import { Recency } from '../../../ingest/templates/recency.ts';
 import { BUILTIN_PATTERN, maskMessage, maskPath, maskToken } from '../../../ingest/templates/mask.ts';
 import { groupingAccuracy, parseCsv, parsingAccuracy, readStructured } from '../../../ingest/templates/loghub.ts';
 
@@ -256,4 +257,33 @@ test('merge: aliases survive snapshot and restore (and a version-2 snapshot stil
   assert.equal(small.resolve(u2.id), undefined);
   assert.equal(small.resolve(s2.id), undefined);
   assert.equal(small.snapshot().aliases.length, 0);
+});
+
+test('recency: the least-recently-used order of a plain list, through removals and compactions', () => {
+  const r = new Recency<{ name: number; used: number }>();
+  const order: Array<{ name: number; used: number }> = [];
+  let seed = 3;
+  const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  let next = 0;
+  for (let step = 0; step < 20_000; step++) {
+    const op = rand(10);
+    if (op < 2 || order.length === 0) {
+      const x = { name: next++, used: 0 };
+      r.add(x);
+      order.push(x);
+    } else if (op < 3) {
+      const x = order.splice(rand(order.length), 1)[0] as { name: number; used: number };
+      r.remove(x);
+    } else if (op < 4) {
+      assert.equal(r.oldest(), order[0]);
+    } else {
+      // Recent items are used most, as clusters are.
+      const i = order.length - 1 - Math.min(order.length - 1, rand(4) === 0 ? rand(order.length) : rand(3));
+      const x = order.splice(i, 1)[0] as { name: number; used: number };
+      r.use(x);
+      order.push(x);
+    }
+    if (step % 1000 === 0) assert.deepEqual(r.values().map((x) => x.name), order.map((x) => x.name));
+  }
+  assert.deepEqual(r.values().map((x) => x.name), order.map((x) => x.name));
 });
