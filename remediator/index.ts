@@ -44,11 +44,11 @@ import type { MetricPoint } from '../ingest/types.ts';
 import type { ForecastUpdate } from '../models/types.ts';
 import { quantileKey } from '../models/types.ts';
 import type { RemediatorConfig, ServicePolicy } from './config.ts';
-import { checkGuardrails, inLastHour, type GuardrailVerdict } from './guardrails.ts';
+import { checkGuardrails, inLastHour, type GuardrailName, type GuardrailVerdict } from './guardrails.ts';
 import { Ledger, tookEffect, type TargetState } from './ledger.ts';
 import { planAction, PRIMARY_ONLY, resolvePolicy, type PlannedAction, type ResolvedPolicy } from './policy.ts';
 import { actionId, buildRecord, decisionWindow, rollbackId, suppressedId, type DaemonInfo } from './records.ts';
-import type { ActionClaimant, ActionRecord, ActionStatus, Actuator, ActuationState, RecordStore } from './types.ts';
+import type { ActionClaimant, ActionRecord, ActionStatus, Actuator, ActuationState, EscalationCause, RecordStore } from './types.ts';
 import { ForesightError } from '../core/errors.ts';
 import { hasHeadroom, judge, median } from './verify.ts';
 import { stableId } from '../core/ids.ts';
@@ -354,7 +354,11 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
     if (plan.kind === 'scale_out' && view.replicas > 0) {
       const rate = rateAt(d.service, d.at);
       if (rate !== undefined) plan.params.loadPerReplica = round3(rate / view.replicas);
-      if (policy && t.capacityIneffectiveSince === undefined && escalationUseless(t, plan.at, policy.sloP95Ms)) t.capacityIneffectiveSince = plan.at;
+      if (policy && t.capacityIneffectiveSince === undefined) {
+        const why = escalationUseless(t, plan.at, policy.sloP95Ms);
+        if (why !== undefined) { t.capacityIneffectiveSince = plan.at; t.capacityIneffectiveWhy = why; }
+      }
+      if (policy && t.escalated === 'max_replicas' && view.replicas < policy.maxReplicas) t.escalated = undefined;
     }
     const id = actionId(plan.service, plan.kind, plan.at, config.decisionWindowMs);
     if (ledger.known.has(id)) return;
@@ -362,10 +366,37 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
     if (!verdict.pass) {
       const sid = suppressedId(plan.service, plan.kind, plan.target, verdict.suppressed, plan.at, config.decisionWindowMs);
       if (ledger.known.has(sid)) return;
+      if (plan.kind === 'scale_out' && policy && isEscalation(verdict.suppressed) && t.escalated !== verdict.suppressed) {
+        t.escalated = verdict.suppressed;
+        await escalate(out, plan, verdict.suppressed, t, policy, warmup);
+      }
       emit(out, { ...buildRecord(sid, plan, 'suppressed', recordCtx), guardrail: verdict.suppressed, result: `suppressed by ${verdict.suppressed}` }, warmup);
       return;
     }
     await carryOut(out, id, plan, verdict.hold, t, warmup);
+  }
+
+  /**
+   * Capacity cannot fix this breach: one alert per episode, with why and the evidence, in
+   * place of a held scale-out at every re-raise (those stay recorded as `suppressed`). Alerts
+   * pass the guardrails, so it reaches the alerting actuators (log, webhook) in every mode,
+   * and the notifier sends it as an `escalation`.
+   */
+  async function escalate(out: ActionRecord[], plan: PlannedAction, cause: EscalationCause, t: TargetState, policy: ResolvedPolicy, warmup: boolean): Promise<void> {
+    const why = cause === 'capacity_ineffective'
+      ? (t.capacityIneffectiveWhy ?? 'a scale-out did not bring p95 down')
+      : `${t.service} is at its maximum of ${policy.maxReplicas} replicas`;
+    const until = Math.max(clock.now(), plan.at);
+    const now = evidence(t.service, until - config.verifyWindowMs, until);
+    const seen = now ? `; p95 now ${Math.round(now.p95)} ms, ${Math.round(now.rate)} requests/min` : '';
+    const what = cause === 'capacity_ineffective' ? 'more replicas are not bringing p95 down' : 'no replicas left to add';
+    const evidenceText = `predicted breach needs a person: ${what} (${cause}): ${why}${seen}; SLO ${policy.sloP95Ms} ms; scale-outs are held until p95 is back within ${config.targetUtilisation} of the SLO. Look for a slow dependency, an outage or a bad release, or shift traffic. Detection: ${plan.reason.evidence}`;
+    const alert: PlannedAction = { kind: 'alert', service: plan.service, target: plan.target, at: plan.at, params: { escalation: cause }, reason: { ...plan.reason, evidence: evidenceText } };
+    const id = stableId('act', plan.service, 'alert', 'escalation', cause, decisionWindow(plan.at, config.decisionWindowMs));
+    if (ledger.known.has(id)) return;
+    const verdict = guard(alert, t, policy);
+    await carryOut(out, id, alert, verdict.pass ? verdict.hold : null, t, warmup);
+    if (!warmup) log.warn({ service: plan.service, target: plan.target, cause, actionId: id }, 'predicted breach escalated to a person: capacity is not helping');
   }
 
   async function verifyPending(out: ActionRecord[], name: string, t: TargetState, now: number, warmup: boolean): Promise<void> {
@@ -408,7 +439,10 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
     // Capacity that was ready and still left p95 above the SLO is not what this breach needs;
     // the rollback record says so, which is how a restart learns it again.
     const ineffective = orig.kind === 'scale_out' && v.p95 !== undefined && v.p95 > slo;
-    if (ineffective) t.capacityIneffectiveSince = now;
+    if (ineffective) {
+      t.capacityIneffectiveSince = now;
+      t.capacityIneffectiveWhy = `the scale-out ${orig.params.fromReplicas ?? '?'} → ${orig.params.toReplicas ?? '?'} replicas at ${new Date(pending.at).toISOString()} left p95 at ${Math.round(v.p95!)} ms, above the SLO of ${slo} ms, with its replicas ready; rolled back`;
+    }
     const p = orig.params;
     const plan: PlannedAction = {
       kind: 'rollback', service: orig.service, target: name, at: now,
@@ -484,15 +518,18 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
    * raises the load per replica and a leak's fresh replicas lower p95, so neither is held.
    * Windows are keyed by their end.
    */
-  function escalationUseless(t: TargetState, now: number, slo: number): boolean {
+  function escalationUseless(t: TargetState, now: number, slo: number): string | undefined {
     const last = t.lastScaleOut;
-    if (!last || last.from <= 0 || last.to <= last.from) return false;
+    if (!last || last.from <= 0 || last.to <= last.from) return undefined;
     const { at, from, to } = last;
-    if (now - config.verifyWindowMs < at + config.warmupMs) return false;
+    if (now - config.verifyWindowMs < at + config.warmupMs) return undefined;
     const before = evidence(t.service, at - config.verifyWindowMs, at);
     const after = evidence(t.service, now - config.verifyWindowMs, now);
-    if (!before || !after) return false;
-    return after.p95 > slo * config.targetUtilisation && after.rate / to < before.rate / from && after.p95 >= before.p95;
+    if (!before || !after) return undefined;
+    const useless = after.p95 > slo * config.targetUtilisation && after.rate / to < before.rate / from && after.p95 >= before.p95;
+    if (!useless) return undefined;
+    const perReplica = (x: number): number => Math.round(x);
+    return `since the scale-out ${from} → ${to} replicas at ${new Date(at).toISOString()}, p95 went ${Math.round(before.p95)} → ${Math.round(after.p95)} ms while each replica's load fell ${perReplica(before.rate / from)} → ${perReplica(after.rate / to)} requests/min`;
   }
 
   /** Median p95 and request rate of the service's windows ending in (from, to]. */
@@ -537,7 +574,11 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
       const room = shrinking
         ? hasHeadroom(p95, policy.sloP95Ms, config.targetUtilisation, t.replicas, step) && belowBreachLoad(rate, t.replicas! - step, t.breachLoadPerReplica)
         : hasHeadroom(p95, policy.sloP95Ms, config.targetUtilisation);
-      if (t.capacityIneffectiveSince !== undefined && hasHeadroom(p.latency.p95, policy.sloP95Ms, config.targetUtilisation)) t.capacityIneffectiveSince = undefined;
+      if (t.capacityIneffectiveSince !== undefined && hasHeadroom(p.latency.p95, policy.sloP95Ms, config.targetUtilisation)) {
+        t.capacityIneffectiveSince = undefined;
+        t.capacityIneffectiveWhy = undefined;
+        if (t.escalated === 'capacity_ineffective') t.escalated = undefined;
+      }
       if (!room) t.lowSince = undefined;
       else if (t.lowSince === undefined && (t.lastActionAt === undefined || end > t.lastActionAt)) t.lowSince = end;
     }
@@ -701,6 +742,10 @@ export function asFirstRecorded(r: ActionRecord): ActionRecord {
   if (!r.verification) return r;
   const { verification: _checked, ...rest } = r;
   return { ...rest, status: r.mode === 'live' || r.approval?.decision === 'approved' ? 'executed' : 'planned' };
+}
+
+function isEscalation(g: GuardrailName): g is EscalationCause {
+  return g === 'capacity_ineffective' || g === 'max_replicas';
 }
 
 function sameWeights(a: Record<string, number>, b: Record<string, number>): boolean {

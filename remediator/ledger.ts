@@ -4,7 +4,7 @@
  * Rebuilt from the record store on restart, so cooldowns and caps survive a crash.
  */
 import { HOUR_MS } from './guardrails.ts';
-import type { ActionReason, ActionRecord } from './types.ts';
+import type { ActionReason, ActionRecord, EscalationCause } from './types.ts';
 import type { Sample } from './verify.ts';
 
 export interface Pending {
@@ -40,6 +40,13 @@ export interface TargetState {
    * scale-out target.
    */
   capacityIneffectiveSince?: number;
+  /** Why scale-outs are held (what the last scale-out showed), for the escalation. */
+  capacityIneffectiveWhy?: string;
+  /**
+   * The escalation sent in the current episode of capacity not helping; cleared when the
+   * episode ends (p95 back within the target; replicas below the maximum again).
+   */
+  escalated?: EscalationCause;
   /** The last scale-out that took effect: when it was decided, and the replicas before and after. */
   lastScaleOut?: { at: number; from: number; to: number };
   /**
@@ -111,7 +118,10 @@ export class Ledger {
     if (r.kind === 'scale_out') t.restoreOnScaleIn = restoresOnScaleIn(r);
     if (r.kind === 'rollback') {
       t.breachLoadPerReplica = undefined;
-      if (p.capacityIneffective) t.capacityIneffectiveSince = Date.parse(r['@timestamp']);
+      if (p.capacityIneffective) {
+        t.capacityIneffectiveSince = Date.parse(r['@timestamp']);
+        t.capacityIneffectiveWhy ??= `the scale-out ${p.toReplicas ?? '?'} → ${p.fromReplicas ?? '?'} replicas was rolled back (${r.rollbackOf ?? r.actionId}): p95 stayed above the SLO with its replicas ready`;
+      }
     }
     if (p.toWeights) {
       if (t.baselineWeights === undefined && p.fromWeights) t.baselineWeights = { ...p.fromWeights };
@@ -149,6 +159,8 @@ export class Ledger {
     const sorted = [...records].sort((a, b) => a['@timestamp'].localeCompare(b['@timestamp']) || a.actionId.localeCompare(b.actionId));
     for (const r of sorted) {
       this.known.set(r.actionId, r);
+      // An escalation already sent is not sent again after a restart within its episode.
+      if (r.kind === 'alert' && r.params.escalation) this.target(r.target, r.service).escalated = r.params.escalation;
       if (r.kind === 'alert' || r.status === 'suppressed') continue;
       const t = this.target(r.target, r.service);
       const at = Date.parse(r['@timestamp']);

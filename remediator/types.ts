@@ -27,7 +27,15 @@ export interface ActionParams {
    * ready, so capacity is not what the breach needs (see the `capacity_ineffective` guardrail).
    */
   capacityIneffective?: boolean;
+  /**
+   * Alert only: an escalation. Capacity cannot fix the predicted breach (`capacity_ineffective`:
+   * added replicas did not bring p95 down; `max_replicas`: none are left to add), so a person
+   * is told once, with why and the evidence, instead of another held scale-out at each re-raise.
+   */
+  escalation?: EscalationCause;
 }
+
+export type EscalationCause = 'capacity_ineffective' | 'max_replicas';
 
 export interface ActionReason {
   detectionId: string;

@@ -21,7 +21,7 @@ export interface DeliveryDeps {
 
 /** Alertmanager's webhook payload (version 4), so receivers written for Alertmanager work unchanged. */
 export function alertmanagerPayload(m: AlertMessage, sentAt: number): Record<string, unknown> {
-  const labels = { alertname: `Foresight${m.kind === 'breach' ? 'PredictedBreach' : m.kind === 'detection' ? 'Detection' : m.kind === 'suppressed' ? 'ActionSuppressed' : 'Action'}`, service: m.service, severity: m.severity, group: m.group };
+  const labels = { alertname: `Foresight${m.kind === 'breach' ? 'PredictedBreach' : m.kind === 'detection' ? 'Detection' : m.kind === 'suppressed' ? 'ActionSuppressed' : m.kind === 'escalation' ? 'CapacityIneffective' : 'Action'}`, service: m.service, severity: m.severity, group: m.group };
   const annotations = { summary: m.summary, ...(m.action ? { actionId: m.action.actionId, status: m.action.status } : {}), ...(m.detection ? { detectionId: m.detection.id } : {}) };
   return {
     version: '4', groupKey: m.group, truncatedAlerts: 0, status: m.state, receiver: 'foresight',

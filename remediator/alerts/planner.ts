@@ -11,6 +11,9 @@
  *   action records ─► once per (actionId, status) for changes people act on; a scale-in
  *                       that goes as planned only with `announceScaleIn`
  *   suppressed records ─► once per service and guardrail per `suppressedIntervalMs`
+ *   escalations ─► once each, critical (more capacity is not helping; the remediator
+ *                       sends one per episode), and they stand for that guardrail's suppressed
+ *                       message for `suppressedIntervalMs`
  */
 import type { Detection } from '../../detector/types.ts';
 import type { ActionRecord, ActionStatus } from '../types.ts';
@@ -23,7 +26,7 @@ export interface AlertMessage {
   key: string;
   /** Group the message belongs to (`breach/checkout`, `action/act-…`, …). */
   group: string;
-  kind: 'breach' | 'detection' | 'action' | 'suppressed';
+  kind: 'breach' | 'detection' | 'action' | 'suppressed' | 'escalation';
   state: AlertState;
   service: string;
   /** Event time the message is about. */
@@ -114,6 +117,19 @@ export function createAlertPlanner(cfg: PlannerConfig): AlertPlanner {
       }
       for (const r of records) {
         const at = Date.parse(r['@timestamp']);
+        if (r.kind === 'alert' && r.params.escalation) {
+          // Capacity cannot fix the breach: sent once, critical, with the remediator's why and
+          // evidence; it stands for the held scale-outs, so their `suppressed` message is not sent too.
+          const k = `escalation/${r.actionId}`;
+          if (announced.has(k)) continue;
+          announced.add(k);
+          suppressedAt.set(`${r.service}/${r.params.escalation}`, at);
+          out.push({
+            key: k, group: `escalation/${r.service}`, kind: 'escalation', state: 'firing', service: r.service, at, since: at, severity: 'critical', action: r,
+            summary: `${r.service}: ${r.reason.evidence.slice(0, 600)}`,
+          });
+          continue;
+        }
         if (r.kind === 'alert') continue; // a detection's own alert: already covered by its group above
         if (r.status === 'suppressed') {
           const k = `${r.service}/${r.guardrail ?? 'unknown'}`;

@@ -260,12 +260,16 @@ test('after a scale-out that left p95 above the SLO is rolled back, scale-outs a
   assert.deepEqual(out.map(brief), [
     '12:00 scale_out rolled_back 2->6',
     '12:10 rollback planned 6->2',
+    // Capacity cannot help: one escalation to a person, then the held scale-out.
+    '12:15 alert planned -',
     '12:15 scale_out suppressed(capacity_ineffective) 2->6',
     // p95 200 at 12:20 is within the target (350): capacity may be tried again.
     '12:25 scale_out planned 2->6',
     '12:25 scale_out verified 2->6',
   ]);
   assert.equal(out[1]!.params.capacityIneffective, true, 'the rollback record says why, for a restart');
+  assert.equal(out[2]!.params.escalation, 'capacity_ineffective');
+  assert.match(out[2]!.reason.evidence, /^predicted breach needs a person: more replicas are not bringing p95 down \(capacity_ineffective\): the scale-out 2 → 6 replicas at 2026-01-01T12:00:00.000Z left p95 at 800 ms, above the SLO of 500 ms, with its replicas ready; rolled back; p95 now 800 ms, 100 requests\/min; SLO 500 ms;/);
   assert.deepEqual(h.sim.calls, ['scale checkout 6', 'scale checkout 2', 'scale checkout 6']);
 });
 
@@ -283,7 +287,8 @@ test('a re-raised breach does not escalate when the last scale-out lowered the l
   // the load it did, and p95 went from ~390 to ~500: no escalation.
   // Verification passed (p95 was still under the SLO of 500 and no breach was predicted in
   // its evidence window), which is why the escalation itself has to look.
-  assert.deepEqual(out.map(brief), ['12:00 scale_out planned 2->6', '12:00 scale_out verified 2->6', '12:12 scale_out suppressed(capacity_ineffective) 6->10']);
+  assert.deepEqual(out.map(brief), ['12:00 scale_out planned 2->6', '12:00 scale_out verified 2->6', '12:12 alert planned -', '12:12 scale_out suppressed(capacity_ineffective) 6->10']);
+  assert.match(out[2]!.reason.evidence, /since the scale-out 2 → 6 replicas at 2026-01-01T12:00:00.000Z, p95 went \d+ → \d+ ms while each replica's load fell 200 → 67 requests\/min/);
 });
 
 test('a re-raised breach does escalate when the load per replica grew past what was added (a surge)', async () => {
