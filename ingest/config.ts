@@ -80,6 +80,12 @@ export const templatesSchema = z
      * merged id resolves to the survivor. Off reproduces Drain3 (the eval's preset runs).
      */
     merge: z.boolean().default(true),
+    /**
+     * Distinct words at one position of otherwise-matching clusters (kept apart only by that
+     * word, as a constant or as a tree branch) that make the position a variable: the clusters
+     * merge into one with `<*>` there (drain.ts mergeVariable; with `merge` only).
+     */
+    variableValues: z.number().int().min(2).default(6),
     /** Clusters kept; past it the least recently matched is forgotten. */
     maxClusters: z.number().int().min(1).default(5000),
     /**

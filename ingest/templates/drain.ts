@@ -138,7 +138,9 @@ export class DrainMiner {
     if (lru) this.remove(lru);
     // The tokenizer's array is reused for the next line: a new cluster keeps a copy.
     const created = this.create(tokens.slice(), this.newId(tokens), 1);
-    return this.cfg.merge ? this.mergeSiblings(created).template : created.template;
+    if (!this.cfg.merge) return created.template;
+    const merged = this.mergeSiblings(created);
+    return (merged === created ? this.mergeVariable(created) : merged).template;
   }
 
   /**
@@ -255,6 +257,135 @@ export class DrainMiner {
       }
     }
     return survivor;
+  }
+
+  /**
+   * A word that keeps changing where otherwise-matching lines keep it is a value, not part of the
+   * event. When a new cluster c has siblings it would have joined but for one position p (another
+   * word there that is a hard split: a different tree branch at a prefix token, or a different
+   * constant; no other constant differs; the words equal elsewhere, value shapes not counted,
+   * reach the similarity threshold), and c and they hold `variableValues` (6) distinct words at
+   * p, they become one cluster with `<*>` at p. The largest survives (re-routed to the wildcard
+   * branch when p is a prefix token, so later lines with any word there find it) and the others'
+   * ids become its aliases. It is Drain's maxChildren (a node with too many children sends new
+   * tokens to the wildcard branch) asked of one template instead of a whole tree node:
+   * `Loading offline registry hive: SOFTWARE, …` / `SYSTEM,` / `SAM,` / … / `ntuser.dat,`
+   * (Windows, one event of 8 hives in 8 lines), `<job>: scheduler_evaluate_activity told me to run
+   * this job; …` (Mac). Five values stay apart (Spark's five `mapred.… is deprecated` events).
+   * Runs only when a cluster is created: one pass over c's leaf and the sibling branches along
+   * its path (at most maxChildren per prefix token).
+   */
+  private mergeVariable(c: Cluster): Cluster {
+    const t = c.tokens;
+    const n = t.length;
+    const depth = c.path.length - 1;
+    const families = new Map<number, Cluster[]>();
+    const consider = (o: Cluster, tree: number): void => {
+      const p = this.onlyHardSplit(o, t, tree);
+      if (p < 0) return;
+      const f = families.get(p);
+      if (f) f.push(o); else families.set(p, [o]);
+    };
+    // Siblings kept apart by a constant: in c's own leaf.
+    for (const o of c.leaf.clusters) if (o !== c) consider(o, -1);
+    // Siblings kept apart by the tree at prefix token d: the same path but another key at d.
+    let node = this.root.get(n);
+    for (let d = 0; d < depth && node; d++) {
+      const key = c.path[d + 1] as string;
+      for (const [k, child] of node.children) {
+        if (k === key) continue;
+        let leaf: TreeNode | undefined = child;
+        for (let e = d + 1; e < depth && leaf; e++) leaf = leaf.children.get(c.path[e + 1] as string);
+        if (leaf) for (const o of leaf.clusters) consider(o, d);
+      }
+      node = node.children.get(key);
+    }
+    let best = -1;
+    let bestValues = 0;
+    for (const [p, f] of families) {
+      const values = new Set([t[p], ...f.map((o) => o.tokens[p])]).size;
+      if (values >= this.cfg.variableValues && values > bestValues) { best = p; bestValues = values; }
+    }
+    if (best < 0) return c;
+    const family = families.get(best) as Cluster[];
+    const all = [...family, c];
+    // The largest survives; on a tie the one found first (older leaves first), not the newcomer.
+    let keep = family[0] as Cluster;
+    for (const o of all) if (o.size > keep.size) keep = o;
+    const p = best;
+    for (const gone of all) {
+      if (gone === keep) continue;
+      this.remove(gone);
+      this.prune(gone.path);
+      keep.size += gone.size;
+      for (let i = 0; i < n; i++) {
+        if (keep.tokens[i] !== gone.tokens[i]) { keep.tokens[i] = WILDCARD; keep.slots.add(i); }
+        else if (gone.slots.has(i)) keep.slots.add(i);
+      }
+      for (const id of [...gone.merged, gone.id]) { this.aliases.set(id, keep.id); keep.merged.push(id); }
+    }
+    keep.tokens[p] = WILDCARD;
+    keep.slots.add(p);
+    if (p < depth) {
+      // Re-route the survivor to the wildcard branch at p, where lines with a new word there go.
+      const leaf = keep.leaf;
+      leaf.clusters.splice(leaf.clusters.indexOf(keep), 1);
+      this.prune(keep.path);
+      const path = [...keep.path];
+      path[p + 1] = WILDCARD;
+      let at = this.layer(n);
+      for (const k of path.slice(1)) {
+        let next = at.children.get(k);
+        if (!next) { next = newNode(); addChild(at, k, next); }
+        at = next;
+      }
+      keep.path = path;
+      keep.leaf = at;
+      at.clusters.push(keep);
+    }
+    keep.template = Object.freeze({ id: keep.id, text: keep.tokens.join(' ') });
+    this.recency.use(keep);
+    return this.mergeSiblings(keep);
+  }
+
+  /**
+   * The one position at which a line of tokens t would have joined o but for a hard split, or
+   * -1: at `tree` (a prefix token that took another branch, -1 for none) or at a single
+   * constant that differs, with no other constant differing and the share of equal words
+   * elsewhere reaching the similarity threshold. Value shapes are not counted, and bestMatch()'s
+   * exact-fit fallback is no evidence here: `halt (command <*>)` and `boot (command <*>)` share
+   * one word of three, and six commands are six events (HPC 0.9325 -> 0.862 with either).
+   */
+  private onlyHardSplit(o: Cluster, t: string[], tree: number): number {
+    const x = o.tokens;
+    let p = tree;
+    let same = 0;
+    for (let i = 0; i < x.length; i++) {
+      const a = x[i] as string;
+      if (i === tree) { if (a === WILDCARD || a === t[i]) return -1; continue; }
+      if (a === WILDCARD) continue;
+      if (a === t[i]) { if (o.kinds[i] !== VALUE) same++; }
+      else if (this.constants && (o.kinds[i] === CONSTANT || isConstant(t[i] as string))) {
+        if (p >= 0) return -1;
+        p = i;
+      }
+    }
+    if (p < 0) return -1;
+    return same / x.length >= this.cfg.similarity ? p : -1;
+  }
+
+  /** Drops the nodes of a path, deepest first, that hold no cluster and no child any more. */
+  private prune(path: string[]): void {
+    const nodes: TreeNode[] = [];
+    let node = this.root.get(Number(path[0]));
+    for (let k = 1; node && k < path.length; k++) { nodes.push(node); node = node.children.get(path[k] as string); }
+    if (!node) return;
+    for (let k = path.length - 1; k >= 1; k--) {
+      if (node.clusters.length > 0 || node.children.size > 0) return;
+      const parent = nodes[k - 1] as TreeNode;
+      removeChild(parent, path[k] as string);
+      node = parent;
+    }
   }
 
   private newId(tokens: string[]): string {
@@ -390,6 +521,13 @@ export function isValueShape(t: string): boolean {
 
 function newNode(): TreeNode {
   return { children: new Map(), onlyKey: undefined, onlyChild: undefined, clusters: [] };
+}
+
+function removeChild(node: TreeNode, key: string): void {
+  node.children.delete(key);
+  const only = node.children.size === 1 ? node.children.entries().next().value : undefined;
+  node.onlyKey = only?.[0];
+  node.onlyChild = only?.[1];
 }
 
 function addChild(node: TreeNode, key: string, child: TreeNode): void {

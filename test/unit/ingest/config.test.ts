@@ -13,7 +13,7 @@ test('defaults fill every key', () => {
   assert.deepEqual(c.fields.service, ['service', 'service.name', 'app', 'context.service']);
   assert.deepEqual(c.fields.latency.at(-1), { field: 'event.duration', unit: 'ns' });
   assert.deepEqual(c.redaction, { email: true, ipv4: true, bearer: true, card: true, patterns: [] });
-  assert.deepEqual(c.templates, { depth: 8, similarity: 0.6, merge: true, maxChildren: 100, maxClusters: 5000, masking: 'foresight', extraDelimiters: [], maskRules: [] });
+  assert.deepEqual(c.templates, { depth: 8, similarity: 0.6, merge: true, variableValues: 6, maxChildren: 100, maxClusters: 5000, masking: 'foresight', extraDelimiters: [], maskRules: [] });
   assert.ok(Object.isFrozen(c));
 });
 

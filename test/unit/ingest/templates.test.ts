@@ -150,6 +150,44 @@ test('a token of values and punctuation only is no shared word: a timestamp does
     [true, true, true, true, true, false, false, false, false, false]);
 });
 
+test('variable slot: a word that takes variableValues (6) distinct values where otherwise-matching lines agree is a value', () => {
+  const m = new DrainMiner(cfg);
+  const hive = (h: string, n: number): string => `Loading offline registry hive: ${h}, into registry key ${n} from path C:\\config\\${h}.`;
+  // Upper-case words are constants, and the hive is the tree's fifth prefix token: five clusters.
+  const first = ['SOFTWARE', 'SYSTEM', 'SECURITY', 'SAM', 'COMPONENTS'].map((h, i) => m.add(hive(h, i)));
+  assert.equal(new Set(first.map((t) => t.id)).size, 5);
+  // The sixth distinct word makes the position a variable: one cluster, the first id survives.
+  const merged = m.add(hive('DEFAULT', 5));
+  assert.deepEqual(merged, { id: first[0]!.id, text: 'Loading offline registry hive: <*> into registry key <*> from path <*>' });
+  assert.equal(m.size, 1);
+  for (const t of first) assert.equal(m.resolve(t.id), merged.id);
+  // Later lines join it, seen words and new ones, lower-case or not.
+  assert.equal(m.add(hive('ntuser.dat', 6)).id, merged.id);
+  assert.equal(m.add(hive('SAM', 7)).id, merged.id);
+  assert.deepEqual(m.templates().map((t) => t.size), [8]);
+  // The merge survives snapshot and restore.
+  const r = new DrainMiner(cfg);
+  r.restore(JSON.parse(JSON.stringify(m.snapshot())));
+  assert.equal(r.add(hive('schema.dat', 8)).id, merged.id);
+  assert.equal(r.resolve(first[3]!.id), merged.id);
+});
+
+test('variable slot: fewer values, or lines that share only value shapes, stay apart', () => {
+  const m = new DrainMiner(cfg);
+  // Five values (Spark's deprecated keys are five events): below variableValues.
+  const keys = ['mapred.task.id', 'mapred.task.is.map', 'mapred.task.partition', 'mapred.tip.id', 'mapred.job.id'];
+  const deprecated = keys.map((k) => m.add(`${k} is deprecated. Instead, use mapreduce.${k.slice(7)}`));
+  assert.equal(new Set(deprecated.map((t) => t.id)).size, 5);
+  // Six commands, but `halt (command 1)` and `boot (command 2)` share only `(command` and the
+  // value shape `<*>)`: 1 shared word of 3 is no evidence that they are one event (HPC).
+  const commands = ['halt', 'boot', 'wait', 'risBoot', 'clusterAddMember', 'bootGenvmunix'].map((c, i) => m.add(`${c} (command ${i})`));
+  assert.equal(new Set(commands.map((t) => t.id)).size, 6);
+  // Merge off (the Drain3 presets' setting): no variable slots either.
+  const off = new DrainMiner({ ...cfg, merge: false });
+  const ids = ['ALPHA', 'BRAVO', 'CHARLIE', 'DELTA', 'ECHO', 'FOXTROT', 'GOLF'].map((w) => off.add(`Loading offline registry hive: ${w}, into registry key 1 from path x`).id);
+  assert.equal(new Set(ids).size, 7);
+});
+
 test('the hand-written token masker matches exactly what BUILTIN_PATTERN matches', () => {
   const alphabet = '0123456789abcdefxABCDEFX.:-+_/,()gz';
   let seed = 7;
