@@ -100,7 +100,8 @@ export class DrainMiner {
   private readonly maxPrefix: number;
   private readonly tokenize: Tokenizer;
   private readonly constants: boolean;
-  private root = new Map<number, TreeNode>();
+  /** The token-count layer, indexed by the count. */
+  private root: Array<TreeNode | undefined> = [];
   private clusters = new Map<string, Cluster>();
   private recency = new Recency<Cluster>();
   /** Whether the cluster search() last returned fits the line exactly (every literal equal). */
@@ -170,7 +171,7 @@ export class DrainMiner {
 
   restore(s: DrainSnapshot | DrainSnapshotV2): void {
     if (s.version !== 2 && s.version !== 3) throw new Error(`unsupported template snapshot version ${String((s as { version: unknown }).version)}`);
-    this.root = new Map();
+    this.root = [];
     this.clusters = new Map();
     this.aliases = new Map();
     this.recency = new Recency();
@@ -190,8 +191,8 @@ export class DrainMiner {
   }
 
   private layer(length: number): TreeNode {
-    let node = this.root.get(length);
-    if (!node) { node = newNode(); this.root.set(length, node); }
+    let node = this.root[length];
+    if (!node) { node = newNode(); this.root[length] = node; }
     return node;
   }
 
@@ -398,7 +399,7 @@ export class DrainMiner {
   }
 
   private search(tokens: string[]): Cluster | undefined {
-    let node = this.root.get(tokens.length);
+    let node = this.root[tokens.length];
     if (!node) return undefined;
     for (let depth = 0; depth < this.maxPrefix && depth < tokens.length - 1; depth++) {
       const token = tokens[depth] as string;
