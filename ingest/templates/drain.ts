@@ -290,7 +290,7 @@ export class DrainMiner {
     // Siblings kept apart by a constant: in c's own leaf.
     for (const o of c.leaf.clusters) if (o !== c) consider(o, -1);
     // Siblings kept apart by the tree at prefix token d: the same path but another key at d.
-    let node = this.root.get(n);
+    let node = this.root[n];
     for (let d = 0; d < depth && node; d++) {
       const key = c.path[d + 1] as string;
       for (const [k, child] of node.children) {
@@ -378,7 +378,7 @@ export class DrainMiner {
   /** Drops the nodes of a path, deepest first, that hold no cluster and no child any more. */
   private prune(path: string[]): void {
     const nodes: TreeNode[] = [];
-    let node = this.root.get(Number(path[0]));
+    let node = this.root[Number(path[0])];
     for (let k = 1; node && k < path.length; k++) { nodes.push(node); node = node.children.get(path[k] as string); }
     if (!node) return;
     for (let k = path.length - 1; k >= 1; k--) {
