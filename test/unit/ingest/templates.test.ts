@@ -150,6 +150,17 @@ test('a token of values and punctuation only is no shared word: a timestamp does
     [true, true, true, true, true, false, false, false, false, false]);
 });
 
+test('two value shapes are two values, whichever line comes first (tree branch and similarity)', () => {
+  const two = '10.0.0.1,10.0.0.2 "GET /v2/servers HTTP/1.1" status: 200 len: 5 time: 0.1';
+  const one = '10.0.0.3 "GET /v2/servers HTTP/1.1" status: 404 len: 7 time: 0.2';
+  for (const [first, second] of [[two, one], [one, two]] as const) {
+    const m = new DrainMiner(cfg);
+    const a = m.add(first);
+    assert.equal(m.add(second).id, a.id);
+    assert.equal(m.size, 1);
+  }
+});
+
 test('variable slot: a word that takes variableValues (6) distinct values where otherwise-matching lines agree is a value', () => {
   const m = new DrainMiner(cfg);
   const hive = (h: string, n: number): string => `Loading offline registry hive: ${h}, into registry key ${n} from path C:\\config\\${h}.`;
