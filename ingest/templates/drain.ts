@@ -18,7 +18,7 @@ import { Recency } from './recency.ts';
  *   as mismatches: the "number-heavy cliff", and clusters that grow on every pass);
  * - the tree and leaves hold cluster objects, never joined strings; a template's text is
  *   joined only when it changes;
- * - least-recently-used eviction keeps a queue of stamped uses (recency.ts: O(1) amortised per
+ * - least-recently-used eviction keeps a log of stamped uses (recency.ts: O(1) amortised per
  *   line, no scan);
  * - clusters merge as evidence arrives (`merge`, on by default): when a cluster's template
  *   changes or a cluster is created, a sibling in its leaf whose template differs only where
@@ -52,8 +52,8 @@ interface Cluster {
   /** Keys from the token-count layer down to its leaf. */
   path: string[];
   leaf: TreeNode;
-  /** Stamp of its last use (Recency: least-recently-used order). */
-  used: number;
+  /** Its place in the least-recently-used order (Recency). */
+  slot: number;
   /** Ids of clusters merged into this one (each an entry of DrainMiner.aliases). */
   merged: string[];
   /**
@@ -209,10 +209,10 @@ export class DrainMiner {
     return this.link({ id, tokens, size, path, leaf: node, merged: [], slots: new Set() });
   }
 
-  private link(c: Omit<Cluster, 'template' | 'used' | 'kinds'>): Cluster {
+  private link(c: Omit<Cluster, 'template' | 'slot' | 'kinds'>): Cluster {
     const kinds = new Uint8Array(c.tokens.length);
     if (this.constants) for (let i = 0; i < kinds.length; i++) kinds[i] = tokenKind(c.tokens[i] as string);
-    const cl: Cluster = { ...c, kinds, template: Object.freeze({ id: c.id, text: c.tokens.join(' ') }), used: 0 };
+    const cl: Cluster = { ...c, kinds, template: Object.freeze({ id: c.id, text: c.tokens.join(' ') }), slot: -1 };
     this.recency.add(cl);
     this.clusters.set(cl.id, cl);
     cl.leaf.clusters.push(cl);

@@ -309,26 +309,26 @@ test('merge: aliases survive snapshot and restore (and a version-2 snapshot stil
 });
 
 test('recency: the least-recently-used order of a plain list, through removals and compactions', () => {
-  const r = new Recency<{ name: number; used: number }>();
-  const order: Array<{ name: number; used: number }> = [];
+  const r = new Recency<{ name: number; slot: number }>();
+  const order: Array<{ name: number; slot: number }> = [];
   let seed = 3;
   const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
   let next = 0;
   for (let step = 0; step < 20_000; step++) {
     const op = rand(10);
     if (op < 2 || order.length === 0) {
-      const x = { name: next++, used: 0 };
+      const x = { name: next++, slot: -1 };
       r.add(x);
       order.push(x);
     } else if (op < 3) {
-      const x = order.splice(rand(order.length), 1)[0] as { name: number; used: number };
+      const x = order.splice(rand(order.length), 1)[0] as { name: number; slot: number };
       r.remove(x);
     } else if (op < 4) {
       assert.equal(r.oldest(), order[0]);
     } else {
       // Recent items are used most, as clusters are.
       const i = order.length - 1 - Math.min(order.length - 1, rand(4) === 0 ? rand(order.length) : rand(3));
-      const x = order.splice(i, 1)[0] as { name: number; used: number };
+      const x = order.splice(i, 1)[0] as { name: number; slot: number };
       r.use(x);
       order.push(x);
     }
