@@ -36,7 +36,7 @@ import type { Clock } from '../core/clock.ts';
 import { ManualClock } from '../core/clock.ts';
 import type { StageHealth } from '../core/stage.ts';
 import type { Telemetry } from '../core/telemetry.ts';
-import type { DeadLetterSink, LogEvent, LogSource, MetricPoint, RawInput } from '../ingest/types.ts';
+import type { DeadLetterSink, LogEvent, LogSource, MetricPoint, RawInput, TemplateMerge } from '../ingest/types.ts';
 import type { SourcedPartial } from '../ingest/index.ts';
 import { createIngest } from '../ingest/index.ts';
 import { createForecasting } from '../models/index.ts';
@@ -446,6 +446,21 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     d.evidence.templateIds = ev.map((t) => t.id);
   }
 
+  /**
+   * Clusters the miner merged: the ledger and the log_pattern stage fold each folded id's
+   * history into the survivor's before the windows that follow (which already carry the
+   * survivors' ids), and the status page's template lists holding one are redone. One process
+   * only: in two stages a stack's windows come from every instance's miner, each merging at its
+   * own time (stage one publishes its survivors' ids; stage two does not fold).
+   */
+  function foldTemplates(stack: Stack, merges: TemplateMerge[]): void {
+    if (merges.length === 0) return;
+    ledger.fold(merges);
+    stack.logPattern.fold(merges);
+    const folded = new Set(merges.flatMap((m) => m.ids));
+    for (const [name, st] of services) if (st.templates.some((t) => folded.has(t.id))) st.templates = ledger.list(name, STATUS_TEMPLATES);
+  }
+
   let templatesSavedAt = -Infinity;
   async function saveTemplates(force: boolean): Promise<void> {
     const store = deps.templateStore;
@@ -601,6 +616,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     else lines += batch.length;
     const sourceParts = streams ? parts?.filter((p) => !isPartials(p.key)) : parts;
     const out = ingest.handle(batch, sourceParts);
+    if (main) foldTemplates(main, out.merges);
     await pace(out.events, signal);
     // History's dead letters were written when it was first read (the topic is not idempotent).
     if (out.deadLetters.length > 0 && !warmup) {

@@ -6,9 +6,9 @@ import { createCleaner, deadLetter, rawKeeping } from './clean/clean.ts';
 import { createRedactor } from './clean/redact.ts';
 import { createTimestampGuard } from './clean/timerange.ts';
 import { DrainMiner, type DrainSnapshot, type DrainSnapshotV2 } from './templates/drain.ts';
-import type { DeadLetter, DeadLetterReason, DeadLetterSink, LogEvent, MetricPoint, RawInput } from './types.ts';
+import type { DeadLetter, DeadLetterReason, DeadLetterSink, LogEvent, MetricPoint, RawInput, TemplateMerge } from './types.ts';
 import { WindowAggregator, type WindowOptions } from './window/aggregator.ts';
-import type { WindowPartial } from './window/accumulator.ts';
+import { resolveTemplateCounts, type WindowPartial } from './window/accumulator.ts';
 import { partitionKey, type PartitionState, type WatermarkView } from './window/watermark.ts';
 
 /**
@@ -50,6 +50,12 @@ export interface IngestOutput {
   /** Stage one only (`partials: true`); `points` is then empty. */
   partials: SourcedPartial[];
   deadLetters: DeadLetter[];
+  /**
+   * Clusters the batch's lines merged, in order. The points and partials already carry the
+   * survivors' ids; what was kept under a folded id before (template ledgers, detectors) is
+   * the caller's to fold (daemon/pipeline.ts).
+   */
+  merges: TemplateMerge[];
 }
 
 export interface Ingest {
@@ -87,7 +93,9 @@ export interface Ingest {
 export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   const { telemetry, clock } = deps;
   const clean = createCleaner(config);
-  const miner = new DrainMiner(config.templates);
+  const merges: TemplateMerge[] = [];
+  const miner = new DrainMiner(config.templates, { merged: (ids, into) => { merges.push({ ids: [...ids], into }); } });
+  const current = (id: string): ReturnType<DrainMiner['template']> => miner.template(id);
   const windowOptions = windowOptionsOf(config);
   const windows = new WindowAggregator(windowOptions);
   /** Stage one: one aggregator per source partition, each closing on its own watermark. */
@@ -112,7 +120,14 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     byReason[letter.reason] = (byReason[letter.reason] ?? 0) + 1;
     telemetry.deadLettered(letter.reason);
   };
-  const emitted = (points: MetricPoint[]): MetricPoint[] => {
+  // A window's counts under ids merged since are the survivors' (and so are its documents and detections).
+  const resolved = (p: MetricPoint): MetricPoint => {
+    const templates = p.templates && resolveTemplateCounts(p.templates, current);
+    if (!templates) return p;
+    return { ...p, templates, topTemplates: templates.slice(0, config.topTemplates).map((t) => ({ id: t.id, text: t.text, count: t.count })) };
+  };
+  const emitted = (closed: MetricPoint[]): MetricPoint[] => {
+    const points = closed.map(resolved);
     for (const p of points) telemetry.windowClosed(p.service);
     counts.points += points.length;
     if (points.length > 0) telemetry.watermarkAdvanced(windows.watermark);
@@ -186,11 +201,16 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
       if (kindLines > 0) telemetry.lineRead(kind, kindLines);
       if (accepted > 0) telemetry.eventAccepted(accepted);
       const partials: SourcedPartial[] = [];
-      for (const [source, w] of bySource) for (const partial of w.drainPartials()) partials.push({ source, partial });
+      for (const [source, w] of bySource) {
+        for (const partial of w.drainPartials()) {
+          const templates = resolveTemplateCounts(partial.templates, current);
+          partials.push({ source, partial: templates ? { ...partial, templates } : partial });
+        }
+      }
       counts.partials += partials.length;
       const points = deps.partials ? [] : emitted(windows.collect());
       telemetry.stageTime('ingest', (performance.now() - t0) / 1000);
-      return { events, points, partials, deadLetters: letters };
+      return { events, points, partials, deadLetters: letters, merges: merges.splice(0) };
     },
 
     flush() {

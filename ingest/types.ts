@@ -113,6 +113,15 @@ export interface MetricPoint {
   templates?: TemplateCount[];
 }
 
+/**
+ * Clusters the miner merged: `ids` (the folded cluster's and any merged into it before) now
+ * resolve to `into`, the survivor, whose template is as it was right after the merge.
+ */
+export interface TemplateMerge {
+  ids: string[];
+  into: LogTemplate;
+}
+
 export interface TemplateCount {
   id: string;
   text: string;

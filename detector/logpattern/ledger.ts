@@ -8,9 +8,12 @@
  *                            ├► /api/status and the status page (templates per service)
  *                            └► evidence of latency detections (the service's surging and top templates)
  *
- * Pure: no I/O, state only from the windows it is shown, in event-time order per service.
+ * When the miner merges clusters (`fold`), a folded id's history joins the survivor's: one
+ * template, as if its lines had carried the survivor's id all along.
+ *
+ * Pure: no I/O, state only from the windows and merges it is shown, in event-time order per service.
  */
-import type { MetricPoint } from '../../ingest/types.ts';
+import type { MetricPoint, TemplateMerge } from '../../ingest/types.ts';
 
 export interface KnownTemplate {
   id: string;
@@ -124,6 +127,36 @@ export class TemplateLedger {
   }
 
   /**
+   * Clusters the miner merged, in order: in every service that logged a folded id, its entry
+   * and the survivor's become one under the survivor's id and text. Shares add (each decayed to
+   * the later of their updates: a running share is linear in the window shares), totals add,
+   * first seen is the earlier, last seen the later (with that window's lines, summed when both
+   * were seen in it), and the entry takes the place of whichever was seen last. The latest
+   * window's evidence is renamed and combined the same way.
+   */
+  fold(merges: readonly TemplateMerge[]): void {
+    const keep = 1 - this.o.alpha;
+    for (const m of merges) {
+      for (const s of this.services.values()) {
+        const parts = [...m.ids, m.into.id].map((id) => s.templates.get(id)).filter((e): e is Entry => e !== undefined);
+        if (parts.length === 0 || (parts.length === 1 && parts[0]!.id === m.into.id)) continue;
+        const updated = Math.max(...parts.map((e) => e.updated));
+        const lastSeen = Math.max(...parts.map((e) => e.lastSeen));
+        const latest = parts.filter((e) => e.lastSeen === lastSeen);
+        const one: Entry = {
+          id: m.into.id, text: m.into.text,
+          firstSeen: Math.min(...parts.map((e) => e.firstSeen)), lastSeen,
+          count: latest.reduce((a, e) => a + e.count, 0), warn: latest.reduce((a, e) => a + e.warn, 0),
+          total: parts.reduce((a, e) => a + e.total, 0),
+          share: parts.reduce((a, e) => a + e.share * keep ** (updated - e.updated), 0), updated,
+        };
+        s.templates = replaced(s.templates, new Set(parts), m.into.id, one);
+        s.evidence = foldEvidence(s.evidence, new Set(m.ids), m.into);
+      }
+    }
+  }
+
+  /**
    * The service's templates: those of its latest window (most lines first), then the rest
    * by when they were last seen (newest first).
    */
@@ -176,6 +209,36 @@ export class TemplateLedger {
     }
     return s;
   }
+}
+
+/**
+ * `map` with the entries `parts` replaced by one entry under `id`, where the last of them (the
+ * most recently seen: the map's order is recency) stood.
+ */
+export function replaced<T>(map: Map<string, T>, parts: ReadonlySet<T>, id: string, one: T): Map<string, T> {
+  let last: T | undefined;
+  for (const e of map.values()) if (parts.has(e)) last = e;
+  const out = new Map<string, T>();
+  for (const [k, e] of map) {
+    if (e === last) out.set(id, one);
+    else if (!parts.has(e)) out.set(k, e);
+  }
+  return out;
+}
+
+function foldEvidence(evidence: TemplateEvidence[], ids: ReadonlySet<string>, into: { id: string; text: string }): TemplateEvidence[] {
+  if (!evidence.some((e) => ids.has(e.id))) return evidence;
+  const out: TemplateEvidence[] = [];
+  for (const e of evidence) {
+    const id = ids.has(e.id) ? into.id : e.id;
+    const m = out.find((o) => o.id === id);
+    if (!m) { out.push({ ...e, id, text: id === into.id ? into.text : e.text }); continue; }
+    m.count += e.count;
+    m.warn += e.warn;
+    m.expected = Number((m.expected + e.expected).toFixed(3));
+    m.surge = Number(((m.count - m.expected) / Math.sqrt(m.expected + 1)).toFixed(3));
+  }
+  return out;
 }
 
 /** Surging templates first (most surge first), the window's most frequent filling the rest. */

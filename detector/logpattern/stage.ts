@@ -15,13 +15,18 @@
  * traffic). The count in a window is judged against a negative-binomial-like spread around
  * share × traffic (variance λ + dispersion·λ²), and scored as the anomaly detector is:
  * -log10 of the upper-tail probability / 10, clipped to [0, 1].
+ *
+ * Clusters the miner merges (`fold`) become one template here too: the survivor takes over the
+ * folded ids' share and first sight, so the lines it gains are no burst and a template seen
+ * under a folded id is not new.
  */
 import { stableId } from '../../core/ids.ts';
 import type { StageHealth } from '../../core/stage.ts';
-import type { MetricPoint, TemplateCount } from '../../ingest/types.ts';
+import type { MetricPoint, TemplateCount, TemplateMerge } from '../../ingest/types.ts';
 import { log10Tail } from '../anomaly/likelihood.ts';
 import type { Detection } from '../types.ts';
 import type { LogPatternConfig } from './config.ts';
+import { replaced } from './ledger.ts';
 import { noveltyScore } from './novelty.ts';
 
 export const LOG_PATTERN_MODEL_VERSION = 'log-pattern-v1';
@@ -56,6 +61,8 @@ export interface LogPatternStage {
   start(): Promise<void>;
   stop(): Promise<void>;
   handle(points: MetricPoint[]): Detection[];
+  /** Clusters the miner merged, in order (ingest `merges`), before the windows that follow them. */
+  fold(merges: readonly TemplateMerge[]): void;
   /** Templates known per service, most recently seen first (for /api/status). */
   templates(service: string, limit?: number): Array<{ id: string; text: string; firstSeen: number; share: number }>;
   health(): StageHealth;
@@ -168,6 +175,24 @@ export function createLogPatternStage(config: LogPatternConfig): LogPatternStage
         out.push(...judge(p, s));
       }
       return out;
+    },
+    fold(merges) {
+      const keep = 1 - config.alpha;
+      for (const m of merges) {
+        for (const s of services.values()) {
+          const parts = [...m.ids, m.into.id].map((id) => s.templates.get(id)).filter((t): t is TemplateState => t !== undefined);
+          if (parts.length === 0 || (parts.length === 1 && s.templates.get(m.into.id) === parts[0])) continue;
+          const updatedWindow = Math.max(...parts.map((t) => t.updatedWindow));
+          const first = parts.reduce((a, t) => (t.firstWindow < a.firstWindow ? t : a));
+          // Still judged as new only if every part is: one seen long enough (or raised) makes it known.
+          const judged = parts.every((t) => t.novelty !== undefined);
+          s.templates = replaced(s.templates, new Set(parts), m.into.id, {
+            text: m.into.text, firstSeen: Math.min(...parts.map((t) => t.firstSeen)), firstWindow: first.firstWindow, updatedWindow,
+            share: parts.reduce((a, t) => a + t.share * keep ** (updatedWindow - t.updatedWindow), 0),
+            novelty: judged ? { before: Math.min(...parts.map((t) => t.novelty!.before)), warn: parts.reduce((a, t) => a + t.novelty!.warn, 0) } : undefined,
+          });
+        }
+      }
     },
     templates(service, limit = 20) {
       const s = services.get(service);

@@ -25,7 +25,8 @@ import { Recency } from './recency.ts';
  *   the other has a `<*>` that replaced a literal word is folded in (`load hive SYSTEM` kept
  *   apart by its constant, then `load hive <*>` from `Users` and `Default`). The larger cluster survives; the other's id
  *   becomes an alias of it, so an id handed out once still resolves (resolve()) for counts,
- *   detections and documents that carry it, and snapshots keep the aliases.
+ *   detections and documents that carry it, and snapshots keep the aliases; the constructor's
+ *   `merged` hook hears of each merge (the daemon folds what it kept under the old ids).
  *
  * Cluster ids are given once, at creation, from a hash of the first template: the text
  * generalises as lines arrive (`a 1` -> `a <*>`), the id does not. The same input order
@@ -109,7 +110,12 @@ export class DrainMiner {
   /** Merged cluster id -> the live cluster id it resolves to (never a chain). */
   private aliases = new Map<string, string>();
 
-  constructor(cfg: TemplatesConfig) {
+  /**
+   * `merged` hears of every merge as it happens: the ids that now resolve to `into` (the folded
+   * cluster's and those merged into it before) and the survivor's template. Called only when
+   * clusters merge, never per line.
+   */
+  constructor(cfg: TemplatesConfig, private readonly hooks: { merged?(ids: readonly string[], into: LogTemplate): void } = {}) {
     this.cfg = cfg;
     // Drain3 counts root, token-count layer and leaf in the depth: depth 4 = one prefix token.
     this.maxPrefix = cfg.depth - 3;
@@ -150,6 +156,12 @@ export class DrainMiner {
    */
   resolve(id: string): string | undefined {
     return this.clusters.has(id) ? id : this.aliases.get(id);
+  }
+
+  /** The current template of the cluster an id stands for (resolve()), undefined once evicted. */
+  template(id: string): LogTemplate | undefined {
+    const live = this.resolve(id);
+    return live === undefined ? undefined : this.clusters.get(live)?.template;
   }
 
   /** Current template of a message without learning from it. */
@@ -250,7 +262,9 @@ export class DrainMiner {
           if (gone.tokens[i] === WILDCARD) keep.tokens[i] = WILDCARD;
         }
         keep.template = Object.freeze({ id: keep.id, text: keep.tokens.join(' ') });
-        for (const id of [...gone.merged, gone.id]) { this.aliases.set(id, keep.id); keep.merged.push(id); }
+        const ids = [...gone.merged, gone.id];
+        for (const id of ids) { this.aliases.set(id, keep.id); keep.merged.push(id); }
+        this.hooks.merged?.(ids, keep.template);
         this.recency.use(keep);
         survivor = keep;
         again = true;
@@ -314,6 +328,7 @@ export class DrainMiner {
     let keep = family[0] as Cluster;
     for (const o of all) if (o.size > keep.size) keep = o;
     const p = best;
+    const folded: string[] = [];
     for (const gone of all) {
       if (gone === keep) continue;
       this.remove(gone);
@@ -323,7 +338,7 @@ export class DrainMiner {
         if (keep.tokens[i] !== gone.tokens[i]) { keep.tokens[i] = WILDCARD; keep.slots.add(i); }
         else if (gone.slots.has(i)) keep.slots.add(i);
       }
-      for (const id of [...gone.merged, gone.id]) { this.aliases.set(id, keep.id); keep.merged.push(id); }
+      for (const id of [...gone.merged, gone.id]) { this.aliases.set(id, keep.id); keep.merged.push(id); folded.push(id); }
     }
     keep.tokens[p] = WILDCARD;
     keep.slots.add(p);
@@ -345,6 +360,7 @@ export class DrainMiner {
       at.clusters.push(keep);
     }
     keep.template = Object.freeze({ id: keep.id, text: keep.tokens.join(' ') });
+    this.hooks.merged?.(folded, keep.template);
     this.recency.use(keep);
     return this.mergeSiblings(keep);
   }

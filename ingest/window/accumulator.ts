@@ -1,5 +1,5 @@
 import { DDSketch } from '@datadog/sketches-js';
-import type { LogEvent, LogLevel, MetricPoint, TemplateCount } from '../types.ts';
+import type { LogEvent, LogLevel, LogTemplate, MetricPoint, TemplateCount } from '../types.ts';
 import { LEVEL_RANK } from '../clean/level.ts';
 
 export interface SketchRange {
@@ -191,6 +191,35 @@ export function mergeTemplateCounts(a: readonly TemplateCount[], b: readonly Tem
   for (const t of b) {
     const m = out.get(t.id);
     if (!m) { out.set(t.id, { ...t, samples: [...t.samples] }); continue; }
+    m.count += t.count;
+    m.warn += t.warn;
+    for (const s of t.samples) if (m.samples.length < SAMPLE_LINES) m.samples.push(s);
+  }
+  return [...out.values()].sort(byCount);
+}
+
+/**
+ * A window's template counts under the ids the miner stands by now: counts of a cluster merged
+ * into another (before the window closed, or since) join the survivor's, with the miner's current
+ * text (`current(id)`: the live template an id resolves to; undefined once evicted, and the id is
+ * kept as it is). Undefined when no id changed: the common case allocates nothing.
+ */
+export function resolveTemplateCounts(ts: readonly TemplateCount[], current: (id: string) => LogTemplate | undefined): TemplateCount[] | undefined {
+  let changed = false;
+  for (const t of ts) {
+    const live = current(t.id);
+    if (live !== undefined && live.id !== t.id) { changed = true; break; }
+  }
+  if (!changed) return undefined;
+  const out = new Map<string, TemplateCount>();
+  for (const t of ts) {
+    const live = current(t.id);
+    const id = live?.id ?? t.id;
+    const m = out.get(id);
+    if (!m) {
+      out.set(id, { ...t, id, text: live?.text ?? t.text, samples: [...t.samples] });
+      continue;
+    }
     m.count += t.count;
     m.warn += t.warn;
     for (const s of t.samples) if (m.samples.length < SAMPLE_LINES) m.samples.push(s);

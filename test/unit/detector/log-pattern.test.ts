@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LogLevel } from '../../../ingest/types.ts';
+import type { LogLevel, MetricPoint } from '../../../ingest/types.ts';
 import { logPatternConfigSchema } from '../../../detector/logpattern/config.ts';
 import { createLogPatternStage } from '../../../detector/logpattern/stage.ts';
 import { log10PoissonTail, noveltyScore } from '../../../detector/logpattern/novelty.ts';
@@ -121,4 +121,31 @@ test('the Poisson tail behind the novelty score, against its closed form', () =>
   assert.equal(log10PoissonTail(3, 5), 0);
   assert.equal(noveltyScore(1, 100, 0), 0);
   assert.equal(noveltyScore(50, 100, 10_000), 1);
+});
+
+/** A hand-made window: 2 warn lines of `id` and 48 info lines of `filler`. */
+const warnWindow = (w: number, id: string): MetricPoint => ({
+  service: 's', windowStart: w * W, windowMs: W, count: 50, errors: 0, errorRate: 0, latency: null, latencyCount: 0, levels: {}, topTemplates: [],
+  templates: [{ id, text: `text of ${id}`, count: 2, warn: 2, samples: [] }, { id: 'filler', text: 'filler', count: 48, warn: 0, samples: [] }],
+});
+
+test('a template the service logged under a folded id is not new under the survivor\'s', () => {
+  const cfg = logPatternConfigSchema.parse({});
+  const before = Array.from({ length: 30 }, (_, w) => warnWindow(w, 'x'));
+  const after = Array.from({ length: 10 }, (_, w) => warnWindow(30 + w, 'y'));
+  // Unfolded, y is a warn template never seen: raised in its second window (4 warn lines in 100 after 1,500).
+  const unfolded = createLogPatternStage(cfg);
+  unfolded.handle(before);
+  assert.deepEqual(unfolded.handle(after).map((d) => [d.at / W, d.evidence.reason, d.evidence.templateId]), [[31, 'new_template', 'y']]);
+  const folded = createLogPatternStage(cfg);
+  folded.handle(before);
+  folded.fold([{ ids: ['x'], into: { id: 'y', text: 'merged' } }]);
+  assert.deepEqual(folded.templates('s').map((t) => [t.id, t.text, t.firstSeen, t.share]), [['filler', 'filler', 0, 0.96], ['y', 'merged', 0, 0.04]]);
+  assert.deepEqual(folded.handle(after), []);
+  // Two templates both still judged as new fold into one judged from the earlier first sight.
+  const fresh = createLogPatternStage(cfg);
+  fresh.handle(Array.from({ length: 30 }, (_, w) => ({ ...warnWindow(w, 'filler'), templates: [{ id: 'filler', text: 'filler', count: 50, warn: 0, samples: [] }] })));
+  fresh.handle([warnWindow(30, 'a')]);
+  fresh.fold([{ ids: ['a'], into: { id: 'b', text: 'b' } }]);
+  assert.deepEqual(fresh.handle([warnWindow(31, 'b')]).map((d) => [d.evidence.templateId, d.evidence.firstSeen, d.evidence.warnSinceFirstSeen, d.evidence.linesBefore]), [['b', 30 * W, 4, 1500]]);
 });

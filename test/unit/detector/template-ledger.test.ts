@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LogLevel } from '../../../ingest/types.ts';
+import type { LogLevel, MetricPoint } from '../../../ingest/types.ts';
 import { TemplateLedger } from '../../../detector/logpattern/ledger.ts';
 import { reasonOf } from '../../../remediator/policy.ts';
 import type { Detection } from '../../../detector/types.ts';
@@ -89,4 +89,31 @@ test('an action\'s reason carries the template ids its detection named', () => {
   assert.deepEqual(reasonOf(d).templateIds, ['t1', 't2']);
   assert.equal(reasonOf({ ...d, evidence: { observed: 1 } }).templateIds, undefined);
   assert.equal(reasonOf({ ...d, evidence: { templateIds: [3] } }).templateIds, undefined);
+});
+
+/** A hand-made window of service `s`: 10 lines, the given templates' and the rest `filler`'s. */
+function point(w: number, ts: Array<[id: string, count: number]>): MetricPoint {
+  const used = ts.reduce((a, [, c]) => a + c, 0);
+  const templates = [...ts, ['filler', 10 - used] as [string, number]].map(([id, count]) => ({ id, text: `text of ${id}`, count, warn: id === 'filler' ? 0 : count, samples: [] }));
+  return { service: 's', windowStart: w * W, windowMs: W, count: 10, errors: 0, errorRate: 0, latency: null, latencyCount: 0, levels: {}, topTemplates: [], templates };
+}
+
+test('a merge folds the folded id\'s history into the survivor\'s: shares add at a common window, totals add, first seen the earlier', () => {
+  const l = ledger();
+  // x in windows 0-4 (2 lines of 10), y in windows 2-6 (3 lines of 10).
+  for (let w = 0; w <= 6; w++) l.observe(point(w, [...(w <= 4 ? [['x', 2] as [string, number]] : []), ...(w >= 2 ? [['y', 3] as [string, number]] : [])]));
+  l.fold([{ ids: ['x'], into: { id: 'y', text: 'merged text' } }]);
+  assert.deepEqual(l.list('s').map((t) => [t.id, t.text, t.firstSeen / W, t.lastSeen / W, t.count, t.total]), [
+    ['filler', 'text of filler', 0, 6, 7, 8 + 8 + 5 + 5 + 5 + 7 + 7],
+    ['y', 'merged text', 0, 6, 3, 5 * 2 + 5 * 3],
+  ]);
+  // Window 7 carries x's lines under y: 5 of 10 against a share of 0.2 × 0.95² + 0.3 (x's
+  // decayed over the two windows it was absent from, y's as it was): no surge.
+  l.observe(point(7, [['y', 5]]));
+  const y = l.evidence('s').find((e) => e.id === 'y')!;
+  assert.deepEqual([y.expected, y.surge], [4.805, 0.081]);
+  // A merge of ids the service never logged changes nothing.
+  const before = l.list('s');
+  l.fold([{ ids: ['q'], into: { id: 'r', text: 'r' } }]);
+  assert.deepEqual(l.list('s'), before);
 });

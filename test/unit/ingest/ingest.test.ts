@@ -67,3 +67,24 @@ test('output does not depend on batch boundaries', () => {
   assert.deepEqual(run(1000), one);
   assert.deepEqual(run(37), one);
 });
+
+test('a merge is reported once, and windows (closed later, or as partials) carry the survivor\'s id with the folded lines\' counts', () => {
+  // As the miner's merge test: SYSTEM is a constant, so its line starts a cluster of its own.
+  const cfg = config({ allowedLatenessMs: 0, templates: { depth: 4, similarity: 0.6 } });
+  const ing = createIngest(cfg, { telemetry: new Telemetry(), deadLetters: new MemoryDeadLetterSink(), clock: new ManualClock(0) });
+  const s = ing.handle([line('2024-01-01T00:00:01Z', 'api', 'load hive SYSTEM into key 1', ',"level":"warn"'), line('2024-01-01T00:00:02Z', 'api', 'load hive Users into key 2')].map((t, i) => raw(t, i + 1)));
+  const [system, users] = s.events.map((e) => e.template!.id);
+  assert.deepEqual(s.merges, []);
+  // `Default` generalises Users' cluster over the word SYSTEM's is kept apart by: SYSTEM's folds in.
+  const m = ing.handle([line('2024-01-01T00:00:03Z', 'api', 'load hive Default into key 3'), line('2024-01-01T00:01:00Z', 'api', 'tick')].map((t, i) => raw(t, i + 3)));
+  assert.deepEqual(m.merges, [{ ids: [system], into: { id: users, text: 'load hive <*> into key <*>' } }]);
+  assert.deepEqual(m.points[0]!.templates!.map((t) => [t.id, t.text, t.count, t.warn, t.samples.length]), [[users, 'load hive <*> into key <*>', 3, 1, 3]]);
+  assert.deepEqual(m.points[0]!.topTemplates, [{ id: users, text: 'load hive <*> into key <*>', count: 3 }]);
+  assert.equal(ing.resolveTemplate(system!), users);
+  assert.deepEqual(ing.handle([line('2024-01-01T00:02:00Z', 'api', 'tick')].map((t) => raw(t, 5))).merges, []);
+
+  const one = createIngest(cfg, { telemetry: new Telemetry(), deadLetters: new MemoryDeadLetterSink(), clock: new ManualClock(0), partials: true });
+  one.handle([line('2024-01-01T00:00:01Z', 'api', 'load hive SYSTEM into key 1'), line('2024-01-01T00:00:02Z', 'api', 'load hive Users into key 2')].map((t, i) => raw(t, i + 1)));
+  const p = one.handle([line('2024-01-01T00:00:03Z', 'api', 'load hive Default into key 3')].map((t) => raw(t, 3)));
+  assert.deepEqual(p.partials.map((x) => x.partial.templates.map((t) => [t.id, t.count])), [[[users, 3]]]);
+});
