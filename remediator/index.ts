@@ -574,7 +574,7 @@ export function createRemediator(initial: RemediatorConfig, deps: RemediatorDeps
       const room = shrinking
         ? hasHeadroom(p95, policy.sloP95Ms, config.targetUtilisation, t.replicas, step) && belowBreachLoad(rate, t.replicas! - step, t.breachLoadPerReplica)
         : hasHeadroom(p95, policy.sloP95Ms, config.targetUtilisation);
-      if (t.capacityIneffectiveSince !== undefined && hasHeadroom(p.latency.p95, policy.sloP95Ms, config.targetUtilisation)) {
+      if (hasHeadroom(p.latency.p95, policy.sloP95Ms, config.targetUtilisation)) {
         t.capacityIneffectiveSince = undefined;
         t.capacityIneffectiveWhy = undefined;
         if (t.escalated === 'capacity_ineffective') t.escalated = undefined;

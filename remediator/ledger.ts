@@ -168,6 +168,12 @@ export class Ledger {
       if (tookEffect(r)) this.apply(t, r);
       t.pending = awaitsVerification(r) ? { record: r, at } : undefined;
     }
+    // Capacity that did not help is remembered only through a rollback record; an escalation
+    // whose episode left none (it was escalated from what a scale-out showed) cannot be known
+    // to be still going on, so it must not silence the next episode's.
+    for (const t of this.targets.values()) {
+      if (t.escalated === 'capacity_ineffective' && t.capacityIneffectiveSince === undefined) t.escalated = undefined;
+    }
   }
 }
 

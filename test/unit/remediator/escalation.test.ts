@@ -70,3 +70,20 @@ test('the notifier sends an escalation once, critical, in place of the suppresse
   const am = alertmanagerPayload(out[0]!, T0) as { alerts: Array<{ labels: Record<string, string> }> };
   assert.equal(am.alerts[0]!.labels.alertname, 'ForesightCapacityIneffective');
 });
+
+test('after a restart, an escalation whose episode left no rollback behind does not silence the next episode', async () => {
+  // The earlier episode was escalated from what a scale-out showed (no rollback record), so a
+  // restart cannot tell whether it is still going on: the next one must be escalated again.
+  const store = new MemoryRecordStore();
+  const old: ActionRecord = {
+    '@timestamp': new Date(T0 - 120 * MIN).toISOString(), actionId: 'act-old-escalation', service: 'checkout', target: 'checkout', kind: 'alert',
+    params: { escalation: 'capacity_ineffective' }, status: 'planned', mode: 'dry_run', actuator: 'simulator',
+    daemon: { instance: 'test-0', version: '0.1.0', configHash: 'abc' },
+    reason: { detectionId: 'd-old', detectionKind: 'predicted_breach', score: 0.9, evidence: 'predicted breach needs a person: …' },
+  };
+  await store.putActions([old]);
+  const h = harness({}, { store });
+  await h.rem.start();
+  const out = await minutes(h, 0, 60, () => 800, every10(0, 60));
+  assert.deepEqual(out.filter((r) => r.kind === 'alert').map((r) => [brief(r), r.params.escalation]), [['12:10 alert planned -', 'capacity_ineffective']]);
+});
