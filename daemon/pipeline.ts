@@ -60,6 +60,7 @@ import { partitionKey, type PartitionState } from '../ingest/window/watermark.ts
 import { windowOptionsOf } from '../ingest/index.ts';
 import { WindowAggregator } from '../ingest/window/aggregator.ts';
 import { decodeRecord, shardOf } from '../ingest/partials/records.ts';
+import { TemplateAliases } from '../ingest/partials/aliases.ts';
 import type { StreamsSetup } from '../ingest/partials/setup.ts';
 import type { SourceMark } from '../ingest/partials/publisher.ts';
 import { splitPartitionKey } from '../ingest/sources/kafka/partitions.ts';
@@ -97,7 +98,7 @@ export interface PipelineDeps {
    */
   keepRecords?: boolean;
   /** Two stages over the partials topic (Kafka source); absent: everything in this process. */
-  streams?: Pick<StreamsSetup, 'topic' | 'partitions' | 'sources' | 'logEnds'> & { publisher: { publish(partials: SourcedPartial[], marks: SourceMark[]): Promise<void>; forget(source: string): void } };
+  streams?: Pick<StreamsSetup, 'topic' | 'partitions' | 'sources' | 'logEnds'> & { publisher: { publish(partials: SourcedPartial[], marks: SourceMark[], merges?: TemplateMerge[], source?: string): Promise<void>; forget(source: string): void } };
   /** Alerts for people (durable outbox); none in replays and evaluations. */
   notifier?: Notifier;
 }
@@ -267,6 +268,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const ingest = createIngest(config.ingest, { telemetry, clock, deadLetters: deps.deadLetters, partials: streams !== undefined });
   /** Stage two: one merger per partials partition held, closing windows on every source partition's watermark records. */
   const mergers = new Map<string, WindowAggregator>();
+  /** Stage two: template ids stage one's miners folded (merge records), read as their survivors. */
+  const aliases = new TemplateAliases();
   const partialsStats = { records: 0, warmupRecords: 0, undecodable: 0, stale: 0, tooLate: 0, idleWoken: 0, stacksBuilt: 0, stacksDropped: 0 };
 
   function mergerFor(key: string): WindowAggregator {
@@ -449,9 +452,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   /**
    * Clusters the miner merged: the ledger and the log_pattern stage fold each folded id's
    * history into the survivor's before the windows that follow (which already carry the
-   * survivors' ids), and the status page's template lists holding one are redone. One process
-   * only: in two stages a stack's windows come from every instance's miner, each merging at its
-   * own time (stage one publishes its survivors' ids; stage two does not fold).
+   * survivors' ids), and the status page's template lists holding one are redone. One process:
+   * the batch's merges. Two stages: stage one publishes its merges as records to every partials
+   * partition, ahead of the partials that carry the survivors' ids, and stage two folds at each
+   * (instances that have not merged yet send the folded ids: `aliases` reads them as the survivor).
    */
   function foldTemplates(stack: Stack, merges: TemplateMerge[]): void {
     if (merges.length === 0) return;
@@ -556,13 +560,21 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (warmup) partialsStats.warmupRecords++;
       else partialsStats.records++;
       if (r.kind === 'watermark') { merger.mark(r.source, r.maxTs ?? -Infinity, r.idle, r.next); continue; }
+      if (r.kind === 'merge') {
+        // Every partials partition gets each merge (and from every instance that made it): the
+        // first to arrive folds the ledger; each stack folds its own log_pattern state.
+        const merge = { ids: r.ids, into: r.into };
+        aliases.learn(merge);
+        foldTemplates(await stackFor(key), [merge]);
+        continue;
+      }
       const outcome = merger.offer(r.source, r.partial);
       if (outcome === 'stale') partialsStats.stale++;
       else if (outcome === 'too_late') partialsStats.tooLate++;
       else needs = Math.max(needs, r.partial.windowStart + config.ingest.windowMs);
     }
     await verifyIdle(merger);
-    const points = merger.collect();
+    const points = merger.collect().map((p) => aliases.point(p, config.ingest.topTemplates));
     if (points.length > 0) await processPoints(await stackFor(key), points, warmup);
     unacked.push({ batch, partition: key, needs, closed: () => closedOf(merger) });
     await settle();
@@ -630,7 +642,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
     }
     // Stage one: history's partials were published when it was first read.
-    if (streams && !warmup) await streams.publisher.publish(out.partials, marksOf(sourceParts ?? []));
+    if (streams && !warmup) await streams.publisher.publish(out.partials, marksOf(sourceParts ?? []), out.merges, key ?? '');
     if (main) await processPoints(main, out.points, warmup);
     if (key !== undefined) {
       let needs = -Infinity;

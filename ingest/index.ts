@@ -8,7 +8,7 @@ import { createTimestampGuard } from './clean/timerange.ts';
 import { DrainMiner, type DrainSnapshot, type DrainSnapshotV2 } from './templates/drain.ts';
 import type { DeadLetter, DeadLetterReason, DeadLetterSink, LogEvent, MetricPoint, RawInput, TemplateMerge } from './types.ts';
 import { WindowAggregator, type WindowOptions } from './window/aggregator.ts';
-import { resolveTemplateCounts, type WindowPartial } from './window/accumulator.ts';
+import { resolvePointTemplates, resolveTemplateCounts, type WindowPartial } from './window/accumulator.ts';
 import { partitionKey, type PartitionState, type WatermarkView } from './window/watermark.ts';
 
 /**
@@ -121,11 +121,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     telemetry.deadLettered(letter.reason);
   };
   // A window's counts under ids merged since are the survivors' (and so are its documents and detections).
-  const resolved = (p: MetricPoint): MetricPoint => {
-    const templates = p.templates && resolveTemplateCounts(p.templates, current);
-    if (!templates) return p;
-    return { ...p, templates, topTemplates: templates.slice(0, config.topTemplates).map((t) => ({ id: t.id, text: t.text, count: t.count })) };
-  };
+  const resolved = (p: MetricPoint): MetricPoint => resolvePointTemplates(p, current, config.topTemplates);
   const emitted = (closed: MetricPoint[]): MetricPoint[] => {
     const points = closed.map(resolved);
     for (const p of points) telemetry.windowClosed(p.service);

@@ -1,7 +1,8 @@
 /**
- * Stage one's writer: partials to the partials partition of their service, then watermark
- * records to every partials partition, in order (so in each partition a watermark record
- * follows the partials it covers), acknowledged by all in-sync replicas before the caller
+ * Stage one's writer: merge records to every partials partition, partials to the partials
+ * partition of their service, then watermark records to every partials partition, in order
+ * (so in each partition a merge record comes before the partials that carry its survivor's
+ * id, and a watermark record follows the partials it covers), acknowledged by all in-sync replicas before the caller
  * commits the source offsets that produced them. A broker away is waited out (health.ts):
  * the pipeline stops pulling meanwhile, nothing is committed.
  */
@@ -9,6 +10,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import { ForesightError } from '../../core/errors.ts';
 import { untilDelivered, type KafkaHealth } from '../sources/kafka/health.ts';
 import type { SourcedPartial } from '../index.ts';
+import type { TemplateMerge } from '../types.ts';
 import { encodeRecord, shardOf } from './records.ts';
 
 export interface SourceMark {
@@ -28,7 +30,7 @@ export class PartialsPublisher {
   private started = false;
   /** What each source partition's last watermark record said, so unchanged ones are not sent again. */
   private readonly sent = new Map<string, string>();
-  readonly stats = { partials: 0, watermarks: 0, sends: 0 };
+  readonly stats = { partials: 0, watermarks: 0, merges: 0, sends: 0 };
 
   constructor(private readonly kafka: Kafka, readonly topic: string, readonly partitions: number, private readonly health: KafkaHealth) {
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -58,8 +60,12 @@ export class PartialsPublisher {
   }
 
   /** Resolves once every record is durable (acks from all in-sync replicas). */
-  async publish(partials: readonly SourcedPartial[], marks: readonly SourceMark[]): Promise<void> {
+  async publish(partials: readonly SourcedPartial[], marks: readonly SourceMark[], merges: readonly TemplateMerge[] = [], source = ''): Promise<void> {
     const messages: Array<{ partition: number; key: string | null; value: string }> = [];
+    for (const m of merges) {
+      const value = encodeRecord({ kind: 'merge', source, ids: m.ids, into: m.into });
+      for (let q = 0; q < this.partitions; q++) messages.push({ partition: q, key: null, value });
+    }
     for (const { source, partial } of partials) {
       messages.push({ partition: shardOf(partial.service, this.partitions), key: partial.service, value: encodeRecord({ kind: 'partial', source, partial }) });
     }
@@ -97,6 +103,7 @@ export class PartialsPublisher {
     await send();
     this.stats.partials += partials.length;
     this.stats.watermarks += marksSent;
+    this.stats.merges += merges.length;
   }
 
   /** A source partition given up: its next owner's first watermark record must go out even if it says the same. */

@@ -227,6 +227,13 @@ export function resolveTemplateCounts(ts: readonly TemplateCount[], current: (id
   return [...out.values()].sort(byCount);
 }
 
+/** A closed window's point with its template counts under their current ids (itself when none moved); `top` as ingest.topTemplates. */
+export function resolvePointTemplates(p: MetricPoint, current: (id: string) => LogTemplate | undefined, top: number): MetricPoint {
+  const templates = p.templates && resolveTemplateCounts(p.templates, current);
+  if (!templates) return p;
+  return { ...p, templates, topTemplates: templates.slice(0, top).map((t) => ({ id: t.id, text: t.text, count: t.count })) };
+}
+
 export function emptyPoint(service: string, windowStart: number, windowMs: number): MetricPoint {
   return { service, windowStart, windowMs, count: 0, errors: 0, errorRate: 0, latency: null, latencyCount: 0, levels: {}, topTemplates: [], templates: [] };
 }

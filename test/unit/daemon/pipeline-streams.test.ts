@@ -8,7 +8,7 @@ import { createPipeline, type PipelineDeps } from '../../../daemon/pipeline.ts';
 import { Telemetry } from '../../../core/telemetry.ts';
 import { MemoryDeadLetterSink } from '../../../ingest/deadletter/memory.ts';
 import { MemoryRecordStore } from '../../../remediator/store/memory.ts';
-import type { LogSource, MetricPoint, RawInput } from '../../../ingest/types.ts';
+import type { LogSource, MetricPoint, RawInput, TemplateMerge } from '../../../ingest/types.ts';
 import type { MetricRecord } from '../../../remediator/types.ts';
 import type { PartitionState } from '../../../ingest/window/watermark.ts';
 import type { SourcedPartial } from '../../../ingest/index.ts';
@@ -49,9 +49,10 @@ class TwoTopicSource implements LogSource {
     this.offsets.set(k, offset + 1);
     return { text, bytes: text.length, position: { kind: 'kafka', topic, partition, offset: String(offset) }, receivedAt: 0 };
   }
-  publish(partials: SourcedPartial[], marks: SourceMark[]): Promise<void> {
+  publish(partials: SourcedPartial[], marks: SourceMark[], merges: TemplateMerge[] = [], source = ''): Promise<void> {
     const by = new Map<number, RawInput[]>();
     const push = (q: number, text: string): void => { const b = by.get(q) ?? []; b.push(this.input_('p', q, text)); by.set(q, b); };
+    for (const m of merges) for (let q = 0; q < PARTIALS; q++) push(q, encodeRecord({ kind: 'merge', source, ids: m.ids, into: m.into }));
     for (const { source, partial } of partials) push(shardOf(partial.service, PARTIALS), encodeRecord({ kind: 'partial', source, partial }));
     for (const m of marks) for (let q = 0; q < PARTIALS; q++) push(q, encodeRecord({ kind: 'watermark', ...m }));
     for (const b of by.values()) this.partialsQueue.push(b);
@@ -105,7 +106,7 @@ test('two stages over an in-memory partials topic give one process\'s metric poi
 
   const got = new MetricsStore();
   const two = new TwoTopicSource(input);
-  const pipeline = createPipeline(deps(two, got, { topic: 'p', partitions: PARTIALS, sources: ['t:0', 't:1', 't:2'], publisher: { publish: (a, b) => two.publish(a, b), forget: () => undefined }, logEnds: (keys) => two.logEnds(keys) }));
+  const pipeline = createPipeline(deps(two, got, { topic: 'p', partitions: PARTIALS, sources: ['t:0', 't:1', 't:2'], publisher: { publish: (a, b, c, d) => two.publish(a, b, c, d), forget: () => undefined }, logEnds: (keys) => two.logEnds(keys) }));
   await pipeline.run(new AbortController().signal);
 
   const last = T0 + 6 * 3600_000 - 60_000;
@@ -125,4 +126,30 @@ test('two stages over an in-memory partials topic give one process\'s metric poi
     assert.deepEqual(acked, acked.map((_, i) => i), 'a prefix, in order');
   }
   assert.ok(two.acked.some((a) => a.startsWith('p:')), 'partials batches are acknowledged once their windows were handled');
+});
+
+test('two stages: a template merge in stage one\'s miner reaches stage two as a merge record, which folds its template history (no false burst, one template)', async () => {
+  // Steady traffic over 45 windows: 40 request lines and two warn lines per registry hive a
+  // window, five hives (five clusters: an upper-case word is a constant) until a sixth appears
+  // in window 30 and the miner folds them into one (a variable slot).
+  const hives = ['SOFTWARE', 'SYSTEM', 'SECURITY', 'SAM', 'COMPONENTS', 'DEFAULT'];
+  const input: Array<{ partition: number; text: string }> = [];
+  for (let w = 0; w < 45; w++) {
+    const msgs: Array<[string, string]> = [];
+    for (let i = 0; i < 40; i++) msgs.push(['info', `GET /cart/${i} 200 in ${10 + (i % 7)} ms`]);
+    for (const h of hives.slice(0, w >= 30 ? 6 : 5)) for (let i = 0; i < 2; i++) msgs.push(['warn', `Loading offline registry hive: ${h}, into registry key ${w * 10 + i} from path C:\\config\\${h}.`]);
+    msgs.forEach(([level, message], i) => {
+      const ts = T0 + w * 60_000 + Math.floor((i * 60_000) / msgs.length);
+      input.push({ partition: i % SOURCES, text: JSON.stringify({ timestamp: new Date(ts).toISOString(), service: 'agent', level, message }) });
+    });
+  }
+  for (let p = 0; p < SOURCES; p++) input.push({ partition: p, text: JSON.stringify({ timestamp: new Date(T0 + 6 * 3600_000).toISOString(), service: 'zz', message: 'end' }) });
+  const got = new MetricsStore();
+  const two = new TwoTopicSource(input);
+  const pipeline = createPipeline(deps(two, got, { topic: 'p', partitions: PARTIALS, sources: ['t:0', 't:1', 't:2'], publisher: { publish: (a, b, c, d) => two.publish(a, b, c, d), forget: () => undefined }, logEnds: (keys) => two.logEnds(keys) }));
+  await pipeline.run(new AbortController().signal);
+  assert.deepEqual(pipeline.detections.filter((d) => d.kind === 'log_pattern').map((d) => [(d.at - T0) / 60_000, d.evidence.reason]), []);
+  const agent = pipeline.status().serviceList.find((s) => s.service === 'agent')!;
+  const hive = agent.templates.filter((t) => t.text.startsWith('Loading offline registry hive'));
+  assert.deepEqual(hive.map((t) => [t.text, t.firstSeen, t.total]), [['Loading offline registry hive: <*> into registry key <*> from path <*>', T0, 5 * 2 * 30 + 6 * 2 * 15]]);
 });

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import type { Kafka } from 'kafkajs';
 import assert from 'node:assert/strict';
 import { WindowAggregator, type WindowOptions } from '../../../ingest/window/aggregator.ts';
-import type { WindowPartial } from '../../../ingest/window/accumulator.ts';
+import { emptyPoint, type WindowPartial } from '../../../ingest/window/accumulator.ts';
 import { decodeRecord, encodeRecord, shardOf } from '../../../ingest/partials/records.ts';
+import { TemplateAliases } from '../../../ingest/partials/aliases.ts';
 import type { LogEvent } from '../../../ingest/types.ts';
 import { createRng } from '../../../ingest/sources/simulator/rng.ts';
 import { event } from './helpers.ts';
@@ -175,4 +176,33 @@ test('source.kafka.partials: auto turns two stages on for more than one source p
   assert.equal(one?.partitions, 1);
   assert.deepEqual(created, ['g-partials/6', 'g-partials/1']);
   await assert.rejects(setUpStreams(cfg('auto'), fake({ logs: 6, 'g-partials': 4 }), health, log), /has 4 partitions, the source 6/);
+});
+
+test('merge records round-trip; malformed ones are refused', () => {
+  const merge = { kind: 'merge' as const, source: 't:0', ids: ['ta', 'tb'], into: { id: 'tc', text: 'Loading <*>' } };
+  assert.deepEqual(decodeRecord(encodeRecord(merge)), merge);
+  assert.equal(decodeRecord('{"v":1,"kind":"merge","source":"t:0","ids":[],"into":{"id":"tc","text":"x"}}'), undefined, 'no ids');
+  assert.equal(decodeRecord('{"v":1,"kind":"merge","source":"t:0","ids":[1],"into":{"id":"tc","text":"x"}}'), undefined, 'an id that is not a string');
+  assert.equal(decodeRecord('{"v":1,"kind":"merge","source":"t:0","ids":["a"],"into":{"id":"tc"}}'), undefined, 'a survivor without text');
+});
+
+test('template aliases: folded ids read as their survivor, chains follow, an instance that has not merged joins the survivor\'s counts', () => {
+  const a = new TemplateAliases();
+  const hive = (id: string, count: number) => ({ id, text: `hive ${id}`, count, warn: count, samples: [`line of ${id}`] });
+  const point = { ...emptyPoint('agent', 0, 60_000), count: 9, templates: [hive('tsoft', 4), hive('tsys', 3), hive('tother', 2)] };
+  assert.equal(a.point(point, 5), point, 'nothing folded: the same point');
+  a.learn({ ids: ['tsys'], into: { id: 'tsoft', text: 'hive <*>' } });
+  a.learn({ ids: ['tsys'], into: { id: 'tsoft', text: 'hive <*>' } }); // another instance's record of the same merge
+  assert.equal(a.size, 1);
+  const got = a.point(point, 1);
+  assert.deepEqual(got.templates?.map((t) => [t.id, t.text, t.count, t.warn]), [['tsoft', 'hive <*>', 7, 7], ['tother', 'hive tother', 2, 2]]);
+  assert.deepEqual(got.topTemplates, [{ id: 'tsoft', text: 'hive <*>', count: 7 }]);
+  // The survivor is folded in turn: what was folded into it follows.
+  a.learn({ ids: ['tsoft'], into: { id: 'tall', text: 'hive <*> all' } });
+  assert.deepEqual(a.resolve('tsys'), { id: 'tall', text: 'hive <*> all' });
+  assert.deepEqual(a.point(point, 5).templates?.map((t) => [t.id, t.count]), [['tall', 7], ['tother', 2]]);
+  const small = new TemplateAliases(2);
+  for (const id of ['x1', 'x2', 'x3']) small.learn({ ids: [id], into: { id: 'y', text: 'y' } });
+  assert.equal(small.size, 2);
+  assert.equal(small.resolve('x1'), undefined, 'bounded: the oldest alias goes first');
 });
