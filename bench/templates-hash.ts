@@ -8,19 +8,14 @@
 // replaced by other digits of the same length (seeded), plus the unit tests' merge lines: every (id, text) add() returns,
 // resolve() of each id seen, templates(), snapshot() and the snapshot of a restored copy.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { templatesSchema, type TemplatesConfig } from '../ingest/config.ts';
 import { DrainMiner } from '../ingest/templates/drain.ts';
 import { loadLoghubSets } from '../ingest/templates/loghub.ts';
 import { DRAIN3_PARAMS, LOGHUB_PARAMS } from '../ingest/templates/presets.ts';
-import { sharedData } from './lib/data.ts';
+import { loghubDirOrExit } from './lib/data.ts';
 import { varyDigits } from './lib/lines.ts';
 
-const dir = process.argv[2] ?? sharedData('loghub', 'LOGHUB_ROOT');
-if (!existsSync(dir)) {
-  process.stderr.write(`no LogHub sets at ${dir}; pass the folder as the first argument\n`);
-  process.exit(2);
-}
+const dir = loghubDirOrExit(process.argv[2]);
 
 const sets = await loadLoghubSets(dir);
 // The merge examples of the unit tests, so that a merge is seen with every configuration.

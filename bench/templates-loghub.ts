@@ -3,14 +3,13 @@
 // Usage: node --import tsx bench/templates-loghub.ts [DIR] [--lines N] [--rounds R]
 //   DIR defaults to ../shared/data/loghub next to the repository. One JSON line on stdout.
 // Drain3 runs from the venv scripts/ensure-drain3.mjs makes (installed here when missing).
-import { existsSync } from 'node:fs';
 import { templatesSchema } from '../ingest/config.ts';
 import { DrainMiner } from '../ingest/templates/drain.ts';
 import { loadLoghubSets } from '../ingest/templates/loghub.ts';
 import { evaluateLoghub, formatLoghubTable, loghubJson } from '../daemon/eval/loghub.ts';
 import { drain3Defaults, runDrain3, type Drain3Config } from '../daemon/eval/drain3.ts';
 import { ensureDrain3 } from '../scripts/ensure-drain3.mjs';
-import { sharedData } from './lib/data.ts';
+import { loghubDirOrExit } from './lib/data.ts';
 import { varyDigits } from './lib/lines.ts';
 import { goal, loadNote } from './lib/measure.ts';
 
@@ -19,11 +18,7 @@ const linesAt = args.indexOf('--lines');
 const target = linesAt >= 0 ? Number(args.splice(linesAt, 2)[1]) : 200_000;
 const roundsAt = args.indexOf('--rounds');
 const rounds = roundsAt >= 0 ? Number(args.splice(roundsAt, 2)[1]) : 3;
-const dir = args[0] ?? sharedData('loghub', 'LOGHUB_ROOT');
-if (!existsSync(dir)) {
-  process.stderr.write(`no LogHub sets at ${dir}; pass the folder as the first argument\n`);
-  process.exit(2);
-}
+const dir = loghubDirOrExit(args[0]);
 const drain3 = ensureDrain3() !== undefined;
 
 const accuracy = await evaluateLoghub({ dir, drain3 });

@@ -7,11 +7,11 @@
 //   templates.variableValues to the grid (tried largest first: a tie goes to the fewer merges);
 //   without it that parameter stays at its default. One JSON line on stdout.
 // The rules (constants, path masking, merging) are those of the code; this checks parameters.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { templatesSchema } from '../ingest/config.ts';
 import { DrainMiner } from '../ingest/templates/drain.ts';
 import { groupingAccuracy, loadLoghubSets } from '../ingest/templates/loghub.ts';
-import { sharedData } from './lib/data.ts';
+import { loghubDirOrExit } from './lib/data.ts';
 
 const args = process.argv.slice(2);
 const baseAt = args.indexOf('--baseline');
@@ -19,11 +19,7 @@ const baseFile = baseAt >= 0 ? args.splice(baseAt, 2)[1] : undefined;
 const vvAt = args.indexOf('--variable-values');
 const defaults = templatesSchema.parse({});
 const variableValues = vvAt >= 0 ? args.splice(vvAt, 2)[1]!.split(',').map(Number).sort((a, b) => b - a) : [defaults.variableValues];
-const dir = args[0] ?? sharedData('loghub', 'LOGHUB_ROOT');
-if (!existsSync(dir)) {
-  process.stderr.write(`no LogHub sets at ${dir}; pass the folder as the first argument\n`);
-  process.exit(2);
-}
+const dir = loghubDirOrExit(args[0]);
 const sets = await loadLoghubSets(dir);
 const names = sets.map((s) => s.name);
 

@@ -8,20 +8,15 @@
 // one of two number-heavy events with fresh values (seeded, so every run sees the same lines):
 // HPC's `Fan speeds ( a b c **** e f )` (six 4-digit readings) and Mac's `en0: Supported
 // channels …` (a list of 20 to 40 channel numbers: also a varying token count).
-import { existsSync } from 'node:fs';
 import { templatesSchema } from '../ingest/config.ts';
 import { DrainMiner } from '../ingest/templates/drain.ts';
 import { loadLoghubSets } from '../ingest/templates/loghub.ts';
-import { sharedData } from './lib/data.ts';
+import { loghubDirOrExit } from './lib/data.ts';
 
 const args = process.argv.slice(2);
 const linesAt = args.indexOf('--lines');
 const n = linesAt >= 0 ? Number(args.splice(linesAt, 2)[1]) : 50_000;
-const dir = args[0] ?? sharedData('loghub', 'LOGHUB_ROOT');
-if (!existsSync(dir)) {
-  process.stderr.write(`no LogHub sets at ${dir}; pass the folder as the first argument\n`);
-  process.exit(2);
-}
+const dir = loghubDirOrExit(args[0]);
 
 let seed = 1;
 const rand = (k: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % k; };

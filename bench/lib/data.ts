@@ -19,3 +19,13 @@ export function sharedData(name: string, env?: string): string {
     dir = up;
   }
 }
+
+/** The LogHub folder a bench was given (its first argument) or the shared one; exits 2 when it is missing. */
+export function loghubDirOrExit(arg: string | undefined): string {
+  const dir = arg ?? sharedData('loghub', 'LOGHUB_ROOT');
+  if (!existsSync(dir)) {
+    process.stderr.write(`no LogHub sets at ${dir}; pass the folder as the first argument\n`);
+    process.exit(2);
+  }
+  return dir;
+}
