@@ -149,7 +149,10 @@ for (const c of CASES) {
     const cut1 = lineAt(times[0]! - 15 * 60_000);
     const cut2 = lineAt(times[Math.ceil(times.length / 2) - 1]! + 5 * 60_000);
     // Many of the replay's actions are suppressed (guardrails), so b's progress is told by its
-    // watermark: past the window of part two's last action, with at least one carried out.
+    // watermark: past the window of part two's last action. Whether b carries any out itself
+    // depends on how far a got before it was frozen: mid-stream on a quiet machine a may have
+    // recorded every action of part two already, and b only adopts them (then the test checks
+    // that b does not carry them out again).
     const partTwoEnd = Date.parse((JSON.parse(lines[cut2 - 1]!) as { timestamp: string }).timestamp);
     const lastInPartTwo = times.filter((t) => t < partTwoEnd - 2 * 60_000).at(-1)!;
     const setup = (name: string) => writeDaemonConfig({ rig, topic, group, prefix: topic, kafka: KAFKA, ingest: INGEST, detector: DETECTOR, instance: name });
@@ -178,7 +181,7 @@ for (const c of CASES) {
     // them and reads part two; it carries out the actions part two leads to.
     await until('b decides part two\'s actions', async () => {
       const st = await b.status().catch(() => undefined);
-      return st !== undefined && st.watermark > lastInPartTwo + 60_000 && carriedOut([b]).size > 0;
+      return st !== undefined && st.watermark > lastInPartTwo + 60_000 && (carriedOut([b]).size > 0 || midStream);
     }, 300_000, [b]);
     const byB = `${carriedOut([b]).size} of ${(await b.status())?.actions} recorded`;
     if (!otherStays) {
