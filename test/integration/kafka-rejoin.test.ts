@@ -212,8 +212,10 @@ for (const c of CASES) {
     console.error(`[it] ${at()}: a regained stale partitions ${regained} time(s); claims lost ${claimsLost}; carried out ${carried.size} actions (a ${carriedOut([a]).size}, b ${carriedOut([b]).size}), ${[...carried.values()].filter((n) => n > 1).length} more than once; ES ${es.actions.size} actions (${es.actionDocs} documents), ${es.detections.length} detections; too late: ${tooLate} lines, ${lostPartials} partials`);
     if (!midStream) assert.ok(regained >= 1, 'the thawed daemon found partitions it kept worked by the other, and dropped their state');
     // Handed every partition back, the thawed one closes the windows the other acted on: one
-    // of the guards must have told it (the other's commits, or its claims).
-    if (!otherStays) assert.ok(regained + claimsLost >= 1, 'a guard fired');
+    // of the guards must have told it (the other's commits, or its claims). When the other
+    // carried nothing out (mid-stream on a quiet machine a had recorded every action of part
+    // two before it was frozen) there is nothing for a guard to tell.
+    if (!otherStays && carriedOut([b]).size > 0) assert.ok(regained + claimsLost >= 1, 'a guard fired');
     assert.deepEqual([...carried].filter(([, n]) => n > 1), [], 'no action carried out twice');
     assert.deepEqual([...carried.keys()].sort(), [...ref.actions.keys()].filter((id) => carried.has(id)).sort(), 'only the replay\'s actions carried out');
     assert.equal(tooLate, 0, 'no line too late');
