@@ -4,8 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../../daemon/cli.ts';
+import { cli } from '../cli-harness.ts';
 import type { ForecastEvalReport } from '../../../daemon/eval/forecast.ts';
 
 // `eval forecast --folds` and `--train-scenarios` on three short scenarios of three families
@@ -13,17 +12,10 @@ import type { ForecastEvalReport } from '../../../daemon/eval/forecast.ts';
 
 let dir: string;
 
-function run(args: string[]): Promise<{ code: number; report: ForecastEvalReport; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const o: string[] = [];
-  const e: string[] = [];
-  stdout.on('data', (c) => o.push(String(c)));
-  stderr.on('data', (c) => e.push(String(c)));
-  return main(args, { stdout, stderr }).then((code) => {
-    const last = o.join('').trim().split('\n').at(-1);
-    return { code, err: e.join(''), report: (last ? JSON.parse(last) : null) as ForecastEvalReport };
-  });
+async function run(args: string[]): Promise<{ code: number; report: ForecastEvalReport; err: string }> {
+  const { code, out, err } = await cli(...args);
+  const last = out.trim().split('\n').at(-1);
+  return { code, err, report: (last ? JSON.parse(last) : null) as ForecastEvalReport };
 }
 
 function scenario(name: string, into: string, as: string): void {
