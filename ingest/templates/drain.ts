@@ -176,16 +176,24 @@ export class DrainMiner {
   add(message: string): LogTemplate {
     const tokens = this.tokenize.tokens(message);
     const sig = this.tokenize.signature;
-    const r = this.caches ? this.remembered.get(sig) : undefined;
+    // A message the tokenizer kept carries what the cache found for it last: no look-up by
+    // signature, and its tokens are the very array remembered (no compare).
+    const kept = this.tokenize.kept;
+    let r = kept?.note as Remembered | undefined;
+    if (r === undefined && this.caches) r = this.remembered.get(sig);
     let found: Cluster | undefined;
     let exact: boolean;
-    if (r !== undefined && r.treeEpoch === this.treeEpoch && r.leafEpoch === r.leaf.epoch && sameTokens(r.tokens, tokens)) {
+    if (r !== undefined && r.treeEpoch === this.treeEpoch && r.leafEpoch === r.leaf.epoch && (r.tokens === tokens || sameTokens(r.tokens, tokens))) {
       found = r.cluster;
       exact = r.exact;
+      if (kept !== undefined) kept.note = r;
     } else {
       found = this.search(tokens);
       exact = this.exact;
-      if (found && this.caches) this.remember(sig, r, tokens, found, exact);
+      if (found && this.caches) {
+        const now = this.remember(sig, this.remembered.get(sig), tokens, kept !== undefined, found, exact);
+        if (kept !== undefined) kept.note = now;
+      }
     }
     if (found) {
       found.size++;
@@ -471,22 +479,29 @@ export class DrainMiner {
   }
 
   /** Keeps what search() just found for tokens (signature sig), from its second sighting on. */
-  private remember(sig: number, r: Remembered | undefined, tokens: string[], cluster: Cluster, exact: boolean): void {
+  /**
+   * Keeps what search() just found for tokens (signature sig; r what the cache holds for sig),
+   * from its second sighting on; returns the entry, if kept. A `stable` token array (the
+   * tokenizer's kept message's own, never written to) is kept as it is, any other copied.
+   */
+  private remember(sig: number, r: Remembered | undefined, tokens: string[], stable: boolean, cluster: Cluster, exact: boolean): Remembered | undefined {
     const leaf = this.reached as TreeNode;
+    const own = stable ? tokens : tokens.slice();
     if (r === undefined) {
       const b = sig & (REMEMBERED - 1);
-      if (this.seen[b] !== sig) { this.seen[b] = sig; return; }
+      if (this.seen[b] !== sig) { this.seen[b] = sig; return undefined; }
       if (this.remembered.size >= REMEMBERED) this.remembered.clear();
-      this.remembered.set(sig, { tokens: tokens.slice(), cluster, exact, leaf, leafEpoch: leaf.epoch, treeEpoch: this.treeEpoch });
-      return;
+      const made: Remembered = { tokens: own, cluster, exact, leaf, leafEpoch: leaf.epoch, treeEpoch: this.treeEpoch };
+      this.remembered.set(sig, made);
+      return made;
     }
-    if (r.tokens.length === tokens.length) for (let i = 0; i < tokens.length; i++) r.tokens[i] = tokens[i] as string;
-    else r.tokens = tokens.slice();
+    r.tokens = own;
     r.cluster = cluster;
     r.exact = exact;
     r.leaf = leaf;
     r.leafEpoch = leaf.epoch;
     r.treeEpoch = this.treeEpoch;
+    return r;
   }
 
   private addChild(node: TreeNode, key: string, child: TreeNode): void {

@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { templatesSchema, type TemplatesConfig } from '../../../ingest/config.ts';
 import { DrainMiner } from '../../../ingest/templates/drain.ts';
-import { createTokenizer } from '../../../ingest/templates/mask.ts';
+import { createTokenizer, maskMessage } from '../../../ingest/templates/mask.ts';
 import { MASK_PRESETS } from '../../../ingest/templates/presets.ts';
 import { hashString, TokenTable } from '../../../ingest/templates/intern.ts';
 
@@ -154,4 +155,22 @@ test('token table: keeps on second sight, finds by text, grows, forgets when ful
   assert.equal(put(none, 'x'), false);
   assert.equal(put(none, 'x'), false);
   assert.equal(none.size, 0);
+});
+
+test('without Buffer.prototype.ucs2Write (not a documented API) the tokenizer falls back to write() with the same tokens', () => {
+  // Node's write() calls ucs2Write itself: it is hidden only while the module loads (which is
+  // when the tokenizer looks for it).
+  const mask = new URL('../../../ingest/templates/mask.ts', import.meta.url).href;
+  const line = 'GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1 from 10.0.0.1:8080 é ünïcode';
+  const script = [
+    'const own = Buffer.prototype.ucs2Write; let calls = 0;',
+    'Buffer.prototype.ucs2Write = undefined;',
+    `const { maskMessage } = await import(${JSON.stringify(mask)});`,
+    'Buffer.prototype.ucs2Write = function (...a) { calls++; return own.apply(this, a); };',
+    `const out = maskMessage(${JSON.stringify(line)});`,
+    'process.stdout.write(JSON.stringify([calls > 0, out]));',
+  ].join('\n');
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  // calls > 0: the tokenizer went through write() (which calls the restored ucs2Write).
+  assert.deepEqual(JSON.parse(out), [true, maskMessage(line)]);
 });
