@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { templatesSchema } from '../../../ingest/config.ts';
-import { DrainMiner, isConstant, isValueShape } from '../../../ingest/templates/drain.ts';
+import { DrainMiner, isConstant, isValueShape, sameButDigits } from '../../../ingest/templates/drain.ts';
 import { Recency } from '../../../ingest/templates/recency.ts';
 import { BUILTIN_PATTERN, maskMessage, maskPath, maskToken } from '../../../ingest/templates/mask.ts';
 import { groupingAccuracy, parseCsv, parsingAccuracy, readStructured } from '../../../ingest/templates/loghub.ts';
@@ -335,4 +335,31 @@ test('recency: the least-recently-used order of a plain list, through removals a
     if (step % 1000 === 0) assert.deepEqual(r.values().map((x) => x.name), order.map((x) => x.name));
   }
   assert.deepEqual(r.values().map((x) => x.name), order.map((x) => x.name));
+});
+
+test('a word that differs only in its digits is a value: re-drawn digits inside words make no new cluster (foresight preset only)', () => {
+  assert.equal(sameButDigits('worker-3', 'worker-12'), true);
+  assert.equal(sameButDigits('AirPort_Brcm43xx::syncPowerState:', 'AirPort_Brcm4360xx::syncPowerState:'), true);
+  assert.equal(sameButDigits('abc', 'abc'), false); // no digit: a word
+  assert.equal(sameButDigits('a1b', 'a1c'), false);
+  assert.equal(sameButDigits('1a', 'a1'), false);
+  assert.equal(sameButDigits('x1', 'x'), false);
+
+  const m = new DrainMiner(cfg);
+  const a = m.add('ARPT: 261.989: AirPort_Brcm43xx::platformWoWEnable: WWEN[disable]');
+  const b = m.add('ARPT: 262.001: AirPort_Brcm4360xx::platformWoWEnable: WWEN[disable]');
+  assert.equal(b.id, a.id);
+  // Like two value shapes, the word is a value for the match but not widened: the template keeps
+  // the first instance's word, and another word there is another event.
+  assert.equal(b.text, 'ARPT: <*>: AirPort_Brcm43xx::platformWoWEnable: WWEN[disable]');
+  assert.notEqual(m.add('ARPT: 262.5: AirPort_Intel::platformWoWEnable: WWEN[disable]').id, a.id);
+  // A stream of such lines stays one cluster.
+  for (let i = 0; i < 200; i++) m.add(`ARPT: ${i}.5: AirPort_Brcm${(i * 7919) % 9973}xx::platformWoWEnable: WWEN[disable]`);
+  assert.equal(m.size, 2);
+
+  // Drain3's preset keeps Drain3's rule: a different word is a mismatch (it splits on `_`: 4
+  // shared words of 5, below 0.9).
+  const d = new DrainMiner(templatesSchema.parse({ masking: 'drain3', merge: false, similarity: 0.9 }));
+  const x = d.add('ARPT: 261.989: AirPort_Brcm43xx::platformWoWEnable: WWEN[disable]');
+  assert.notEqual(d.add('ARPT: 262.001: AirPort_Brcm4360xx::platformWoWEnable: WWEN[disable]').id, x.id);
 });
