@@ -478,7 +478,6 @@ export class DrainMiner {
     }
   }
 
-  /** Keeps what search() just found for tokens (signature sig), from its second sighting on. */
   /**
    * Keeps what search() just found for tokens (signature sig; r what the cache holds for sig),
    * from its second sighting on; returns the entry, if kept. A `stable` token array (the

@@ -107,7 +107,8 @@ export class TokenTable<T = string> {
     }
     if (this.used + len > this.pool.length) {
       if (this.pool.length < this.maxPool) {
-        const pool = new Uint16Array(Math.min(this.maxPool, Math.max(this.pool.length * 2, this.used + len)));
+        // An even length: pool32 reads it in pairs.
+        const pool = new Uint16Array(Math.min(this.maxPool, (Math.max(this.pool.length * 2, this.used + len) + 1) & ~1));
         pool.set(this.pool.subarray(0, this.used));
         this.pool = pool;
         this.pool32 = new Uint32Array(pool.buffer);
