@@ -2,7 +2,7 @@
 // is: one round of each stream, CPU time of the add loop, one JSON line on stdout. Run by that
 // bench (which passes DIR and the repeat count); the accuracy evaluation it runs first builds
 // miners with other presets, and in its process that cost our side 6-12 % of its lines/s
-// (V8's type feedback from the other configurations; five runs each way, 2026-12-01).
+// (V8's type feedback from the other configurations; three runs each way, 2026-12-01).
 // Usage: node --import tsx bench/lib/templates-ours.ts DIR REPEAT
 import { templatesSchema } from '../../ingest/config.ts';
 import { DrainMiner } from '../../ingest/templates/drain.ts';

@@ -179,8 +179,9 @@ export class DrainMiner {
     // A message the tokenizer kept carries what the cache found for it last: no look-up by
     // signature, and its tokens are the very array remembered (no compare).
     const kept = this.tokenize.kept;
-    let r = kept?.note as Remembered | undefined;
-    if (r === undefined && this.caches) r = this.remembered.get(sig);
+    const noted = kept?.note as Remembered | undefined;
+    const mapped = noted === undefined && this.caches ? this.remembered.get(sig) : undefined;
+    const r = noted ?? mapped;
     let found: Cluster | undefined;
     let exact: boolean;
     if (r !== undefined && r.treeEpoch === this.treeEpoch && r.leafEpoch === r.leaf.epoch && (r.tokens === tokens || sameTokens(r.tokens, tokens))) {
@@ -191,7 +192,7 @@ export class DrainMiner {
       found = this.search(tokens);
       exact = this.exact;
       if (found && this.caches) {
-        const now = this.remember(sig, this.remembered.get(sig), tokens, kept !== undefined, found, exact);
+        const now = this.remember(sig, noted === undefined ? mapped : this.remembered.get(sig), tokens, kept !== undefined, found, exact);
         if (kept !== undefined) kept.note = now;
       }
     }

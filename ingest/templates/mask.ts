@@ -411,7 +411,9 @@ export function createTokenizer(opts: TokenizerOptions): Tokenizer {
   return tokenizer;
 }
 
-const builtinOnly = createTokenizer({ rules: [], prefix: '<', suffix: '>', extraDelimiters: [], builtin: true });
+// No memos: maskMessage() is the plain reference (tests), and the tables would be allocated at
+// every process's start for nothing.
+const builtinOnly = createTokenizer({ rules: [], prefix: '<', suffix: '>', extraDelimiters: [], builtin: true, memo: false });
 
 /** The built-in masking of a whole message, tokens joined by one space. */
 export function maskMessage(text: string): string {

@@ -37,7 +37,7 @@ export function levelShifts(ys: readonly number[], opts: LevelShiftOptions = DEF
     const from = Math.max(0, k - opts.side);
     const to = Math.min(n, k + opts.side);
     // Distance between the two medians' centres, for the trend's share of the difference.
-    const gap = (k - from + (to - k)) / 2;
+    const gap = (to - from) / 2;
     const d = windowMedian(ys, k, to) - windowMedian(ys, from, k) - drift * gap;
     stat[k] = Math.abs(d) / sigma;
   }
